@@ -1,0 +1,63 @@
+"""Input validation shared by bplib's public functions.
+
+Every public function turns its array inputs into float64 arrays here, so a
+learner who passes a string, a ragged list or a NaN gets one clear ValueError
+that names what was expected and what came, not a numpy traceback.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def _describe(value) -> str:
+    """A short description of `value` for error messages: its type and, for arrays, shape/dtype."""
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def as_float_array(value, name: str, *, allow_nan: bool = False) -> np.ndarray:
+    """Return `value` as a float64 ndarray, or raise a ValueError naming `name`.
+
+    Inputs:
+        value: a real number or (nested) sequence / array of real numbers, any shape.
+        name: the argument's name, used in the error message.
+        allow_nan: accept NaN and +-inf entries (default: reject them).
+    Returns:
+        a float64 array with value's shape (0-d for a scalar). A new array when
+        the input was not already float64; callers must not write into it.
+    """
+    if isinstance(value, (str, bytes)) or value is None:
+        raise ValueError(f"{name}: expected a real number or an array of real numbers, got {_describe(value)}")
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        raise ValueError(f"{name}: expected real numbers, got a complex number {value!r}")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(
+            f"{name}: expected a real number or a rectangular array of real numbers, "
+            f"got {_describe(value)} that numpy cannot turn into an array ({exc})"
+        ) from None
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise ValueError(f"{name}: expected real numbers (int or float), got {_describe(arr)}")
+    arr = arr.astype(np.float64, copy=False)
+    if not allow_nan and not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name}: expected finite numbers, got {bad} NaN or infinite entr{'y' if bad == 1 else 'ies'}")
+    return arr
+
+
+def as_output(arr: np.ndarray, like):
+    """Return a Python float when the caller passed a scalar, else the array itself."""
+    if np.ndim(like) == 0 and not isinstance(like, np.ndarray):
+        return float(arr)
+    return arr
+
+
+def check_shape(arr: np.ndarray, expected: tuple, name: str) -> None:
+    """Raise a ValueError unless `arr.shape == expected`."""
+    if arr.shape != tuple(expected):
+        raise ValueError(f"{name}: expected shape {tuple(expected)}, got shape {arr.shape}")

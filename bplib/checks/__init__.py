@@ -1,0 +1,75 @@
+"""Checks for the exercise notebooks: one call per task, one verdict line. Chapter 01.
+
+In an exercise notebook:
+
+    from bplib.checks import check
+    check("1.1", sigmoid_prime)
+
+prints one line, "passed", "not implemented yet" or "wrong: ...", plus a hint line
+that points at the likely mistake without giving the answer away. `check` never
+raises, whatever the learner's function does. For grading and tests,
+`run_task(task_id, answer)` returns the same `Verdict` without printing.
+
+`TASKS` maps every task id ("1.1", "2.3", ...) to its `Task`: title, points,
+chapter and checker. The checkers live in one module per chapter (ch01, ch02).
+"""
+
+from __future__ import annotations
+
+from bplib.checks import ch01, ch02
+from bplib.checks._core import Task, Verdict, _execution_count, evaluate
+
+__all__ = ["TASKS", "Task", "Verdict", "check", "run_task"]
+
+TASKS: dict[str, Task] = {task.id: task for task in (*ch01.TASKS, *ch02.TASKS)}
+
+
+def _task(task_id) -> Task:
+    if task_id not in TASKS:
+        raise ValueError(f"task_id: expected one of {', '.join(TASKS)}, got {task_id!r}")
+    return TASKS[task_id]
+
+
+def run_task(task_id: str, answer) -> Verdict:
+    """Check `answer` for task `task_id` and return the Verdict, printing nothing. Chapter 01.
+
+    Inputs:
+        task_id: a key of TASKS, e.g. "1.1".
+        answer: the learner's function (or, for tasks answered with numbers, the numbers).
+    Returns:
+        a Verdict; errors raised by the learner's code become status "wrong".
+    Raises:
+        ValueError for an unknown task_id.
+    """
+    return evaluate(_task(task_id), answer)
+
+
+def check(task_id: str, answer, *, quiet: bool = False) -> Verdict:
+    """Check a learner's answer, print the verdict (unless quiet), and return it. Chapter 01.
+
+    Inputs:
+        task_id: a key of TASKS, e.g. "1.1".
+        answer: the learner's function (or, for tasks answered with numbers, the numbers).
+        quiet: return the Verdict without printing it.
+    Returns:
+        the Verdict. Never raises: an unknown task id or a failure inside the
+        checker itself also comes back as a "wrong" verdict that says so.
+    """
+    if task_id not in TASKS:
+        verdict = Verdict(
+            str(task_id), "unknown task", "wrong", f"Known tasks: {', '.join(TASKS)}.",
+            detail=f"there is no task {task_id!r}",
+        )
+    else:
+        task = TASKS[task_id]
+        try:
+            verdict = evaluate(task, answer)
+        except Exception as error:  # a bug in bplib.checks, not in the learner's code
+            verdict = Verdict(
+                task.id, task.title, "wrong", "This is a bug in bplib.checks, not in your code: please report it.",
+                max_points=task.points, detail=f"the check itself failed ({type(error).__name__}: {error})",
+            )
+    if not quiet:
+        print(verdict)
+        verdict._printed_in = _execution_count()
+    return verdict

@@ -1,0 +1,271 @@
+"""Checks for exercise 01, the sigmoid derivative (chapter 01).
+
+Tasks:
+    1.1 sigmoid_prime(z)                    sigma'(z) = sigma(z) (1 - sigma(z)), elementwise
+    1.2 numerical_derivative(f, x, h=1e-5)  the centered difference (f(x+h) - f(x-h)) / (2h)
+    1.3 tanh_prime(z)                       tanh'(z) = 1 - tanh(z)**2, elementwise
+    1.4 stable_sigmoid(z)                   sigma(z) with no overflow for any finite z
+
+Each checker compares the learner's function with bplib's reference on fixed-seed
+inputs, and when they differ, recognises the common mistakes (`HINTS`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bplib import activations, gradcheck
+from bplib.checks._core import (
+    Task,
+    Variant,
+    Wrong,
+    all_close,
+    as_numbers,
+    call,
+    diagnose,
+    require_shape,
+)
+
+# Every hint a checker can give for a recognised mistake, by task and mistake.
+# Tests feed each mistake to its checker and look for exactly this text.
+HINTS = {
+    "1.1": {
+        "shape": "sigma'(z) works entry by entry: return an array of z's shape (no sum, mean or max).",
+        "sigmoid_only": "sigma'(z) = sigma(z) * (1 - sigma(z)): multiply sigma(z) by the factor (1 - sigma(z)).",
+        "forgot_sigmoid": "The formula s * (1 - s) needs s = sigmoid(z) first, not z itself.",
+        "plus_sign": "Check the sign inside the factor: it is (1 - sigma(z)), not (1 + sigma(z)).",
+        "negated": "The sigmoid increases everywhere, so sigma'(z) > 0: check the overall sign.",
+        "tanh_formula": "1 - f(z)**2 is the derivative of tanh; the sigmoid's is sigma(z) * (1 - sigma(z)).",
+        "other": "Compute s = sigmoid(z), then return s * (1 - s); test it by hand at z = 0.",
+    },
+    "1.2": {
+        "one_sided": (
+            "Use the centered difference (f(x + h) - f(x - h)) / (2 * h): its error shrinks like h**2, "
+            "the one-sided difference's only like h."
+        ),
+        "forgot_two": "x - h and x + h are 2 * h apart: divide by 2 * h, not by h.",
+        "precedence": "In Python a / 2*h means (a / 2) * h: write / (2 * h) with parentheses.",
+        "over_h_squared": "A slope is a change in f over a change in x: divide by 2 * h, not by h**2.",
+        "no_division": "Divide the difference f(x + h) - f(x - h) by the distance 2 * h between the points.",
+        "sign": "Subtract in the order f(x + h) - f(x - h): the point to the right comes first.",
+        "half_step": "Step a full h each way: evaluate f at x + h and at x - h.",
+        "default_h": "Give h the default value 1e-5: def numerical_derivative(f, x, h=1e-5).",
+        "shape": "Return one number, the slope at x.",
+        "other": "Evaluate f at x + h and at x - h and return (f(x + h) - f(x - h)) / (2 * h).",
+    },
+    "1.3": {
+        "shape": "tanh'(z) works entry by entry: return an array of z's shape (no sum, mean or max).",
+        "forgot_tanh": "The formula 1 - t**2 needs t = np.tanh(z) first, not z itself.",
+        "missing_square": "tanh'(z) = 1 - tanh(z)**2: square tanh(z) before subtracting it from 1.",
+        "tanh_only": "You return tanh(z) itself; its derivative is 1 - tanh(z)**2.",
+        "sign": "Check the signs: tanh'(z) = 1 - tanh(z)**2, which lies between 0 and 1.",
+        "sigmoid_formula": "t * (1 - t) is the sigmoid's pattern; for tanh it is 1 - t**2 with t = np.tanh(z).",
+        "other": "Compute t = np.tanh(z), then return 1 - t**2.",
+    },
+    "1.4": {
+        "overflow": (
+            "exp of a large positive number overflows (np.exp(1000) is inf), and np.where computes "
+            "both branches for every entry. Compute e = np.exp(-np.abs(z)), which is at most 1, and "
+            "build both branches from it."
+        ),
+        "nan": (
+            "inf / inf and 0 * inf give NaN: never exponentiate a large positive number; "
+            "use e = np.exp(-np.abs(z)) and pick 1 / (1 + e) or e / (1 + e) by the sign of z."
+        ),
+        "shape": "Return an array of z's shape: sigma is applied entry by entry.",
+        "abs_everywhere": "For z < 0, sigma(z) = e / (1 + e) with e = exp(-|z|) = exp(z), not 1 / (1 + e).",
+        "mirrored": "The branches are swapped or an exponent's sign is flipped: sigma(z) must approach 1 as z grows.",
+        "negative_z": "For z < 0 use e / (1 + e) with e = np.exp(-np.abs(z)).",
+        "positive_z": "For z >= 0 use 1 / (1 + e) with e = np.exp(-np.abs(z)).",
+        "other": "sigma(z) = 1 / (1 + exp(-z)); rewrite it with e = exp(-|z|) for each sign of z.",
+    },
+}
+
+
+def _z_cases() -> list:
+    """Inputs for the elementwise tasks: a Python float, then arrays of growing rank."""
+    rng = np.random.default_rng(101)
+    return [
+        0.75,
+        rng.uniform(-4.0, 4.0, size=5),  # (5,)
+        rng.uniform(-4.0, 4.0, size=(3, 4)),  # (3, 4)
+        rng.uniform(-4.0, 4.0, size=(2, 3, 2)),  # (2, 3, 2)
+    ]
+
+
+def _check_elementwise(fn, reference, task_id: str, variants: list[Variant]) -> None:
+    """Compare fn(z) with reference(z) on every z case; raise Wrong with the best hint."""
+    hints = HINTS[task_id]
+    for z in _z_cases():
+        expected = np.asarray(reference(z))
+        got = as_numbers(call(fn, z, names=("z",)).value)
+        require_shape(got, expected.shape, np.shape(z), hints["shape"])
+        if all_close(got, expected):
+            continue
+        found = diagnose(got, (z,), variants)
+        if found is not None:
+            raise Wrong(found.detail, found.hint)
+        where = "a scalar z" if np.ndim(z) == 0 else f"z of shape {np.shape(z)}"
+        raise Wrong(f"wrong values for {where}", hints["other"])
+
+
+# ---- 1.1 sigmoid_prime ------------------------------------------------------------
+
+_s = activations.sigmoid
+_H11 = HINTS["1.1"]
+SIGMOID_PRIME_VARIANTS = [
+    Variant(lambda z: _s(z), "your values equal sigma(z)", _H11["sigmoid_only"]),
+    Variant(lambda z: np.asarray(z) * (1 - np.asarray(z)), "your values equal z * (1 - z)", _H11["forgot_sigmoid"]),
+    Variant(lambda z: _s(z) * (1 + _s(z)), "your values equal sigma(z) * (1 + sigma(z))", _H11["plus_sign"]),
+    Variant(lambda z: -_s(z) * (1 - _s(z)), "your values have the wrong sign", _H11["negated"]),
+    Variant(lambda z: 1 - _s(z) ** 2, "your values equal 1 - sigma(z)**2", _H11["tanh_formula"]),
+]
+
+
+def check_sigmoid_prime(fn) -> None:
+    """Task 1.1: fn(z) == sigma(z) * (1 - sigma(z)) for scalar and array z. Chapter 01."""
+    _check_elementwise(fn, activations.sigmoid_prime, "1.1", SIGMOID_PRIME_VARIANTS)
+
+
+# ---- 1.3 tanh_prime ---------------------------------------------------------------
+
+_t = np.tanh
+_H13 = HINTS["1.3"]
+TANH_PRIME_VARIANTS = [
+    Variant(lambda z: 1 - np.asarray(z) ** 2, "your values equal 1 - z**2", _H13["forgot_tanh"]),
+    Variant(lambda z: 1 - _t(z), "your values equal 1 - tanh(z)", _H13["missing_square"]),
+    Variant(lambda z: _t(z), "your values equal tanh(z)", _H13["tanh_only"]),
+    Variant(lambda z: _t(z) ** 2 - 1, "your values have the wrong sign", _H13["sign"]),
+    Variant(lambda z: 1 + _t(z) ** 2, "your values equal 1 + tanh(z)**2", _H13["sign"]),
+    Variant(lambda z: _t(z) * (1 - _t(z)), "your values equal tanh(z) * (1 - tanh(z))", _H13["sigmoid_formula"]),
+]
+
+
+def check_tanh_prime(fn) -> None:
+    """Task 1.3: fn(z) == 1 - tanh(z)**2 for scalar and array z. Chapter 01."""
+    _check_elementwise(fn, activations.tanh_prime, "1.3", TANH_PRIME_VARIANTS)
+
+
+# ---- 1.2 numerical_derivative -------------------------------------------------------
+
+
+def _cube(x):
+    return x**3 - 2.0 * x
+
+
+def _exp3(x):
+    return np.exp(3.0 * x)
+
+
+# (name shown to the learner, f, x, h). f has a large second derivative at x, so
+# a one-sided difference (error ~ h f''/2) is far from the centered one.
+DERIVATIVE_CASES = [
+    ("x**3 - 2*x", _cube, 1.5, 1e-3),
+    ("np.exp(3*x)", _exp3, 0.4, 1e-3),
+    ("np.sin(x)", np.sin, 1.3, 1e-2),
+]
+
+_H12 = HINTS["1.2"]
+NUMERICAL_DERIVATIVE_VARIANTS = [
+    Variant(lambda f, x, h: (f(x + h) - f(x)) / h, "your value is the forward difference", _H12["one_sided"]),
+    Variant(lambda f, x, h: (f(x) - f(x - h)) / h, "your value is the backward difference", _H12["one_sided"]),
+    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / h, "your value is twice the centered difference",
+            _H12["forgot_two"]),
+    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / 2 * h, "your value is far too small", _H12["precedence"]),
+    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / h**2, "your value is far too large", _H12["over_h_squared"]),
+    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h**2), "your value is far too large",
+            _H12["over_h_squared"]),
+    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h) ** 2, "your value is far too large",
+            _H12["over_h_squared"]),
+    Variant(lambda f, x, h: f(x + h) - f(x - h), "your value is far too small", _H12["no_division"]),
+    Variant(lambda f, x, h: (f(x - h) - f(x + h)) / (2 * h), "your value has the wrong sign", _H12["sign"]),
+    Variant(lambda f, x, h: (f(x + h / 2) - f(x - h / 2)) / h, "your points are h/2 from x, not h",
+            _H12["half_step"]),
+]
+
+
+def _one_number(value) -> np.ndarray:
+    got = as_numbers(value)
+    if got.shape != ():
+        raise Wrong(f"your function returned shape {got.shape}, not a single number", _H12["shape"])
+    return got
+
+
+def check_numerical_derivative(fn) -> None:
+    """Task 1.2: fn(f, x, h) == (f(x + h) - f(x - h)) / (2h), and h defaults to 1e-5. Chapter 01."""
+    for name, f, x, h in DERIVATIVE_CASES:
+        expected = gradcheck.numerical_derivative(f, x, h)
+        got = _one_number(call(fn, f, x, h, names=("f", "x", "h")).value)
+        # the same formula with the same h agrees to round-off, far below this tolerance
+        if all_close(got, expected, rtol=1e-8):
+            continue
+        found = diagnose(got, (f, x, h), NUMERICAL_DERIVATIVE_VARIANTS)
+        if found is not None:
+            raise Wrong(f"{found.detail} (for f(x) = {name})", found.hint)
+        raise Wrong(f"wrong value for f(x) = {name} at x = {x}", _H12["other"])
+
+    name, f, x, _ = DERIVATIVE_CASES[1]
+    got = _one_number(call(fn, f, x, names=("f", "x")).value)
+    # a default step up to about 1e-4 passes here; 1e-3 or more is off by over 1e-7
+    if not all_close(got, gradcheck.numerical_derivative(f, x), rtol=1e-7):
+        raise Wrong(f"called without h, for f(x) = {name}, your value is off", _H12["default_h"])
+
+
+# ---- 1.4 stable_sigmoid -------------------------------------------------------------
+
+
+def _extreme_cases() -> list:
+    """Inputs whose naive exp(-z) or exp(z) overflows float64 (above about 709.78)."""
+    rng = np.random.default_rng(104)
+    return [
+        np.array([-1000.0, -750.0, -100.0, -20.0, -1e-3, 0.0, 1e-3, 20.0, 100.0, 750.0, 1000.0]),  # (11,)
+        rng.uniform(-4.0, 4.0, size=(4, 5)),  # (4, 5), moderate values
+        rng.uniform(-900.0, 900.0, size=(2, 3, 4)),  # (2, 3, 4)
+        -1000.0,
+    ]
+
+
+_H14 = HINTS["1.4"]
+STABLE_SIGMOID_VARIANTS = [
+    Variant(lambda z: _s(np.abs(z)), "for z < 0 your values equal sigma(|z|)", _H14["abs_everywhere"]),
+    Variant(lambda z: _s(-np.asarray(z)), "your values equal sigma(-z)", _H14["mirrored"]),
+]
+
+
+def check_stable_sigmoid(fn) -> None:
+    """Task 1.4: fn(z) == sigma(z) with no warning, inf or NaN, even for |z| ~ 1000. Chapter 01."""
+    for z in _extreme_cases():
+        expected = np.asarray(activations.sigmoid(z))
+        outcome = call(fn, z, names=("z",))
+        got = as_numbers(outcome.value)
+        where = "a scalar z" if np.ndim(z) == 0 else f"z of shape {np.shape(z)}"
+        if np.any(np.isnan(got)):
+            raise Wrong(f"your function returned NaN for {where}", _H14["nan"])
+        if outcome.warnings:
+            raise Wrong(f"numpy warned for {where}: {outcome.warnings[0]}", _H14["overflow"])
+        require_shape(got, expected.shape, np.shape(z), _H14["shape"])
+        if all_close(got, expected):
+            continue
+        found = diagnose(got, (z,), STABLE_SIGMOID_VARIANTS)
+        if found is not None:
+            raise Wrong(found.detail, found.hint)
+        z_arr = np.asarray(z)
+        negative_ok = all_close(got[z_arr < 0], expected[z_arr < 0])
+        positive_ok = all_close(got[z_arr >= 0], expected[z_arr >= 0])
+        if negative_ok != positive_ok:
+            side = "positive_z" if negative_ok else "negative_z"
+            sign = "z >= 0" if negative_ok else "z < 0"
+            raise Wrong(f"wrong values where {sign}, for {where}", _H14[side])
+        raise Wrong(f"wrong values for {where}", _H14["other"])
+
+
+TASKS = (
+    Task("1.1", "sigmoid_prime", 2, "01", check_sigmoid_prime,
+         signature="sigmoid_prime(z)", try_it="sigmoid_prime(np.array([-1.0, 0.0, 2.0]))"),
+    Task("1.2", "numerical_derivative", 2, "01", check_numerical_derivative,
+         signature="numerical_derivative(f, x, h=1e-5)", try_it="numerical_derivative(np.sin, 1.0)"),
+    Task("1.3", "tanh_prime", 1, "01", check_tanh_prime,
+         signature="tanh_prime(z)", try_it="tanh_prime(np.array([-1.0, 0.0, 2.0]))"),
+    Task("1.4", "stable_sigmoid", 3, "01", check_stable_sigmoid,
+         signature="stable_sigmoid(z)", try_it="stable_sigmoid(np.array([-1000.0, 0.0, 1000.0]))"),
+)

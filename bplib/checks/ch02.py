@@ -1,0 +1,266 @@
+"""Checks for exercise 02, the chain rule on computational graphs (chapter 02).
+
+Tasks:
+    2.1 mul_backward(x, y, dout) -> (dx, dy)          the mul gate f = x * y
+    2.2 max_backward(x, y, dout) -> (dx, dy)          the max gate f = max(x, y), x != y
+    2.3 neuron_backward(w0, x0, w1, x1, w2) -> dict   f = sigma(w0*x0 + w1*x1 + w2)
+    2.4 (df_dx, df_dy, df_dz) by hand                 f = (x + y) * max(y, z) at CHAIN_POINT
+
+The expected gradients come from bplib.graph: each checker builds the graph from
+Values, calls backward(), and compares. All inputs are scalars.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from bplib.checks._core import NotDone, Task, Variant, Wrong, a_type, all_close, as_number, call, diagnose
+from bplib.graph import Value
+
+HINTS = {
+    "2.1": {
+        "one_number": "Return both gradients, one per input: return dx, dy.",
+        "swapped": "The mul gate's local gradient for x is the other input: dx = y * dout (and dy = x * dout).",
+        "forgot_dout": "Chain rule: multiply each local gradient by the upstream gradient dout.",
+        "sign": "Check the signs: d(x*y)/dx = y, with no minus.",
+        "other": "For f = x * y: df/dx = y and df/dy = x; multiply each by dout.",
+    },
+    "2.2": {
+        "one_number": "Return both gradients, one per input: return dx, dy.",
+        "both": "The max gate routes the gradient to the larger input only; the smaller one gets no gradient.",
+        "smaller": "You route the gradient to the smaller input; it belongs to the larger one.",
+        "forgot_dout": "Chain rule: the larger input's gradient is 1 * dout, not 1.",
+        "other": "max(x, y) passes dout on to whichever input is larger; the other input's gradient is zero.",
+    },
+    "2.3": {
+        "not_dict": 'Return a dict with one entry per input: {"w0": ..., "x0": ..., "w1": ..., "x1": ..., "w2": ...}.',
+        "missing_sigma_prime": (
+            "f = sigma(z) with z = w0*x0 + w1*x1 + w2, so every gradient is dz/d(input) * sigma'(z): "
+            "multiply by sigma'(z) = sigma(z) * (1 - sigma(z))."
+        ),
+        "sigma_not_prime": "The sigmoid gate's local gradient is sigma'(z) = sigma(z) * (1 - sigma(z)), not sigma(z).",
+        "swapped": "In the product w0 * x0 the gradient of one factor is the other factor: df/dw0 = x0 * sigma'(z).",
+        "bias": "The bias w2 enters z with coefficient 1, so df/dw2 = sigma'(z).",
+        "sign": "sigma is increasing, so each gradient has the sign of dz/d(input): check the signs.",
+        "forgot_bias_forward": "Include the bias when you compute z = w0*x0 + w1*x1 + w2 for sigma'(z).",
+        "other": (
+            "Stage it: z = w0*x0 + w1*x1 + w2, s = sigmoid(z), dz = s * (1 - s); then each input's "
+            "gradient is its local gradient times dz."
+        ),
+    },
+    "2.4": {
+        "not_three": "Pass the three numbers in order: check(\"2.4\", (df_dx, df_dy, df_dz)).",
+        "one_path": (
+            "y is used twice, in x + y and in max(y, z): add the gradients that reach y along both paths."
+        ),
+        "max_routes": "The max gate routes the gradient only to its larger input; the smaller input gets none.",
+        "dx": "x reaches f only through q = x + y: df/dx = df/dq * dq/dx, and df/dq is the other factor.",
+        "other": "Write f = q * m with q = x + y and m = max(y, z), then apply the chain rule gate by gate.",
+    },
+}
+
+
+def _pair(value, hint: str) -> tuple[float, float]:
+    """The learner's (dx, dy) as two floats, or Wrong saying what came instead."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = tuple(value)
+    if not isinstance(value, (tuple, list)):
+        if isinstance(value, (numbers.Real, np.ndarray)) and np.ndim(value) == 0:
+            raise Wrong("your function returned one number", hint)
+        raise Wrong(f"your function returned {a_type(value)}, expected two numbers (dx, dy)", hint)
+    if len(value) != 2:
+        count = f"{len(value)} value{'' if len(value) == 1 else 's'}"
+        raise Wrong(f"your function returned {count}, expected 2 (dx, dy)", hint)
+    return as_number(value[0], "dx"), as_number(value[1], "dy")
+
+
+# ---- 2.1 and 2.2: two-input gates ---------------------------------------------------
+
+
+def _gate_grads(gate: str, x: float, y: float, dout: float) -> tuple[float, float]:
+    """(dx, dy) for out = gate(x, y) with upstream gradient dout, from bplib.graph."""
+    xv, yv = Value(x, "x"), Value(y, "y")
+    out = xv * yv if gate == "mul" else xv.max(yv)
+    (out * dout).backward()  # the constant factor dout plays the upstream gradient
+    return xv.grad, yv.grad
+
+
+# (x, y, dout): dout is never 1 and never equal to x or y, so each mistake shows
+GATE_CASES = [(3.0, -4.0, 2.0), (-1.5, 2.5, -0.5), (0.75, 0.25, 1.5)]
+
+
+def _check_gate(fn, gate: str, task_id: str, variants: list[Variant]) -> None:
+    hints = HINTS[task_id]
+    for x, y, dout in GATE_CASES:
+        expected = _gate_grads(gate, x, y, dout)
+        got = _pair(call(fn, x, y, dout).value, hints["one_number"])
+        if all_close(got, expected):
+            continue
+        found = diagnose(got, (x, y, dout), variants)
+        if found is not None:
+            raise Wrong(f"{found.detail} (for x={x}, y={y}, dout={dout})", found.hint)
+        raise Wrong(f"wrong gradients for x={x}, y={y}, dout={dout}", hints["other"])
+
+
+_H21 = HINTS["2.1"]
+MUL_VARIANTS = [
+    Variant(lambda x, y, d: (x * d, y * d), "dx and dy are swapped", _H21["swapped"]),
+    Variant(lambda x, y, d: (y, x), "dout is missing", _H21["forgot_dout"]),
+    Variant(lambda x, y, d: (x, y), "dout is missing and dx, dy are swapped", _H21["swapped"]),
+    Variant(lambda x, y, d: (-y * d, -x * d), "the signs are flipped", _H21["sign"]),
+]
+
+
+def check_mul_backward(fn) -> None:
+    """Task 2.1: fn(x, y, dout) == (y * dout, x * dout). Chapter 02."""
+    _check_gate(fn, "mul", "2.1", MUL_VARIANTS)
+
+
+def _route(x, y, to_larger: bool, g):
+    larger_is_x = (x > y) == to_larger
+    return (g, 0.0) if larger_is_x else (0.0, g)
+
+
+_H22 = HINTS["2.2"]
+MAX_VARIANTS = [
+    Variant(lambda x, y, d: (d, d), "both inputs get the gradient", _H22["both"]),
+    Variant(lambda x, y, d: _route(x, y, False, d), "the gradient goes to the smaller input", _H22["smaller"]),
+    Variant(lambda x, y, d: _route(x, y, True, 1.0), "dout is missing", _H22["forgot_dout"]),
+    Variant(lambda x, y, d: (1.0, 1.0), "dout is missing and both inputs get a gradient", _H22["both"]),
+]
+
+
+def check_max_backward(fn) -> None:
+    """Task 2.2: fn(x, y, dout) sends dout to the larger of x, y and 0 to the other. Chapter 02."""
+    _check_gate(fn, "max", "2.2", MAX_VARIANTS)
+
+
+# ---- 2.3 neuron_backward -------------------------------------------------------------
+
+NEURON_KEYS = ("w0", "x0", "w1", "x1", "w2")
+
+
+def _neuron_grads(w0, x0, w1, x1, w2) -> dict[str, float]:
+    """Gradients of f = sigmoid(w0*x0 + w1*x1 + w2) from bplib.graph, by input name."""
+    inputs = {name: Value(v, name) for name, v in zip(NEURON_KEYS, (w0, x0, w1, x1, w2), strict=True)}
+    f = (inputs["w0"] * inputs["x0"] + inputs["w1"] * inputs["x1"] + inputs["w2"]).sigmoid()
+    f.backward()
+    return {name: v.grad for name, v in inputs.items()}
+
+
+def _neuron_cases() -> list[tuple[float, ...]]:
+    """Three fixed (w0, x0, w1, x1, w2), rounded to 2 decimals so they read well in messages."""
+    rng = np.random.default_rng(203)
+    return [tuple(float(v) for v in np.round(rng.uniform(-2.0, 2.0, size=5), 2)) for _ in range(3)]
+
+
+def _sig(z):
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _neuron_variant(factor, swapped=False, bias=None, sign=1.0):
+    """A wrong neuron_backward: every gradient uses `factor(z, z_without_bias)` as its dz."""
+
+    def compute(w0, x0, w1, x1, w2):
+        dz = sign * factor(w0 * x0 + w1 * x1 + w2, w0 * x0 + w1 * x1)
+        local = (w0, x0, w1, x1) if swapped else (x0, w0, x1, w1)  # the other factor of each product
+        grads = dict(zip(NEURON_KEYS[:4], (g * dz for g in local), strict=True))
+        grads["w2"] = dz if bias is None else bias(dz)
+        return [grads[k] for k in NEURON_KEYS]
+
+    return compute
+
+
+def _sigma_prime(z, _z_without_bias):
+    return _sig(z) * (1.0 - _sig(z))
+
+
+_H23 = HINTS["2.3"]
+NEURON_VARIANTS = [
+    Variant(_neuron_variant(lambda z, zb: 1.0), "the factor sigma'(z) is missing", _H23["missing_sigma_prime"]),
+    Variant(_neuron_variant(lambda z, zb: 1.0, bias=lambda dz: 0.0), "the factor sigma'(z) is missing",
+            _H23["missing_sigma_prime"]),
+    Variant(_neuron_variant(lambda z, zb: _sig(z)), "you multiplied by sigma(z)", _H23["sigma_not_prime"]),
+    Variant(_neuron_variant(_sigma_prime, swapped=True), "the w and x gradients are swapped", _H23["swapped"]),
+    Variant(_neuron_variant(_sigma_prime, sign=-1.0), "the signs are flipped", _H23["sign"]),
+    Variant(_neuron_variant(lambda z, zb: _sigma_prime(zb, zb)), "sigma'(z) is computed without the bias",
+            _H23["forgot_bias_forward"]),
+]
+
+
+def check_neuron_backward(fn) -> None:
+    """Task 2.3: fn(w0, x0, w1, x1, w2) returns the five gradients of sigma(w0*x0 + w1*x1 + w2). Chapter 02."""
+    for case in _neuron_cases():
+        expected = _neuron_grads(*case)
+        value = call(fn, *case).value
+        if not isinstance(value, dict):
+            raise Wrong(f"your function returned {a_type(value)}, not a dict", _H23["not_dict"])
+        missing = [k for k in NEURON_KEYS if k not in value]
+        if missing:
+            raise Wrong(f"the dict has no key {', '.join(repr(k) for k in missing)}", _H23["not_dict"])
+        got = [as_number(value[k], f"the gradient {k!r}") for k in NEURON_KEYS]
+        want = [expected[k] for k in NEURON_KEYS]
+        if all_close(got, want):
+            continue
+        args = ", ".join(f"{k}={v}" for k, v in zip(NEURON_KEYS, case, strict=True))
+        found = diagnose(got, case, NEURON_VARIANTS)
+        if found is not None:
+            raise Wrong(f"{found.detail} (for {args})", found.hint)
+        wrong_keys = [k for k, g, w in zip(NEURON_KEYS, got, want, strict=True) if not all_close(g, w)]
+        if wrong_keys == ["w2"]:
+            raise Wrong(f"the gradient 'w2' is wrong (for {args})", _H23["bias"])
+        names = ", ".join(repr(k) for k in wrong_keys)
+        raise Wrong(f"wrong gradients for {names} (for {args})", _H23["other"])
+
+
+# ---- 2.4 by hand -----------------------------------------------------------------------
+
+CHAIN_POINT = {"x": 1.0, "y": 3.0, "z": -2.0}  # y > z, so y reaches f along two paths
+ANSWER_NAMES = ("df_dx", "df_dy", "df_dz")
+
+
+def chain_rule_gradients(x: float, y: float, z: float) -> tuple[float, float, float]:
+    """(df/dx, df/dy, df/dz) of f = (x + y) * max(y, z), from bplib.graph. Chapter 02."""
+    xv, yv, zv = Value(x, "x"), Value(y, "y"), Value(z, "z")
+    f = (xv + yv) * yv.max(zv)
+    f.backward()
+    return xv.grad, yv.grad, zv.grad
+
+
+def check_chain_rule_by_hand(answer) -> None:
+    """Task 2.4: answer == (df_dx, df_dy, df_dz) of (x + y) * max(y, z) at CHAIN_POINT. Chapter 02."""
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        raise Wrong("expected the three numbers (df_dx, df_dy, df_dz)", HINTS["2.4"]["not_three"])
+    todo = [name for name, v in zip(ANSWER_NAMES, answer, strict=True) if v is Ellipsis]
+    if todo:
+        raise NotDone(f"Replace the ... after {', '.join(todo)} by a number")
+    got = [as_number(v, name) for name, v in zip(ANSWER_NAMES, answer, strict=True)]
+    x, y, z = CHAIN_POINT["x"], CHAIN_POINT["y"], CHAIN_POINT["z"]
+    want = chain_rule_gradients(x, y, z)
+    wrong = [name for name, g, w in zip(ANSWER_NAMES, got, want, strict=True) if not all_close(g, w)]
+    if not wrong:
+        return
+    detail = f"{' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong"
+    hints = HINTS["2.4"]
+    # the gradient y gets along only one of its two paths: through x + y, or through the max
+    one_path = (max(y, z), x + y)
+    if "df_dy" in wrong and any(math.isclose(got[1], g) for g in one_path):
+        raise Wrong(detail, hints["one_path"])
+    if "df_dz" in wrong:
+        raise Wrong(detail, hints["max_routes"])
+    raise Wrong(detail, hints["dx"] if wrong == ["df_dx"] else hints["other"])
+
+
+TASKS = (
+    Task("2.1", "mul_backward", 1, "02", check_mul_backward,
+         signature="mul_backward(x, y, dout)", try_it="mul_backward(3.0, -4.0, 2.0)"),
+    Task("2.2", "max_backward", 1, "02", check_max_backward,
+         signature="max_backward(x, y, dout)", try_it="max_backward(3.0, -4.0, 2.0)"),
+    Task("2.3", "neuron_backward", 3, "02", check_neuron_backward,
+         signature="neuron_backward(w0, x0, w1, x1, w2)",
+         try_it="neuron_backward(2.0, -1.0, -3.0, -2.0, -3.0)"),
+    Task("2.4", "df_dx, df_dy, df_dz", 2, "02", check_chain_rule_by_hand, wants_function=False),
+)

@@ -1,0 +1,287 @@
+"""Numerical gradients by centered differences, and a checker (introduced in chapter 01).
+
+The centered difference
+    f'(x) ~ (f(x + h) - f(x - h)) / (2h)
+has error O(h^2), against O(h) for the one-sided (f(x + h) - f(x)) / h. Everything
+here works in float64 and never leaves its input modified: each entry is nudged,
+evaluated, and put back, even when `f` raises.
+
+The relative error between an analytic gradient a and a numeric one n is
+    |a - n| / max(|a| + |n|, floor)
+The floor keeps two tiny numbers (say 1e-12 and 3e-12) from counting as a 50%
+mismatch: below the floor the error is, in effect, absolute.
+
+The checkers raise each entry's floor to what the finite difference can resolve.
+Round-off in f(x + h) - f(x - h) leaves the numeric gradient uncertain by about
+eps * (|f(x + h)| + |f(x - h)|) / (2h), some 1e-10 for h = 1e-5 and f of order
+one, so a correct entry of 1e-6 can never agree to a relative 1e-7. Such an entry
+is judged absolutely, to within ROUNDOFF_MARGIN times that uncertainty: far
+tighter than any real mistake, and no longer failing correct gradients such as
+softmax's tiny probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from bplib._validate import as_float_array
+
+__all__ = [
+    "numerical_derivative",
+    "numerical_gradient",
+    "numerical_gradient_params",
+    "relative_error",
+    "GradCheckResult",
+    "check_gradient",
+    "check_gradient_params",
+]
+
+DEFAULT_H = 1e-5  # near the float64 optimum eps**(1/3): balances truncation (h**2) and round-off (eps/h)
+DEFAULT_FLOOR = 1e-8
+ROUNDOFF_MARGIN = 8.0  # round-off of f itself is a few ulps of |f|
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def _check_step(h) -> float:
+    if isinstance(h, bool) or not isinstance(h, (int, float, np.floating)) or not (0 < h < 1):
+        raise ValueError(f"h: expected a step size between 0 and 1 (e.g. 1e-6), got {h!r}")
+    return float(h)
+
+
+def numerical_derivative(f: Callable[[float], float], x: float, h: float = DEFAULT_H) -> float:
+    """The centered difference (f(x + h) - f(x - h)) / (2h) of a scalar function. Chapter 01.
+
+    Inputs:
+        f: maps a float to a float.
+        x: the point, a real number.
+        h: the step.
+    Returns:
+        the slope estimate, a float.
+    """
+    h = _check_step(h)
+    x = float(as_float_array(x, "x"))
+    return (float(f(x + h)) - float(f(x - h))) / (2.0 * h)
+
+
+def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=None, h: float = DEFAULT_H) -> np.ndarray:
+    """The gradient of sum(f(x) * dout) with respect to x, by centered differences. Chapter 01.
+
+    With dout=None, f must return a scalar and this is df/dx. With an array f and
+    an upstream gradient dout of f's output shape, this is the vector-Jacobian
+    product that a backward function computes, so the two can be compared.
+
+    Inputs:
+        f: maps x (read at call time, nudged in place) to a scalar or an array.
+        x: float64 array, any shape; nudged entry by entry and always restored.
+        dout: None, or an array of f(x)'s shape.
+        h: the step.
+    Returns:
+        dx: same shape as x.
+    """
+    h = _check_step(h)
+    _check_x(x)
+    return _centered_differences(f, x, _scalarizer(dout), h)[0]
+
+
+def _check_x(x) -> None:
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise ValueError(
+            "x: expected a float64 numpy array (it is nudged in place and restored), "
+            f"got {type(x).__name__}{'' if not isinstance(x, np.ndarray) else ' of dtype ' + str(x.dtype)}"
+        )
+
+
+def _scalarizer(dout):
+    """A function out -> (sum(out * dout), sum(|out * dout|)); with dout None, out must be a scalar."""
+    weights = None if dout is None else as_float_array(dout, "dout")
+
+    def scalar_of(out) -> tuple[float, float]:
+        out = np.asarray(out, dtype=np.float64)
+        if weights is None:
+            if out.size != 1:
+                raise ValueError(f"f returned shape {out.shape}; pass dout of that shape for a non-scalar f")
+            value = float(out.reshape(()))
+            return value, abs(value)
+        if out.shape != weights.shape:
+            raise ValueError(f"dout: expected the shape of f(x), {out.shape}, got {weights.shape}")
+        terms = out * weights
+        return float(np.sum(terms)), float(np.sum(np.abs(terms)))
+
+    return scalar_of
+
+
+def _centered_differences(f, x: np.ndarray, scalar_of, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """Centered differences of scalar_of(f(x)) and each entry's round-off uncertainty.
+
+    Returns:
+        grad: same shape as x.
+        roundoff: same shape as x, eps * (|f(x + h)| + |f(x - h)|) / (2h) per entry.
+    """
+    grad = np.zeros_like(x)
+    roundoff = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        idx = it.multi_index
+        original = x[idx]
+        try:
+            x[idx] = original + h
+            plus, plus_size = scalar_of(f(x))
+            x[idx] = original - h
+            minus, minus_size = scalar_of(f(x))
+        finally:
+            x[idx] = original
+        grad[idx] = (plus - minus) / (2.0 * h)
+        roundoff[idx] = _EPS * (plus_size + minus_size) / (2.0 * h)
+    return grad, roundoff
+
+
+def numerical_gradient_params(
+    loss: Callable[[], float], params: Mapping[str, np.ndarray], h: float = DEFAULT_H
+) -> dict[str, np.ndarray]:
+    """Gradients of a scalar loss with respect to every array in a parameter dict. Chapter 01.
+
+    Inputs:
+        loss: takes no arguments and reads the arrays in `params` (which are nudged in place).
+        params: name -> float64 array, e.g. {"W1": (D, H), "b1": (H,)}.
+        h: the step.
+    Returns:
+        name -> gradient of the same shape as params[name].
+    """
+    return {name: grad for name, (grad, _) in _params_differences(loss, params, h).items()}
+
+
+def _params_differences(loss, params: Mapping[str, np.ndarray], h: float) -> dict:
+    h = _check_step(h)
+    out = {}
+    for name, p in params.items():
+        _check_x(p)
+        out[name] = _centered_differences(lambda _p: loss(), p, _scalarizer(None), h)
+    return out
+
+
+def relative_error(analytic, numeric, floor: float = DEFAULT_FLOOR) -> np.ndarray:
+    """Elementwise |a - n| / max(|a| + |n|, floor). Chapter 01.
+
+    Inputs:
+        analytic, numeric: arrays of the same shape.
+        floor: the smallest denominator.
+    Returns:
+        same shape, every entry in [0, 1] when |a| + |n| >= floor.
+    """
+    a = as_float_array(analytic, "analytic", allow_nan=True)
+    n = as_float_array(numeric, "numeric", allow_nan=True)
+    if a.shape != n.shape:
+        raise ValueError(f"analytic and numeric gradients must have the same shape, got {a.shape} and {n.shape}")
+    return np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), floor)
+
+
+@dataclass(frozen=True)
+class GradCheckResult:
+    """The outcome of a gradient check: the worst entry and where it is.
+
+    Fields:
+        max_rel_error: the largest relative error over all entries (nan if a gradient had a NaN).
+        where: the name (for parameter dicts, else None) and the index of the worst entry.
+        analytic: the analytic gradient at that entry.
+        numeric: the numeric gradient at that entry.
+        tol: the tolerance it was judged by.
+    """
+
+    max_rel_error: float
+    where: tuple
+    analytic: float
+    numeric: float
+    tol: float
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.max_rel_error < self.tol)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        name, index = self.where
+        place = (f"{name}" if name is not None else "x") + (f"[{', '.join(map(str, index))}]" if index else "")
+        verdict = "passed" if self.passed else "FAILED"
+        return (
+            f"gradient check {verdict}: max relative error {self.max_rel_error:.2e} (tol {self.tol:.0e}) "
+            f"at {place}: analytic {self.analytic:.8g}, numeric {self.numeric:.8g}"
+        )
+
+
+def _worst(analytic: Mapping, numeric: Mapping, tol: float, floor: float) -> GradCheckResult:
+    """numeric: name -> (gradient, round-off uncertainty), as _centered_differences returns."""
+    best = None
+    for name, (n, roundoff) in numeric.items():
+        a = as_float_array(analytic[name], f"analytic gradient {name!r}", allow_nan=True)
+        if a.shape != n.shape:
+            raise ValueError(f"analytic gradient {name!r}: expected shape {n.shape}, got {a.shape}")
+        if a.size == 0:
+            continue
+        # never demand more than the finite difference can resolve (module docstring)
+        resolvable = np.maximum(floor, ROUNDOFF_MARGIN * roundoff / tol)
+        err = np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), resolvable)
+        err = np.where(np.isnan(err), np.inf, err)
+        idx = np.unravel_index(int(np.argmax(err)), err.shape)
+        value = float(err[idx])
+        if best is None or value > best[0]:
+            best = (value, name, idx, float(a[idx]), float(n[idx]))
+    if best is None:
+        return GradCheckResult(0.0, (None, ()), 0.0, 0.0, tol)
+    value, name, idx, a_val, n_val = best
+    return GradCheckResult(
+        float("nan") if np.isinf(value) else value, (name, tuple(int(i) for i in idx)), a_val, n_val, tol
+    )
+
+
+def check_gradient(
+    f: Callable[[np.ndarray], object],
+    x,
+    analytic,
+    dout=None,
+    h: float = DEFAULT_H,
+    tol: float = 1e-7,
+    floor: float = DEFAULT_FLOOR,
+) -> GradCheckResult:
+    """Compare an analytic gradient with centered differences of f at x. Chapter 01.
+
+    Inputs:
+        f: maps an array of x's shape to a scalar (or to an array, with dout).
+        x: array, any shape; copied to float64, so the caller's array is untouched.
+        analytic: same shape as x: the gradient to check.
+        dout: None, or an array of f(x)'s shape (checks the vector-Jacobian product).
+        h, tol, floor: step, pass threshold on the max relative error, relative-error floor.
+    Returns:
+        GradCheckResult; truthy when it passed, and prints the worst entry.
+    """
+    x64 = np.array(as_float_array(x, "x"), dtype=np.float64, copy=True)
+    numeric = _centered_differences(f, x64, _scalarizer(dout), _check_step(h))
+    return _worst({None: analytic}, {None: numeric}, tol, floor)
+
+
+def check_gradient_params(
+    loss: Callable[[], float],
+    params: Mapping[str, np.ndarray],
+    analytic: Mapping[str, np.ndarray],
+    h: float = DEFAULT_H,
+    tol: float = 1e-7,
+    floor: float = DEFAULT_FLOOR,
+) -> GradCheckResult:
+    """Compare analytic gradients of a scalar loss with centered differences, per parameter. Chapter 01.
+
+    Inputs:
+        loss: no-argument function that reads the float64 arrays in params (nudged in place, restored).
+        params: name -> float64 array.
+        analytic: name -> gradient of the same shape; must have every name in params.
+        h, tol, floor: as in check_gradient.
+    Returns:
+        GradCheckResult naming the parameter and index of the worst entry.
+    """
+    missing = [name for name in params if name not in analytic]
+    if missing:
+        raise ValueError(f"analytic: expected a gradient for every parameter, missing {missing}")
+    return _worst(analytic, _params_differences(loss, params, h), tol, floor)

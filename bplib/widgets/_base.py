@@ -1,0 +1,155 @@
+"""The common frame of every dashboard: controls, a readout, a figure (chapter 01).
+
+A dashboard is three parts kept apart so each can be tested alone:
+  1. a pure compute function (numbers in, arrays and numbers out), in each dashboard's module;
+  2. a view that updates matplotlib artists in place (set_data / set_text), `_render` below;
+  3. the ipywidgets wiring, this class: sliders whose observers call `update()`.
+
+ipywidgets observers are plain Python callbacks, so `slider.value = 2.0` in a test
+(no browser) runs `update()` and the artists can be asserted.
+
+Figures: with ipympl (`%matplotlib widget`) the canvas is itself a widget and goes into
+the container; `draw_idle()` then sends the new image. With the inline backend (or Agg
+in tests) the figure is shown inside an `ipywidgets.Output`, shown again after each update.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from traitlets import TraitError
+
+__all__ = ["Dashboard"]
+
+
+def _ipython_shell():
+    """The running IPython shell, or None in plain Python (tests, scripts)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    return get_ipython()
+
+
+class Dashboard:
+    """Base class of the live dashboards. Chapter 01.
+
+    A subclass builds its figure and artists (inside `plt.ioff()`, so the figure is not
+    displayed a second time by pyplot), then calls `super().__init__(controls, fig)`,
+    and implements `_render(values) -> str`: update the artists from the control
+    values and return the readout HTML.
+
+    Inputs:
+        controls: dict name -> ipywidgets value widget (slider, dropdown), in display order.
+        fig: the matplotlib Figure the view draws into.
+    Attributes:
+        controls: the dict above.
+        readout: ipywidgets.HTML with the current numbers.
+        fig: the Figure.
+        widget: the ipywidgets container (controls, readout, figure) that is displayed.
+        updates: how many times the view has been updated (set() counts once).
+    """
+
+    def __init__(self, controls: dict[str, widgets.ValueWidget], fig: Figure):
+        if not isinstance(fig, Figure):
+            raise ValueError(f"fig: expected a matplotlib Figure, got a {type(fig).__name__}")
+        self.controls = dict(controls)
+        self.fig = fig
+        self.readout = widgets.HTML()
+        self.updates = 0
+        self._holding = False  # True while set() changes several controls
+        self._output: widgets.Output | None = None
+        if isinstance(fig.canvas, widgets.DOMWidget):  # ipympl: the canvas is a widget
+            fig.canvas.header_visible = False
+            fig.canvas.toolbar_visible = False
+            fig.canvas.footer_visible = False
+            fig.canvas.resizable = False
+            figure_view = fig.canvas
+        else:
+            # Inline/Agg: pyplot must forget the figure, or the inline backend shows it again
+            # at the end of the cell; the Figure object itself keeps working.
+            plt.close(fig)
+            self._output = widgets.Output()
+            figure_view = self._output
+        self.widget = widgets.VBox(
+            [widgets.VBox(list(self.controls.values())), self.readout, figure_view]
+        )
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.update()
+
+    # ---- display -------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:  # short and machine-independent
+        names = ", ".join(self.controls)
+        return f"<{type(self).__name__}: controls {names}>"
+
+    # ---- updating ------------------------------------------------------------
+    def values(self) -> dict[str, float]:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def set(self, **values) -> None:
+        """Set several controls at once and update the view once.
+
+        Inputs:
+            **values: control name -> new value, each within the control's range.
+        """
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise ValueError(f"set: expected control names among {sorted(self.controls)}, "
+                             f"got {unknown}")
+        for name, value in values.items():
+            control = self.controls[name]
+            if isinstance(control, widgets.IntSlider) and (
+                    isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"set: expected an int for {name}, got {value!r}")
+            low, high = getattr(control, "min", None), getattr(control, "max", None)
+            if low is not None and not low <= value <= high:
+                raise ValueError(f"set: expected {name} in [{low}, {high}], got {value!r}")
+        self._holding = True
+        try:
+            for name, value in values.items():
+                try:
+                    self.controls[name].value = value
+                except TraitError as exc:  # e.g. 1.5 for an integer slider
+                    raise ValueError(f"set: expected a valid value for {name}, got {value!r} "
+                                     f"({exc})") from None
+        finally:
+            self._holding = False
+        self.update()
+
+    def update(self) -> None:
+        """Recompute from the controls, update the artists and readout, redraw."""
+        self.readout.value = self._render(self.values())
+        self.updates += 1
+        self._redraw()
+
+    def _on_change(self, change) -> None:
+        if not self._holding:
+            self.update()
+
+    def _render(self, values: dict) -> str:
+        raise NotImplementedError("a Dashboard subclass implements _render(values) -> readout HTML")
+
+    def _redraw(self) -> None:
+        if self._output is None:
+            self.fig.canvas.draw_idle()  # ipympl sends the new image when the kernel is free
+            return
+        if _ipython_shell() is None:
+            return  # plain Python: nothing displays the Output, the artists are already updated
+        from IPython.display import display
+
+        with self._output:
+            self._output.clear_output(wait=True)
+            display(self.fig)
+
+    def close(self) -> None:
+        """Close the figure and the widgets (frees them in a long-running kernel)."""
+        plt.close(self.fig)
+        for w in [*self.controls.values(), self.readout, self._output, self.widget]:
+            if w is not None:
+                w.close()

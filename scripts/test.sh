@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Maintainer set-up in one command: install the pinned test environment into
+# ./.venv-test (first run only; later runs just update it) and run the whole suite:
+#   1. library, widget and exercise tests, plus chapters/ and solutions/ executed by
+#      nbval with their committed outputs compared (both cores, one notebook per worker);
+#   2. exercises/ executed by nbval in lax mode (they are committed unexecuted).
+# Extra arguments go to both pytest runs, e.g.  bash scripts/test.sh -x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+
+if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
+    echo "The tests need Python 3.10 or newer; '$PYTHON' is $("$PYTHON" --version 2>&1 || echo missing)." >&2
+    exit 1
+fi
+if [ ! -x .venv-test/bin/python ]; then
+    echo "Creating the test environment in .venv-test ..."
+    "$PYTHON" -m venv .venv-test
+fi
+VPY=.venv-test/bin/python
+$VPY -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+
+# Build matplotlib's font cache now, so a first run does not print a notice into a notebook.
+$VPY -c "import matplotlib.pyplot"
+
+echo "== lint (ruff) =="
+$VPY -m ruff check .
+
+NBVAL=(--nbval-current-env)
+echo "== library, widgets, exercises tooling; chapters/ and solutions/ under nbval (strict) =="
+$VPY -m pytest -n 2 --dist loadfile tests chapters solutions \
+    --nbval "${NBVAL[@]}" --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"
+echo "== exercises/ under nbval (lax) =="
+$VPY -m pytest exercises --nbval-lax "${NBVAL[@]}" "$@"

@@ -1,0 +1,1 @@
+"""Maintainer tools: run notebooks, generate exercises. Not needed by learners."""
