@@ -17,5 +17,9 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+EXTRA=()
+if [ "$(id -u)" = 0 ]; then
+    EXTRA+=(--allow-root)  # JupyterLab refuses to run as root without it (containers, VMs)
+fi
 echo "Opening the course. Stop JupyterLab with Ctrl+C (twice)."
-exec .venv/bin/python -m jupyterlab chapters/01_sigmoid_derivative.ipynb "$@"
+exec .venv/bin/python -m jupyterlab "${EXTRA[@]}" chapters/01_sigmoid_derivative.ipynb "$@"
