@@ -5,6 +5,12 @@ One concept per module, each introduced by a chapter:
     gradcheck    (01)  centered finite differences and gradient checks
     graph        (02)  Value, a scalar autograd engine
     draw         (02)  drawing Value graphs and the backward pass
+    neuron       (03)  one sigmoid neuron and the delta rule
+    layers       (04)  dense and activation layers: forward -> (out, cache), backward
+    losses       (03+) squared error, binary and softmax cross-entropy
+    network      (05)  a multilayer network of layers, with training
+    optim        (05)  SGD, momentum, Rprop, learning-rate schedules
+    data         (05)  XOR, spirals, moons, blobs, 8x8 digits
     widgets      (01+) live ipywidgets dashboards
     checks       (01+) checks for the exercise notebooks
 """

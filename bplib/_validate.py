@@ -16,7 +16,7 @@ def _describe(value) -> str:
     """A short description of `value` for error messages: its type and, for arrays, shape/dtype."""
     if isinstance(value, np.ndarray):
         return f"an array of dtype {value.dtype} and shape {value.shape}"
-    return f"a {type(value).__name__}"
+    return f"a value of type {type(value).__name__}"
 
 
 def as_float_array(value, name: str, *, allow_nan: bool = False) -> np.ndarray:
