@@ -11,17 +11,32 @@ raises, whatever the learner's function does. For grading and tests,
 `run_task(task_id, answer)` returns the same `Verdict` without printing.
 
 `TASKS` maps every task id ("1.1", "2.3", ...) to its `Task`: title, points,
-chapter and checker. The checkers live in one module per chapter (ch01, ch02).
+chapter and checker. The checkers live in one module per chapter, chNN.py, each
+with a TASKS tuple; a new chapter's module is found by its name, nothing to register.
 """
 
 from __future__ import annotations
 
-from bplib.checks import ch01, ch02
+import importlib
+import pkgutil
+
 from bplib.checks._core import Task, Verdict, _execution_count, evaluate
 
 __all__ = ["TASKS", "Task", "Verdict", "check", "run_task"]
 
-TASKS: dict[str, Task] = {task.id: task for task in (*ch01.TASKS, *ch02.TASKS)}
+
+def _collect_tasks() -> dict[str, Task]:
+    tasks: dict[str, Task] = {}
+    chapter_modules = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ch"))
+    for name in chapter_modules:
+        for task in importlib.import_module(f"{__name__}.{name}").TASKS:
+            if task.id in tasks:
+                raise RuntimeError(f"task {task.id} is defined twice (in {name} and before it)")
+            tasks[task.id] = task
+    return tasks
+
+
+TASKS: dict[str, Task] = _collect_tasks()
 
 
 def _task(task_id) -> Task:
