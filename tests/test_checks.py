@@ -227,8 +227,9 @@ def test_the_leak_detector_finds_a_printed_expected_value(task_id, shown):
 # ---- the registry ---------------------------------------------------------------------------
 
 
-def test_registry_has_four_tasks_per_chapter():
-    assert list(TASKS) == ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4"]
+def test_registry_holds_the_first_two_chapters_and_well_formed_tasks():
+    assert [t for t in TASKS if t[0] in "12"] == ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4"]
+    assert list(TASKS) == sorted(TASKS, key=lambda t: tuple(map(int, t.split("."))))
     for task_id, task in TASKS.items():
         assert isinstance(task, Task)
         assert task.id == task_id
@@ -247,7 +248,7 @@ def test_every_hint_is_exercised_by_a_mistake():
 # ---- verdicts ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("task_id", list(TASKS))
+@pytest.mark.parametrize("task_id", list(REFERENCE))  # chapters 01-02; later chapters have their own files
 def test_reference_passes(task_id, capsys):
     verdict = check(task_id, REFERENCE[task_id])
     out = capsys.readouterr().out
@@ -280,7 +281,7 @@ def test_hand_written_reference_implementations_pass():
     assert run_task("2.4", [3, 7, 0]).passed
 
 
-@pytest.mark.parametrize("task_id", list(TASKS))
+@pytest.mark.parametrize("task_id", list(REFERENCE))  # chapters 01-02; later chapters have their own files
 def test_untouched_stub_is_not_implemented(task_id, capsys):
     verdict = check(task_id, STUB[task_id])
     out = capsys.readouterr().out
@@ -397,7 +398,7 @@ WEIRD_ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("task_id", list(TASKS))
+@pytest.mark.parametrize("task_id", list(TASKS))  # every chapter's checks
 @pytest.mark.parametrize("answer", WEIRD_ANSWERS, ids=[f"weird{i}" for i in range(len(WEIRD_ANSWERS))])
 def test_check_never_raises_and_never_passes_nonsense(task_id, answer, capsys):
     verdict = check(task_id, answer)

@@ -1,0 +1,523 @@
+"""Checks for exercise 04, backprop through layers (chapter 04).
+
+Tasks (row convention, one example per row: z = x @ W + b with W: (D, H)):
+    4.1 output_delta(z, y) -> delta              (sigma(z) - y) * sigma'(z) / N         (N, K)
+    4.2 dense_backward(dout, x, W) -> (dx, dW, db)  dout @ W.T, x.T @ dout, dout summed over rows
+    4.3 hidden_delta(delta_next, W_next, z) -> delta  (delta_next @ W_next.T) * sigma'(z)   (N, H)
+    4.4 network_backward(params, x, y) -> dict   dL/dW1, dL/db1, dL/dW2, dL/db2 of a 2-layer sigmoid
+                                                 network with L = (1 / (2N)) * sum((a2 - y)**2)
+
+The expected answers come from bplib.layers and bplib.losses. The cases mix square weight
+matrices, where a transposed W has the right shape and only its values give it away, with
+non-square ones, where the shapes do (a product that fails, or a gradient of the wrong shape).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+
+import numpy as np
+
+from bplib import layers, losses
+from bplib.activations import sigmoid, sigmoid_prime
+from bplib.checks._core import (
+    LearnerRaised,
+    Task,
+    Variant,
+    Wrong,
+    a_type,
+    all_close,
+    as_numbers,
+    call,
+    describe_error,
+    diagnose,
+)
+
+# Every hint a checker can give for a recognised mistake, by task and mistake.
+# Tests feed each mistake to its checker and look for exactly this text.
+HINTS = {
+    "4.1": {
+        "shape": "delta has one entry per example and output unit: return an array of z's shape (N, K), no sum.",
+        "missing_sigma_prime": (
+            "delta is dL/dz, and z reaches the loss through a = sigma(z): multiply dL/da = (a - y) / N "
+            "by sigma'(z)."
+        ),
+        "prime_of_a": (
+            "sigmoid_prime expects z: sigmoid_prime(a) is sigma'(sigma(z)), a different number. Use "
+            "sigmoid_prime(z), or a * (1 - a) with a = sigmoid(z)."
+        ),
+        "z_in_prime": "a * (1 - a) is sigma'(z) only with a = sigmoid(z): z * (1 - z) puts z in its place.",
+        "z_for_a": "The error is a - y, the prediction minus the target: compute a = sigmoid(z) first; z is not a.",
+        "sigma_not_prime": "Multiply by the sigmoid's slope sigma'(z) = a * (1 - a), not by a = sigma(z) itself.",
+        "sign": "L = (1 / (2N)) * sum((a - y)**2) gives dL/da = (a - y) / N: prediction minus target, not y - a.",
+        "batch_average": (
+            "The loss is averaged over the N examples, so every row of delta carries a factor 1 / N, "
+            "with N = z.shape[0]."
+        ),
+        "divided_by_size": (
+            "The loss sums over the K outputs and averages over the N examples only: divide by "
+            "N = z.shape[0], not by z.size = N * K."
+        ),
+        "other": "Compute a = sigmoid(z), then delta = (a - y) * a * (1 - a) / N with N = z.shape[0].",
+    },
+    "4.2": {
+        "not_three": "Return the three gradients as a tuple: return dx, dW, db.",
+        "order": "Return the gradients in the order of the inputs they belong to: (dx, dW, db).",
+        "shape_error": (
+            "A product failed on shapes. Write them down: dout (N, H), x (N, D), W (D, H). dx must be "
+            "(N, D) and dW (D, H): which of W and W.T, x and x.T gives those shapes?"
+        ),
+        "dx_transposed": (
+            "z = x @ W, so going back from z (N, H) to x (N, D) multiplies by W.T: dx = dout @ W.T. "
+            "With a square W, dout @ W has the right shape but the wrong numbers."
+        ),
+        "dW_transposed": "dW must have W's shape (D, H): x.T @ dout; dout.T @ x is dW transposed.",
+        "reshape": "reshape is not a transpose: it keeps the entries in their memory order. Use .T.",
+        "db_axis": "b has one entry per unit, shape (H,): sum dout over the batch axis (axis=0), not over the units.",
+        "db_shape": "b was added to every row of z, so db adds up all N rows of dout: shape (H,), like b.",
+        "extra_average": (
+            "dout already holds the loss's 1 / N: sum over the batch here (x.T @ dout, dout.sum(axis=0)) "
+            "and do not divide by N again."
+        ),
+        "sign": "z = x @ W + b has only plus signs: no minus sign belongs in dx, dW or db.",
+        "other": "For z = x @ W + b: dx = dout @ W.T, dW = x.T @ dout, db = dout.sum(axis=0).",
+    },
+    "4.3": {
+        "shape": "delta has the shape of z, (N, H): one error signal per example and hidden unit.",
+        "shape_error": (
+            "A product failed on shapes: delta_next is (N, K) and W_next is (H, K). Which of W_next and "
+            "W_next.T turns an (N, K) array into an (N, H) one?"
+        ),
+        "transposed": (
+            "z_next = a @ W_next, so going back multiplies by the transpose: delta_next @ W_next.T. With a "
+            "square W_next, delta_next @ W_next has the right shape but sends each error along the wrong weight."
+        ),
+        "missing_sigma_prime": (
+            "delta_next @ W_next.T is dL/da, the gradient at the activations: multiply by sigma'(z) to reach z."
+        ),
+        "prime_of_a": (
+            "sigmoid_prime expects z: sigmoid_prime(sigmoid(z)) is sigma'(a), a different number. Use "
+            "sigmoid_prime(z), or a * (1 - a) with a = sigmoid(z)."
+        ),
+        "z_in_prime": "a * (1 - a) is sigma'(z) only with a = sigmoid(z): z * (1 - z) puts z in its place.",
+        "sigma_not_prime": "Multiply by the sigmoid's slope sigma'(z) = a * (1 - a), not by a = sigma(z) itself.",
+        "sign": "No minus sign belongs here: delta = (delta_next @ W_next.T) * sigma'(z).",
+        "other": "delta = (delta_next @ W_next.T) * sigma'(z): back through the weights, then through the sigmoid.",
+    },
+    "4.4": {
+        "not_dict": 'Return a dict with one gradient per parameter: {"W1": ..., "b1": ..., "W2": ..., "b2": ...}.',
+        "shape": "Each gradient has the shape of its parameter: W1 (D, H), b1 (H,), W2 (H, K), b2 (K,).",
+        "db_axis": "A bias gradient has one entry per unit: sum the layer's delta over the batch axis (axis=0).",
+        "in_place": (
+            "Leave params as they are: this function only computes the gradients. Updating the weights comes "
+            "afterwards, once every gradient is known."
+        ),
+        "shape_error": (
+            "A product failed on shapes: delta2 is (N, K) and W2 is (H, K). Going back to the hidden layer "
+            "multiplies by W2.T, which turns (N, K) into (N, H)."
+        ),
+        "transposed": (
+            "The hidden delta is (delta2 @ W2.T) * sigma'(z1): W2.T, not W2. With a square W2 both have the "
+            "right shape, so only the numbers show it."
+        ),
+        "output_sigma_prime": "The output delta is dL/dz2 = (a2 - y) / N * sigma'(z2): it needs the factor sigma'(z2).",
+        "hidden_sigma_prime": "The hidden delta needs the hidden layer's slope: delta1 = (delta2 @ W2.T) * sigma'(z1).",
+        "prime_of_a": (
+            "sigmoid_prime expects z: sigmoid_prime(a) is sigma'(sigma(z)). With the activations at hand, "
+            "use a * (1 - a)."
+        ),
+        "batch_average": "The loss is averaged over the N examples: the output delta carries 1 / N, N = x.shape[0].",
+        "sign": "dL/da2 = (a2 - y) / N: prediction minus target. Check the sign.",
+        "forward_bias": "Include the biases in the forward pass: z1 = x @ W1 + b1 and z2 = a1 @ W2 + b2.",
+        "other": (
+            "Forward: z1, a1, z2, a2. Backward: delta2 = (a2 - y) / N * a2 * (1 - a2), "
+            "delta1 = (delta2 @ W2.T) * a1 * (1 - a1); each layer's dW = (its input).T @ delta and "
+            "db = delta.sum(axis=0)."
+        ),
+    },
+}
+
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+# ---- shared helpers -----------------------------------------------------------------
+
+
+def _is_shape_error(error: Exception) -> bool:
+    """Whether numpy raised `error` because two arrays' shapes do not fit (a product or broadcasting)."""
+    message = str(error)
+    return isinstance(error, ValueError) and any(
+        part in message for part in ("mismatch in its core dimension", "not aligned", "could not be broadcast")
+    )
+
+
+def _shapes(names: tuple[str, ...], args: tuple) -> str:
+    return ", ".join(f"{name} {np.shape(arg)}" for name, arg in zip(names, args, strict=True))
+
+
+def _call(fn, args: tuple, names: tuple[str, ...], shape_hint: str):
+    """call(fn, *args), turning a shape error inside the learner's code into Wrong with shape_hint."""
+    try:
+        return call(fn, *args, names=names).value
+    except LearnerRaised as signal:
+        if _is_shape_error(signal.error):
+            raise Wrong(
+                f"your function raised {describe_error(signal.error)} (for {_shapes(names, args)})", shape_hint
+            ) from None
+        raise
+
+
+def _wrong_values(found: Variant | None, what: str, where: str, other: str) -> Wrong:
+    """Wrong with the recognised mistake's detail and hint, else "wrong <what>" and the task's general hint."""
+    if found is not None:
+        return Wrong(f"{found.detail} ({where})", found.hint)
+    return Wrong(f"wrong {what} ({where})", other)
+
+
+def _sp(z):
+    """sigma'(z) written with the activation, as in the backward pass."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+# ---- 4.1 output_delta -------------------------------------------------------------------
+
+
+def reference_output_delta(z, y) -> np.ndarray:
+    """dL/dz for a = sigma(z) and L = (1 / (2N)) sum((a - y)**2), from bplib. Chapter 04.
+
+    Inputs:
+        z: (N, K) output pre-activations; y: (N, K) targets.
+    Returns:
+        delta: (N, K).
+    """
+    a, sigmoid_cache = layers.sigmoid_forward(z)
+    _, loss_cache = losses.squared_error_forward(a, y)
+    return layers.sigmoid_backward(losses.squared_error_backward(1.0, loss_cache), sigmoid_cache)
+
+
+def output_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """(z, y) pairs: one example first (N = 1 hides a missing 1/N), then batches."""
+    rng = np.random.default_rng(401)
+    return [
+        (rng.uniform(-2.0, 2.0, size=(N, K)), rng.uniform(0.0, 1.0, size=(N, K)))  # z: (N, K), y: (N, K)
+        for N, K in ((1, 2), (4, 3), (3, 1))
+    ]
+
+
+_H41 = HINTS["4.1"]
+_s = sigmoid
+
+
+def _n(z) -> int:
+    return np.shape(z)[0]
+
+
+OUTPUT_DELTA_VARIANTS = [
+    Variant(lambda z, y: (_s(z) - y) / _n(z), "the factor sigma'(z) is missing", _H41["missing_sigma_prime"]),
+    Variant(lambda z, y: _s(z) - y, "the factor sigma'(z) is missing", _H41["missing_sigma_prime"]),
+    Variant(lambda z, y: (_s(z) - y) * sigmoid_prime(_s(z)) / _n(z), "your slope is sigma'(a)", _H41["prime_of_a"]),
+    Variant(lambda z, y: (_s(z) - y) * sigmoid_prime(_s(z)), "your slope is sigma'(a)", _H41["prime_of_a"]),
+    Variant(lambda z, y: (_s(z) - y) * z * (1 - z) / _n(z), "your slope is z * (1 - z)", _H41["z_in_prime"]),
+    Variant(lambda z, y: (z - y) * _sp(z) / _n(z), "your error term is z - y", _H41["z_for_a"]),
+    Variant(lambda z, y: (z - y) * z * (1 - z) / _n(z), "you used z where a = sigma(z) belongs", _H41["z_for_a"]),
+    Variant(lambda z, y: (_s(z) - y) * _s(z) / _n(z), "you multiplied by sigma(z)", _H41["sigma_not_prime"]),
+    Variant(lambda z, y: (y - _s(z)) * _sp(z) / _n(z), "your values have the wrong sign", _H41["sign"]),
+    Variant(lambda z, y: (_s(z) - y) * _sp(z), "the factor 1 / N is missing", _H41["batch_average"]),
+    Variant(lambda z, y: (_s(z) - y) * _sp(z) / np.size(z), "you divided by N * K", _H41["divided_by_size"]),
+]
+
+
+def check_output_delta(fn) -> None:
+    """Task 4.1: fn(z, y) == (sigma(z) - y) * sigma'(z) / N for (N, K) batches. Chapter 04."""
+    for z, y in output_cases():
+        expected = reference_output_delta(z, y)
+        got = as_numbers(_call(fn, (z, y), ("z", "y"), _H41["shape"]))
+        shapes = _shapes(("z", "y"), (z, y))
+        if got.shape != expected.shape:
+            raise Wrong(f"your function returned shape {got.shape} (for {shapes})", _H41["shape"])
+        if not all_close(got, expected):
+            raise _wrong_values(diagnose(got, (z, y), OUTPUT_DELTA_VARIANTS), "values", f"for {shapes}", _H41["other"])
+
+
+# ---- 4.2 dense_backward --------------------------------------------------------------------
+
+
+def dense_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(dout, x, W) triples. Non-square first, so a transposed W fails on shapes; then all square
+    (N = D = H), where only the values show a transposed W or a sum over the wrong axis."""
+    rng = np.random.default_rng(402)
+    cases = []
+    for N, D, H in ((4, 3, 2), (2, 2, 2), (1, 2, 3)):
+        dout = rng.normal(size=(N, H))  # (N, H)
+        x = rng.normal(size=(N, D))  # (N, D)
+        W = rng.normal(size=(D, H))  # (D, H)
+        cases.append((dout, x, W))
+    return cases
+
+
+def reference_dense_backward(dout, x, W) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dx, dW, db) of z = x @ W + b from bplib.layers.dense_backward. Chapter 04."""
+    _, cache = layers.dense_forward(x, W, np.zeros(np.shape(W)[1]))
+    return layers.dense_backward(dout, cache)
+
+
+_H42 = HINTS["4.2"]
+DX_VARIANTS = [
+    Variant(lambda dout, x, W: dout @ W, "dx is dout @ W", _H42["dx_transposed"]),
+    Variant(lambda dout, x, W: -(dout @ W.T), "dx has the wrong sign", _H42["sign"]),
+    Variant(lambda dout, x, W: dout @ W.T / len(dout), "dx is divided by N", _H42["extra_average"]),
+]
+DW_VARIANTS = [
+    Variant(lambda dout, x, W: dout.T @ x, "dW is transposed", _H42["dW_transposed"]),
+    Variant(lambda dout, x, W: (dout.T @ x).reshape(W.shape), "dW is a reshaped dout.T @ x", _H42["reshape"]),
+    Variant(lambda dout, x, W: -(x.T @ dout), "dW has the wrong sign", _H42["sign"]),
+    Variant(lambda dout, x, W: x.T @ dout / len(dout), "dW is divided by N", _H42["extra_average"]),
+]
+DB_VARIANTS = [
+    Variant(lambda dout, x, W: dout.sum(axis=1), "db sums over the units", _H42["db_axis"]),
+    Variant(lambda dout, x, W: dout.mean(axis=0), "db is the mean over the batch", _H42["extra_average"]),
+    Variant(lambda dout, x, W: -dout.sum(axis=0), "db has the wrong sign", _H42["sign"]),
+]
+
+
+def _gradient_triple(value) -> list[np.ndarray]:
+    """The learner's (dx, dW, db) as three float arrays, or Wrong."""
+    if not isinstance(value, (tuple, list)):
+        raise Wrong(f"your function returned {a_type(value)}, expected a tuple (dx, dW, db)", _H42["not_three"])
+    if len(value) != 3:
+        raise Wrong(f"your function returned {len(value)} values, expected 3 (dx, dW, db)", _H42["not_three"])
+    return [as_numbers(v, f"your {name}") for v, name in zip(value, ("dx", "dW", "db"), strict=True)]
+
+
+def _shape_hint_42(name: str, got: tuple, dout: np.ndarray, x: np.ndarray, W: np.ndarray) -> str:
+    if name == "dW" and got == W.shape[::-1]:
+        return _H42["dW_transposed"]
+    if name == "db":
+        return _H42["db_axis"] if got == (dout.shape[0],) else _H42["db_shape"]
+    return _H42["shape_error"]
+
+
+def check_dense_case(fn, case: tuple) -> None:
+    """Task 4.2 on one (dout, x, W): raises Wrong, NotDone or LearnerRaised unless fn is right."""
+    dout, x, W = case
+    names = ("dout", "x", "W")
+    shapes = _shapes(names, case)
+    got = _gradient_triple(_call(fn, case, names, _H42["shape_error"]))
+    expected = reference_dense_backward(dout, x, W)
+    got_shapes = [g.shape for g in got]
+    want_shapes = [e.shape for e in expected]
+    if got_shapes != want_shapes:
+        if len(set(want_shapes)) == 3 and sorted(got_shapes) == sorted(want_shapes):
+            raise Wrong(f"your shapes {got_shapes} come in another order (for {shapes})", _H42["order"])
+        for name, g, e in zip(("dx", "dW", "db"), got, expected, strict=True):
+            if g.shape != e.shape:
+                raise Wrong(f"your {name} has shape {g.shape} (for {shapes})", _shape_hint_42(name, g.shape, *case))
+    for name, g, e, variants in zip(("dx", "dW", "db"), got, expected, (DX_VARIANTS, DW_VARIANTS, DB_VARIANTS),
+                                    strict=True):
+        if not all_close(g, e):
+            raise _wrong_values(diagnose(g, case, variants), name, f"for {shapes}", _H42["other"])
+
+
+def check_dense_backward(fn) -> None:
+    """Task 4.2: fn(dout, x, W) == (dout @ W.T, x.T @ dout, dout.sum(axis=0)). Chapter 04."""
+    for case in dense_cases():
+        check_dense_case(fn, case)
+
+
+# ---- 4.3 hidden_delta ------------------------------------------------------------------------
+
+
+def hidden_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(delta_next, W_next, z) triples: a square W_next first (H = K), where only the values show a
+    transposed W_next, then non-square ones, where the product fails."""
+    rng = np.random.default_rng(403)
+    cases = []
+    for N, H, K in ((3, 2, 2), (4, 3, 2), (1, 4, 3)):
+        delta_next = rng.normal(size=(N, K))  # (N, K)
+        W_next = rng.normal(size=(H, K))  # (H, K)
+        z = rng.uniform(-2.0, 2.0, size=(N, H))  # (N, H)
+        cases.append((delta_next, W_next, z))
+    return cases
+
+
+def reference_hidden_delta(delta_next, W_next, z) -> np.ndarray:
+    """dL/dz of a sigmoid layer a = sigma(z) feeding z_next = a @ W_next + b, from bplib.layers. Chapter 04."""
+    a, sigmoid_cache = layers.sigmoid_forward(z)
+    _, dense_cache = layers.dense_forward(a, W_next, np.zeros(np.shape(W_next)[1]))
+    da, _, _ = layers.dense_backward(delta_next, dense_cache)
+    return layers.sigmoid_backward(da, sigmoid_cache)
+
+
+_H43 = HINTS["4.3"]
+HIDDEN_VARIANTS = [
+    Variant(lambda d, W, z: (d @ W) * _sp(z), "you multiplied by W_next, not W_next.T", _H43["transposed"]),
+    Variant(lambda d, W, z: d @ W, "you multiplied by W_next and not by sigma'(z)", _H43["transposed"]),
+    Variant(lambda d, W, z: d @ W.T, "the factor sigma'(z) is missing", _H43["missing_sigma_prime"]),
+    Variant(lambda d, W, z: (d @ W.T) * sigmoid_prime(_s(z)), "your slope is sigma'(a)", _H43["prime_of_a"]),
+    Variant(lambda d, W, z: (d @ W.T) * z * (1 - z), "your slope is z * (1 - z)", _H43["z_in_prime"]),
+    Variant(lambda d, W, z: (d @ W.T) * _s(z), "you multiplied by sigma(z)", _H43["sigma_not_prime"]),
+    Variant(lambda d, W, z: -(d @ W.T) * _sp(z), "your values have the wrong sign", _H43["sign"]),
+]
+
+
+def check_hidden_case(fn, case: tuple) -> None:
+    """Task 4.3 on one (delta_next, W_next, z): raises Wrong, NotDone or LearnerRaised unless fn is right."""
+    names = ("delta_next", "W_next", "z")
+    shapes = _shapes(names, case)
+    got = as_numbers(_call(fn, case, names, _H43["shape_error"]))
+    expected = reference_hidden_delta(*case)
+    if got.shape != expected.shape:
+        raise Wrong(f"your function returned shape {got.shape} (for {shapes})", _H43["shape"])
+    if not all_close(got, expected):
+        raise _wrong_values(diagnose(got, case, HIDDEN_VARIANTS), "values", f"for {shapes}", _H43["other"])
+
+
+def check_hidden_delta(fn) -> None:
+    """Task 4.3: fn(delta_next, W_next, z) == (delta_next @ W_next.T) * sigma'(z). Chapter 04."""
+    for case in hidden_cases():
+        check_hidden_case(fn, case)
+
+
+# ---- 4.4 network_backward ----------------------------------------------------------------------
+
+
+def network_cases() -> list[tuple[dict, np.ndarray, np.ndarray]]:
+    """(params, x, y): a 2-2-2 network first (square W2: only the values show a transposed W2),
+    then a 3-4-2 one (D, H, K and N all different: shapes show it)."""
+    rng = np.random.default_rng(404)
+    cases = []
+    for N, D, H, K in ((3, 2, 2, 2), (5, 3, 4, 2)):
+        params = {
+            "W1": rng.normal(size=(D, H)),  # (D, H)
+            "b1": rng.normal(size=H),  # (H,)
+            "W2": rng.normal(size=(H, K)),  # (H, K)
+            "b2": rng.normal(size=K),  # (K,)
+        }
+        x = rng.normal(size=(N, D))  # (N, D)
+        y = rng.uniform(0.0, 1.0, size=(N, K))  # (N, K)
+        cases.append((params, x, y))
+    return cases
+
+
+def reference_network_backward(params, x, y) -> dict[str, np.ndarray]:
+    """The four gradients of the 2-layer sigmoid network with squared error, from bplib. Chapter 04.
+
+    Inputs:
+        params: dict W1: (D, H), b1: (H,), W2: (H, K), b2: (K,); x: (N, D); y: (N, K).
+    Returns:
+        dict W1, b1, W2, b2 -> dL/d(parameter), each of its parameter's shape.
+    """
+    z1, dense1 = layers.dense_forward(x, params["W1"], params["b1"])
+    a1, sigmoid1 = layers.sigmoid_forward(z1)
+    z2, dense2 = layers.dense_forward(a1, params["W2"], params["b2"])
+    a2, sigmoid2 = layers.sigmoid_forward(z2)
+    _, loss_cache = losses.squared_error_forward(a2, y)
+    delta2 = layers.sigmoid_backward(losses.squared_error_backward(1.0, loss_cache), sigmoid2)
+    da1, dW2, db2 = layers.dense_backward(delta2, dense2)
+    delta1 = layers.sigmoid_backward(da1, sigmoid1)
+    _, dW1, db1 = layers.dense_backward(delta1, dense1)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def _network_variant(*, output_slope="sp", hidden_slope="sp", transposed=False, average=True, sign=1.0,
+                     biases=True):
+    """A wrong network_backward, flattened: slopes are "sp" (right), "none", or "of_a" (sigma'(a))."""
+
+    def slope(kind, z):
+        return {"sp": _sp(z), "none": 1.0, "of_a": sigmoid_prime(_s(z))}[kind]
+
+    def compute(params, x, y):
+        W1, b1, W2, b2 = (params[name] for name in PARAM_NAMES)
+        z1 = x @ W1 + (b1 if biases else 0.0)
+        a1 = _s(z1)
+        z2 = a1 @ W2 + (b2 if biases else 0.0)
+        a2 = _s(z2)
+        delta2 = sign * (a2 - y) / (len(x) if average else 1.0) * slope(output_slope, z2)
+        delta1 = (delta2 @ (W2 if transposed else W2.T)) * slope(hidden_slope, z1)
+        grads = (x.T @ delta1, delta1.sum(axis=0), a1.T @ delta2, delta2.sum(axis=0))
+        return np.concatenate([g.ravel() for g in grads])
+
+    return compute
+
+
+_H44 = HINTS["4.4"]
+NETWORK_VARIANTS = [
+    Variant(_network_variant(transposed=True), "the hidden delta uses W2, not W2.T", _H44["transposed"]),
+    Variant(_network_variant(output_slope="none"), "the output delta lacks sigma'(z2)", _H44["output_sigma_prime"]),
+    Variant(_network_variant(output_slope="none", hidden_slope="none"), "both deltas lack sigma'(z)",
+            _H44["output_sigma_prime"]),
+    Variant(_network_variant(hidden_slope="none"), "the hidden delta lacks sigma'(z1)", _H44["hidden_sigma_prime"]),
+    Variant(_network_variant(output_slope="of_a", hidden_slope="of_a"), "your slopes are sigma'(a)",
+            _H44["prime_of_a"]),
+    Variant(_network_variant(output_slope="of_a"), "the output slope is sigma'(a2)", _H44["prime_of_a"]),
+    Variant(_network_variant(hidden_slope="of_a"), "the hidden slope is sigma'(a1)", _H44["prime_of_a"]),
+    Variant(_network_variant(average=False), "the factor 1 / N is missing", _H44["batch_average"]),
+    Variant(_network_variant(sign=-1.0), "the gradients have the wrong sign", _H44["sign"]),
+    Variant(_network_variant(biases=False), "your forward pass leaves out the biases", _H44["forward_bias"]),
+]
+
+
+def _with_params(fn):
+    """Wrap fn so that call() also hands back the (copied) params fn received, to spot in-place updates."""
+
+    def spy(params, x, y):
+        return fn(params, x, y), params
+
+    return spy
+
+
+def check_network_case(fn, case: tuple) -> None:
+    """Task 4.4 on one (params, x, y): raises Wrong, NotDone or LearnerRaised unless fn is right."""
+    params, x, y = case
+    D, H = params["W1"].shape
+    K = params["W2"].shape[1]
+    where = f"for D, H, K = {D}, {H}, {K} and N = {x.shape[0]}"
+    value, seen = _call(_with_params(fn), (copy.deepcopy(params), x, y), ("params", "x", "y"), _H44["shape_error"])
+    if not isinstance(value, Mapping):
+        raise Wrong(f"your function returned {a_type(value)}, not a dict", _H44["not_dict"])
+    missing = [name for name in PARAM_NAMES if name not in value]
+    if missing:
+        raise Wrong(f"the dict has no key {', '.join(repr(k) for k in missing)}", _H44["not_dict"])
+    changed = [name for name in PARAM_NAMES
+               if name not in seen or not np.array_equal(np.asarray(seen[name], dtype=object), params[name])]
+    if changed:
+        raise Wrong(f"your function changed params[{changed[0]!r}] in place", _H44["in_place"])
+    got = {name: as_numbers(value[name], f"your gradient {name!r}") for name in PARAM_NAMES}
+    for name in PARAM_NAMES:
+        if got[name].shape != params[name].shape:
+            is_axis = name.startswith("b") and got[name].shape == (x.shape[0],)
+            raise Wrong(f"your gradient {name!r} has shape {got[name].shape} ({where})",
+                        _H44["db_axis"] if is_axis else _H44["shape"])
+    expected = reference_network_backward(params, x, y)
+    wrong = [name for name in PARAM_NAMES if not all_close(got[name], expected[name])]
+    if not wrong:
+        return
+    flat = np.concatenate([got[name].ravel() for name in PARAM_NAMES])
+    found = diagnose(flat, case, NETWORK_VARIANTS)
+    if found is not None:
+        raise Wrong(f"{found.detail} ({where})", found.hint)
+    names = ", ".join(repr(name) for name in wrong)
+    raise Wrong(f"wrong gradients {names} ({where})", _H44["other"])
+
+
+def check_network_backward(fn) -> None:
+    """Task 4.4: fn(params, x, y) returns the four gradients of the 2-layer sigmoid network. Chapter 04."""
+    for case in network_cases():
+        check_network_case(fn, case)
+
+
+TASKS = (
+    Task("4.1", "output_delta", 2, "04", check_output_delta,
+         signature="output_delta(z, y)", try_it="output_delta(np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]]))"),
+    Task("4.2", "dense_backward", 2, "04", check_dense_backward,
+         signature="dense_backward(dout, x, W)",
+         try_it="dense_backward(np.ones((4, 2)), np.ones((4, 3)), np.ones((3, 2)))"),
+    Task("4.3", "hidden_delta", 2, "04", check_hidden_delta,
+         signature="hidden_delta(delta_next, W_next, z)",
+         try_it="hidden_delta(np.ones((4, 2)), np.ones((3, 2)), np.zeros((4, 3)))"),
+    Task("4.4", "network_backward", 3, "04", check_network_backward,
+         signature="network_backward(params, x, y)",
+         try_it="network_backward(example_params, example_x, example_y)"),
+)
