@@ -475,3 +475,11 @@ def test_a_check_cell_shows_its_verdict_once_and_a_stored_verdict_shows_later(tm
     line = "Exercise 2.1 (mul_backward): passed\n"
     assert [text(cell) for cell in executed.cells[1:]] == [line, line, line]
     assert all(out.output_type == "stream" for cell in executed.cells for out in cell.outputs)
+
+
+def test_a_ragged_answer_is_wrong_not_a_checker_bug(capsys):
+    verdict = check("1.1", lambda z: [[1.0], [2.0, 3.0]])
+    out = capsys.readouterr().out
+    assert verdict.status == "wrong"
+    assert "bug in bplib.checks" not in out
+    assert "not numbers" in out

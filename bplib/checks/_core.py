@@ -275,12 +275,10 @@ def as_numbers(value, what: str = "your function") -> np.ndarray:
             f"{what} returned a Value, not a number",
             "Return plain numbers: take .data of a Value, or compute with floats.",
         )
-    if isinstance(value, (str, bytes, dict, set)) or np.iscomplexobj(value):
-        raise Wrong(
-            f"{what} returned {a_type(value)}, not numbers",
-            "Return a number or a numpy array of numbers.",
-        )
     try:
+        # inside the try: np.iscomplexobj itself fails on ragged lists like [[1.0], [2.0, 3.0]]
+        if isinstance(value, (str, bytes, dict, set)) or np.iscomplexobj(value):
+            raise TypeError("not real numbers")
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise Wrong(
