@@ -26,6 +26,10 @@ $VPY -c "import matplotlib.pyplot"
 echo "== lint (ruff) =="
 $VPY -m ruff check .
 
+# One BLAS thread per process: the matrices here are tiny, and two pytest workers each
+# running two BLAS threads on two cores only fight (same results, steadier times).
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+
 NBVAL=(--nbval-current-env)
 echo "== library, widgets, exercises tooling; chapters/ and solutions/ under nbval (strict) =="
 $VPY -m pytest -n 2 --dist loadfile tests chapters solutions \
