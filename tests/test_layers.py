@@ -453,7 +453,7 @@ def test_initialisation_is_reproducible_from_the_generator():
     assert not np.array_equal(W1, W3)
 
 
-@pytest.mark.parametrize("rng", [0, None, np.random.RandomState(0)], ids=repr)
+@pytest.mark.parametrize("rng", [0, None, np.random.RandomState(0)], ids=["int", "None", "RandomState"])
 def test_dense_requires_a_numpy_generator(rng):
     with pytest.raises(ValueError) as info:
         Dense(2, 3, rng)

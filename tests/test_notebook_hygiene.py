@@ -100,3 +100,18 @@ def test_readme_links_point_to_files():
     for target in re.findall(r"\]\(([^)#]+)\)", readme):
         if not target.startswith("http"):
             assert (ROOT / target).exists(), f"README links to missing {target}"
+
+
+def test_test_ids_are_stable_across_processes():
+    """pytest-xdist needs every worker to collect the same ids; an object repr with an address breaks that."""
+    import subprocess
+    import sys
+
+    listing = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests",
+         "--ignore=tests/browser"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    assert "tests/test_" in listing
+    unstable = [line for line in listing.splitlines() if re.search(r" at 0x[0-9a-fA-F]+", line)]
+    assert unstable == [], "give these parametrized tests explicit ids"
