@@ -13,6 +13,8 @@ One concept per module, each introduced by a chapter:
     data         (05)  XOR, spirals, moons, blobs, 8x8 digits
     rnn          (07)  vanilla RNN, full and truncated BPTT, clipping, a character-level model
     text         (07)  a public-domain text for the character-level model
+    lstm         (08)  LSTM step and sequence, gate by gate, gates exposed for plotting
+    tasks        (07+) toy sequence tasks: first-symbol recall, the adding problem
     widgets      (01+) live ipywidgets dashboards
     checks       (01+) checks for the exercise notebooks
 """

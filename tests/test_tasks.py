@@ -1,0 +1,119 @@
+"""Tests for bplib.tasks: the toy sequence tasks of chapters 07-08."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bplib.tasks import adding_problem, first_symbol_recall
+
+# ---- first_symbol_recall ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n", "T", "n_symbols"), [(1, 1, 2), (7, 5, 3), (50, 20, 4)])
+def test_first_symbol_recall_shapes_and_one_hot_steps(n, T, n_symbols):
+    x, y = first_symbol_recall(n, T, n_symbols, seed=3, distractor_prob=0.3)
+    assert x.shape == (n, T, n_symbols + 1) and x.dtype == np.float64
+    assert y.shape == (n,) and np.issubdtype(y.dtype, np.integer)
+    assert set(np.unique(x)) <= {0.0, 1.0}
+    assert np.array_equal(x.sum(axis=2), np.ones((n, T)))  # exactly one token per step
+    assert y.min() >= 0 and y.max() < n_symbols
+
+
+def test_first_symbol_recall_label_is_the_symbol_at_the_first_step_and_the_rest_is_blank():
+    n, T, n_symbols = 200, 12, 4
+    x, y = first_symbol_recall(n, T, n_symbols, seed=0)
+    tokens = x.argmax(axis=2)  # (n, T)
+    assert np.array_equal(tokens[:, 0], y)
+    assert np.all(tokens[:, 1:] == n_symbols)  # the blank token, index n_symbols
+    assert set(np.unique(y)) == set(range(n_symbols))  # every class occurs
+
+
+def test_first_symbol_recall_distractors_are_symbols_at_the_requested_rate_and_leave_the_label_alone():
+    n, T, n_symbols = 400, 11, 3
+    x, y = first_symbol_recall(n, T, n_symbols, seed=5, distractor_prob=0.5)
+    tokens = x.argmax(axis=2)
+    assert np.array_equal(tokens[:, 0], y)
+    later_symbols = tokens[:, 1:] < n_symbols  # (n, T-1)
+    assert 0.45 < later_symbols.mean() < 0.55  # 4000 draws: 5 standard deviations is 0.04
+    x_all, y_all = first_symbol_recall(n, T, n_symbols, seed=5, distractor_prob=1.0)
+    assert np.all(x_all.argmax(axis=2)[:, 1:] < n_symbols)  # every later step is a distractor
+    # the same seed draws the same labels whatever the distractor rate
+    assert np.array_equal(y_all, y)
+
+
+def test_first_symbol_recall_is_deterministic_in_its_seed():
+    a = first_symbol_recall(30, 8, 4, seed=11, distractor_prob=0.2)
+    b = first_symbol_recall(30, 8, 4, seed=11, distractor_prob=0.2)
+    c = first_symbol_recall(30, 8, 4, seed=12, distractor_prob=0.2)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert not (np.array_equal(a[0], c[0]) and np.array_equal(a[1], c[1]))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n": 0, "T": 5}, r"^n: expected an integer >= 1, got 0"),
+        ({"n": 2.0, "T": 5}, r"^n:"),
+        ({"n": 2, "T": 0}, r"^T: expected an integer >= 1, got 0"),
+        ({"n": 2, "T": 5, "n_symbols": 1}, r"^n_symbols: expected an integer >= 2, got 1"),
+        ({"n": 2, "T": 5, "seed": -1}, r"^seed: expected a non-negative integer, got -1"),
+        ({"n": 2, "T": 5, "seed": 1.5}, r"^seed:"),
+        ({"n": 2, "T": 5, "distractor_prob": 1.5}, r"^distractor_prob: expected a probability in \[0, 1\]"),
+        ({"n": 2, "T": 5, "distractor_prob": float("nan")}, r"^distractor_prob:"),
+        ({"n": True, "T": 5}, r"^n:"),
+    ],
+)
+def test_first_symbol_recall_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        first_symbol_recall(**kwargs)
+
+
+# ---- adding_problem --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n", "T"), [(1, 2), (5, 7), (64, 30)])
+def test_adding_problem_shapes_and_two_markers_one_per_half(n, T):
+    x, y = adding_problem(n, T, seed=2)
+    assert x.shape == (n, T, 2) and y.shape == (n,) and x.dtype == y.dtype == np.float64
+    values, markers = x[..., 0], x[..., 1]
+    assert np.all((values >= 0) & (values < 1))
+    assert set(np.unique(markers)) <= {0.0, 1.0}
+    half = T // 2
+    assert np.array_equal(markers[:, :half].sum(axis=1), np.ones(n))
+    assert np.array_equal(markers[:, half:].sum(axis=1), np.ones(n))
+
+
+def test_adding_problem_target_is_the_sum_of_the_marked_values():
+    x, y = adding_problem(100, 9, seed=4)
+    for k in range(100):
+        marked = [x[k, t, 0] for t in range(9) if x[k, t, 1] == 1.0]
+        assert len(marked) == 2
+        assert y[k] == marked[0] + marked[1]
+
+
+def test_adding_problem_baseline_of_always_predicting_one_is_about_one_sixth():
+    _, y = adding_problem(20000, 10, seed=0)
+    # the variance of a sum of two independent uniform(0, 1) numbers is 2/12; its sd of the
+    # sample mean square is about 0.0015 here
+    assert np.mean((y - 1.0) ** 2) == pytest.approx(1 / 6, abs=0.008)
+
+
+def test_adding_problem_is_deterministic_in_its_seed():
+    a, b, c = adding_problem(20, 6, seed=9), adding_problem(20, 6, seed=9), adding_problem(20, 6, seed=10)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], c[0])
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ((0, 5), r"^n: expected an integer >= 1"),
+        ((3, 1), r"^T: expected an integer >= 2, got 1"),
+        ((3, 5, -2), r"^seed:"),
+        ((3, "5"), r"^T:"),
+    ],
+)
+def test_adding_problem_rejects_bad_arguments(args, match):
+    with pytest.raises(ValueError, match=match):
+        adding_problem(*args)
