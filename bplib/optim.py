@@ -30,6 +30,7 @@ __all__ = [
     "SGD",
     "Momentum",
     "Rprop",
+    "Adam",
     "StepDecay",
     "ExponentialDecay",
     "InverseTimeDecay",
@@ -199,6 +200,55 @@ class Momentum(SGD):
 
     def __repr__(self) -> str:
         return f"Momentum(lr={self.lr!r}, beta={self.beta!r})"
+
+
+class Adam(SGD):
+    """Adam: momentum on the gradient plus a per-weight scale from its recent size. Chapter 08.
+
+    With g the gradient and t the number of steps taken so far for this parameter (from 1):
+        m <- beta1 * m + (1 - beta1) * g          running mean of g
+        v <- beta2 * v + (1 - beta2) * g**2       running mean of g**2
+        m_hat = m / (1 - beta1**t),  v_hat = v / (1 - beta2**t)   (undo the bias towards the zero start)
+        p <- p - lr * m_hat / (sqrt(v_hat) + eps)
+    Each weight's step is about lr whatever its gradient's scale, which is what lets a
+    recurrent net learn when its gradients span orders of magnitude (chapter 08).
+
+    Inputs:
+        lr: the learning rate, a finite number > 0; settable.
+        beta1, beta2: decay rates of the two running means, each in [0, 1).
+        eps: added to the denominator, > 0.
+    State:
+        first, second: name -> array of the parameter's shape; steps: name -> int.
+    """
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+        super().__init__(lr)
+        self.beta1 = _in_range(beta1, "beta1", 0.0, 1.0, low_open=False, high_open=True)
+        self.beta2 = _in_range(beta2, "beta2", 0.0, 1.0, low_open=False, high_open=True)
+        self.eps = _positive(eps, "eps")
+        self.first: dict[str, np.ndarray] = {}
+        self.second: dict[str, np.ndarray] = {}
+        self.steps: dict[str, int] = {}
+
+    def reset(self) -> None:
+        self.first.clear()
+        self.second.clear()
+        self.steps.clear()
+
+    def _update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
+        m = _state_for(self.first, name, p, 0.0)
+        v = _state_for(self.second, name, p, 0.0)
+        t = self.steps[name] = self.steps.get(name, 0) + 1
+        m *= self.beta1
+        m += (1.0 - self.beta1) * g
+        v *= self.beta2
+        v += (1.0 - self.beta2) * g * g
+        m_hat = m / (1.0 - self.beta1**t)
+        v_hat = v / (1.0 - self.beta2**t)
+        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def __repr__(self) -> str:
+        return f"Adam(lr={self.lr!r}, beta1={self.beta1!r}, beta2={self.beta2!r}, eps={self.eps!r})"
 
 
 class Rprop(Optimizer):

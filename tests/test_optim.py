@@ -298,3 +298,49 @@ def test_schedules_refuse_an_epoch_that_is_not_a_whole_number(epoch):
     for schedule in (StepDecay(0.1), ExponentialDecay(0.1), InverseTimeDecay(0.1)):
         with pytest.raises(ValueError, match="^epoch:"):
             schedule(epoch)
+
+
+# ---- Adam ------------------------------------------------------------------------------
+
+
+def test_adam_two_steps_match_the_formulas():
+    from bplib.optim import Adam
+
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    p = np.array([1.0, -2.0, 0.5])
+    g1 = np.array([0.3, -4.0, 0.0])
+    g2 = np.array([-0.1, 2.0, 1e-3])
+    params = {"w": p.copy()}
+    opt = Adam(lr, b1, b2, eps)
+    expected = p.copy()
+    m = np.zeros(3)
+    v = np.zeros(3)
+    for t, g in enumerate((g1, g2), start=1):
+        opt.step(params, {"w": g})
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        expected = expected - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+        np.testing.assert_allclose(params["w"], expected, rtol=1e-13, atol=1e-15)
+
+
+def test_adam_first_step_is_lr_in_size_for_any_gradient_scale():
+    from bplib.optim import Adam
+
+    for scale in (1e-3, 1.0, 1e6):  # well above eps = 1e-8, which would shrink the step
+        params = {"w": np.zeros(2)}
+        Adam(0.01).step(params, {"w": np.array([scale, -scale])})
+        np.testing.assert_allclose(params["w"], [-0.01, 0.01], rtol=1e-4)
+
+
+def test_adam_reset_and_bad_hyperparameters():
+    from bplib.optim import Adam
+
+    opt = Adam(0.1)
+    params = {"w": np.ones(2)}
+    opt.step(params, {"w": np.ones(2)})
+    assert opt.steps == {"w": 1}
+    opt.reset()
+    assert opt.steps == {} and opt.first == {} and opt.second == {}
+    for kwargs in ({"lr": 0.0}, {"beta1": 1.0}, {"beta2": -0.1}, {"eps": 0.0}):
+        with pytest.raises(ValueError):
+            Adam(**kwargs)
