@@ -11,6 +11,7 @@ One concept per module, each introduced by a chapter:
     network      (05)  a multilayer network of layers, with training
     optim        (05)  SGD, momentum, Rprop, learning-rate schedules
     data         (05)  XOR, spirals, moons, blobs, 8x8 digits
+    depth        (06)  deep probe networks, gradient norms per layer, optimizer paths
     rnn          (07)  vanilla RNN, full and truncated BPTT, clipping, a character-level model
     text         (07)  a public-domain text for the character-level model
     lstm         (08)  LSTM step and sequence, gate by gate, gates exposed for plotting

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 import tracemalloc
 import warnings
 import weakref
@@ -501,18 +500,6 @@ def test_gradient_through_time_vanishes_for_small_weights_and_explodes_for_large
         assert np.all(np.isfinite(gradient_through_time(1.0, 20, 8, np.random.default_rng(0), activation)))
 
 
-def test_gradient_through_time_is_fast_enough_for_a_slider():
-    rng = np.random.default_rng(0)
-    best = min(_timed(lambda: gradient_through_time(1.0, 50, 16, rng)) for _ in range(20))
-    assert best < 5e-3
-
-
-def _timed(function) -> float:
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
-
-
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
@@ -611,12 +598,10 @@ def test_char_rnn_learns_the_shipped_text_quickly_and_samples_deterministically(
     model = CharRNN(chars, 32, np.random.default_rng(0))
     held = text[:2000]
     before = model.evaluate(held)
-    start = time.perf_counter()
     history = model.train(
         text, seq_len=25, steps=300, optimizer=optim.Momentum(lr=0.2), rng=np.random.default_rng(1), clip=5.0,
         batch_size=4,
     )  # fmt: skip
-    elapsed = time.perf_counter() - start
     after = model.evaluate(held)
     assert history.status == "finished" and history.steps == 300
     assert len(history.grad_norm) == len(history.clipped) == 300
@@ -624,7 +609,6 @@ def test_char_rnn_learns_the_shipped_text_quickly_and_samples_deterministically(
     # below 2.6 nats per character: better than character frequencies alone (about 3.27 on this text)
     assert after < 2.6, after
     assert np.mean(history.loss[-50:]) < np.mean(history.loss[:20]) - 1.0
-    assert elapsed < 3.0, elapsed
 
     first = model.sample("First", 120, np.random.default_rng(3), temperature=0.8)
     again = model.sample("First", 120, np.random.default_rng(3), temperature=0.8)
