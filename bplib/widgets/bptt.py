@@ -1,0 +1,547 @@
+"""Dashboard: gradients through time, and what truncated BPTT drops (chapter 07).
+
+A random vanilla RNN with no learning, the probe of bplib.rnn.gradient_through_time:
+
+    h_t = f(h_{t-1} Wh + u_t),   t = 0 .. T-1,   h_{-1} = 0,   Wh = scale * G / sqrt(H),
+
+with G an (H, H) matrix of standard normal entries (so Wh's eigenvalues fill a disc of radius
+about `scale`), u_t random inputs standing for x_t Wx + b, and f = tanh or the identity
+("linear"). Two panels, both against the distance d in time (log y):
+  - left: ||dh_{T-1} / dh_{T-1-d}|| / sqrt(H), the size of the gradient that the loss at the last
+    step sends d steps back (gradient_through_time), with rho(Wh)**d dashed for comparison;
+  - right: the size of each distance's share of dL/dWh for a loss read at every step,
+    L = sum_t dh_t . h_t. dL/dWh is a sum over pairs (t, s): the loss term of step t reaching
+    back to the use of Wh at step s, through t - s Jacobians. Grouping the pairs by d = t - s
+    gives dL/dWh = sum_d C_d (dwh_by_distance). Truncated BPTT with k keeps exactly the
+    pairs with d < k (bplib.rnn.rnn_backward with truncate=k): the shaded region, d >= k, is
+    what it drops.
+Controls: the recurrent-weight scale, the truncation k, and the activation.
+
+Also here: draw_unrolled_rnn, the chapter's picture of the unrolled network with its shared
+weights (and, optionally, the window of steps that one truncated loss term reaches).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+
+from bplib._validate import as_float_array, check_shape
+from bplib.rnn import gradient_through_time
+from bplib.widgets._base import Dashboard
+
+__all__ = [
+    "ACTIVATIONS",
+    "DEFAULT_H",
+    "DEFAULT_T",
+    "SCALE_RANGE",
+    "BPTTDashboard",
+    "bptt_dashboard",
+    "bptt_view",
+    "draw_unrolled_rnn",
+    "dwh_by_distance",
+    "probe_weights",
+]
+
+ACTIVATIONS = ("tanh", "linear")
+SCALE_RANGE = (0.0, 3.0)  # the recurrent-weight-scale slider
+SCALE_STEP = 0.05
+DEFAULT_T = 40
+DEFAULT_H = 32
+MAX_T = 200  # keeps one update within a few milliseconds: the pair sum costs T * T * H * H
+# The readout's words for the gradient that reaches T - 1 steps back, relative to distance 0.
+VANISHED_BELOW = 1e-3
+EXPLODED_ABOVE = 1e3
+
+COLOURS = {
+    "gradient": "#1565c0",
+    "rho": "#616161",
+    "kept": "#2e7d32",
+    "dropped": "#c62828",
+    "shade": "#fde0e3",
+    "state": "#fdf1d6",
+    "input": "#dbe9f6",
+    "loss": "#dff0d8",
+    "shared": "#6a1b9a",
+    "window": "#fff3e0",
+}
+
+
+# ---- the compute functions ------------------------------------------------------------------
+
+
+def _whole(value, name: str, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name}: expected a whole number >= {low}, got {value!r}")
+    if high is not None and value > high:
+        raise ValueError(f"{name}: expected a whole number <= {high}, got {value!r}")
+    return int(value)
+
+
+def _scale(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"scale: expected a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def _activation(value) -> str:
+    if value not in ACTIVATIONS:
+        raise ValueError(f"activation: expected one of {ACTIVATIONS}, got {value!r}")
+    return value
+
+
+def probe_weights(scale: float, T: int, H: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The recurrent weights and inputs that gradient_through_time draws from this seed. Chapter 07.
+
+    gradient_through_time(scale, T, H, np.random.default_rng(seed)) draws G, then the inputs,
+    from its Generator; drawing them here in the same order gives the same network, so the two
+    panels of the dashboard show one RNN.
+
+    Inputs:
+        scale: >= 0; T, H: whole numbers >= 1; seed: a whole number >= 0.
+    Returns:
+        Wh: (H, H) = scale * G / sqrt(H).
+        u: (T, H) the inputs u_t, one row per step (input_scale 1).
+    """
+    rng = np.random.default_rng(seed)
+    Wh = _scale(scale) * rng.standard_normal((H, H)) / math.sqrt(H)  # (H, H)
+    u = rng.standard_normal((T, H))  # (T, H)
+    return Wh, u
+
+
+def dwh_by_distance(u, Wh, dh, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
+    """dL/dWh split by how far back in time each share comes from. Chapter 07.
+
+    The RNN h_t = f(h_{t-1} Wh + u_t) for t = 0 .. T-1 from h_{-1} = 0 (bplib.rnn's RNN with
+    Wx = I, b = 0, x = u), and the loss L = sum_t dh_t . h_t, so that dh_t is the gradient of
+    the loss term read at step t. BPTT gives
+        dL/dWh = sum over pairs s <= t of  h_{s-1}^T [ (dh_t J_t J_{t-1} ... J_{s+1}) * f'(z_s) ],
+    with J_t = diag(f'(z_t)) Wh^T the Jacobian dh_t/dh_{t-1}: the loss term of step t reaching
+    back to the use of Wh at step s. C[d] is the sum of the pairs with t - s = d. So
+    C.sum(axis=0) is full BPTT's dWh, and C[:k].sum(axis=0) is truncated BPTT's with truncate=k
+    (bplib.rnn.rnn_backward keeps exactly the pairs with t - s < k). C[T-1] is 0: its only pair
+    uses Wh at step 0, whose input h_{-1} is 0.
+
+    Inputs:
+        u: (T, H) the inputs, one row per step.
+        Wh: (H, H) recurrent weights.
+        dh: (T, H) the loss's weight on each hidden state.
+        activation: "tanh" or "linear" (f(z) = z).
+    Returns:
+        C: (T, H, H); C[d] the share of distance d. Entries may be inf for a large linear Wh.
+        h: (T, H) the hidden states h_0 .. h_{T-1}.
+    """
+    u_arr = as_float_array(u, "u")
+    if u_arr.ndim != 2 or 0 in u_arr.shape:
+        raise ValueError(f"u: expected inputs of shape (T, H) with T, H >= 1, got shape {u_arr.shape}")
+    T, H = u_arr.shape
+    Wh_arr = as_float_array(Wh, "Wh")
+    check_shape(Wh_arr, (H, H), "Wh")
+    dh_arr = as_float_array(dh, "dh")
+    check_shape(dh_arr, (T, H), "dh")
+    linear = _activation(activation) == "linear"
+    C = np.zeros((T, H, H))
+    h = np.zeros((T + 1, H))  # h[0] = h_{-1} = 0; h[t + 1] = h_t
+    with np.errstate(over="ignore", invalid="ignore"):  # a large linear Wh overflows: inf, shown as such
+        for t in range(T):
+            z = h[t] @ Wh_arr + u_arr[t]  # (H,)
+            h[t + 1] = z if linear else np.tanh(z)
+        slope = np.ones((T, H)) if linear else 1.0 - h[1:] ** 2  # (T, H): f'(z_t)
+        # carried[a] is the gradient on h_t of the loss term of step t + a (a = its distance)
+        carried = np.zeros((T, H))
+        for t in reversed(range(T)):
+            live = T - t  # the terms of steps t .. T-1 have reached step t, at distances 0 .. T-1-t
+            carried[0] = dh_arr[t]  # the loss term of step t starts here
+            dZ = carried[:live] * slope[t]  # (live, H): each term through f'
+            C[:live] += h[t][None, :, None] * dZ[:, None, :]  # h_{t-1}^T dZ[a], one outer product per term
+            to_prev = dZ @ Wh_arr.T  # (live, H): each term one step further back
+            moved = min(live, T - 1)  # a term at distance T - 1 has no step left to go to
+            carried[1 : moved + 1] = to_prev[:moved]
+    return C, h[1:]
+
+
+def _norm(a: np.ndarray) -> float:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sqrt(np.sum(a * a)))
+
+
+def bptt_view(scale: float, k: int, T: int = DEFAULT_T, H: int = DEFAULT_H, activation: str = "tanh",
+              seed: int = 0) -> dict:
+    """Everything the BPTT dashboard shows, for one setting of its controls. Chapter 07.
+
+    The RNN is probe_weights(scale, T, H, seed) with activation f; the loss of the right panel
+    weighs each step's hidden state with dh_t ~ Normal(0, 1) (drawn from seed + 1).
+
+    Inputs:
+        scale: the recurrent-weight scale, >= 0 (Wh's eigenvalues fill a disc of radius about scale).
+        k: the truncation, a whole number in [1, T]; k = T is full BPTT.
+        T: time steps, in [2, MAX_T]; H: hidden units, >= 1; seed: >= 0.
+        activation: "tanh" or "linear".
+    Returns:
+        dict with
+            distances: (T,) d = 0 .. T-1;
+            g: (T,) gradient_through_time: the gradient of the last step's loss at distance d,
+               relative to distance 0 (g[0] = 1);
+            rho: the spectral radius of Wh (largest |eigenvalue|); sigma_max: its largest singular value;
+            rho_powers: (T,) rho**d;
+            ratio_last: g[T-1], the gradient reaching the first step relative to the last;
+            contribution_norms: (T,) ||C_d|| (Frobenius) of dwh_by_distance;
+            dWh_full, dWh_truncated: (H, H) sum of C_d over all d, over d < k;
+            full_norm, truncated_norm, dropped_norm: ||dWh_full||, ||dWh_truncated||,
+               ||dWh_full - dWh_truncated|| (what truncation drops);
+            relative_dropped: dropped_norm / full_norm (nan if full_norm is 0 or not finite);
+            cosine: the cosine between the full and truncated gradients (nan if either is 0);
+            finite: whether every number above is finite (a large linear Wh overflows);
+            scale, k, T, H, activation, seed: the inputs.
+    """
+    scale = _scale(scale)
+    T = _whole(T, "T", 2, MAX_T)
+    H = _whole(H, "H", 1)
+    k = _whole(k, "k", 1, T)
+    activation = _activation(activation)
+    seed = _whole(seed, "seed", 0)
+    heavy = _probe(scale, T, H, activation, seed)
+    return _view_from(heavy, k)
+
+
+def _probe(scale: float, T: int, H: int, activation: str, seed: int) -> dict:
+    """The part of bptt_view that does not depend on k (the dashboard reuses it when only k moves)."""
+    g = gradient_through_time(scale, T, H, np.random.default_rng(seed), activation=activation)
+    Wh, u = probe_weights(scale, T, H, seed)
+    dh = np.random.default_rng(seed + 1).standard_normal((T, H))  # (T, H) the loss's weights
+    C, _ = dwh_by_distance(u, Wh, dh, activation)
+    with np.errstate(over="ignore", invalid="ignore"):
+        contribution_norms = np.sqrt(np.sum(C.reshape(T, -1) ** 2, axis=1))  # (T,)
+        prefix = np.cumsum(C, axis=0)  # (T, H, H): prefix[k - 1] is truncated BPTT's dWh for k
+        rho = float(np.max(np.abs(np.linalg.eigvals(Wh)))) if scale > 0 else 0.0
+        rho_powers = rho ** np.arange(T, dtype=float)
+    return {
+        "distances": np.arange(T),
+        "g": g,
+        "rho": rho,
+        "sigma_max": float(np.linalg.norm(Wh, 2)) if scale > 0 else 0.0,
+        "rho_powers": rho_powers,
+        "ratio_last": float(g[-1]),
+        "contribution_norms": contribution_norms,
+        "prefix": prefix,
+        "scale": scale,
+        "T": T,
+        "H": H,
+        "activation": activation,
+        "seed": seed,
+    }
+
+
+def _view_from(heavy: dict, k: int) -> dict:
+    view = {key: value for key, value in heavy.items() if key != "prefix"}
+    full = heavy["prefix"][-1]
+    truncated = heavy["prefix"][k - 1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        dropped = full - truncated
+        full_norm, truncated_norm, dropped_norm = _norm(full), _norm(truncated), _norm(dropped)
+        usable = math.isfinite(full_norm) and full_norm > 0
+        relative = dropped_norm / full_norm if usable else math.nan
+        both = usable and math.isfinite(truncated_norm) and truncated_norm > 0
+        cosine = float(np.sum(full * truncated)) / (full_norm * truncated_norm) if both else math.nan
+    headline = [view["ratio_last"], full_norm, truncated_norm, dropped_norm, view["rho"]]
+    finite = all(math.isfinite(x) for x in headline) and bool(np.all(np.isfinite(view["g"])))
+    finite = finite and bool(np.all(np.isfinite(view["contribution_norms"])))
+    view.update(
+        k=k,
+        dWh_full=full,
+        dWh_truncated=truncated,
+        full_norm=full_norm,
+        truncated_norm=truncated_norm,
+        dropped_norm=dropped_norm,
+        relative_dropped=relative,
+        cosine=cosine,
+        finite=finite,
+    )
+    return view
+
+
+# ---- the unrolled graph ---------------------------------------------------------------------------
+
+
+def draw_unrolled_rnn(ax: Axes | None = None, T: int = 4, truncate: int | None = None) -> dict:
+    """Draw an RNN unrolled over T steps: one box per hidden state, the same Wx, Wh at every step. Chapter 07.
+
+    Bottom row: the inputs x_0 .. x_{T-1}; middle row: the initial state h_{-1} (code: h0) and the
+    hidden states h_0 .. h_{T-1}; top row: the loss terms L_0 .. L_{T-1}. Every arrow h_{t-1} -> h_t
+    is labelled Wh and every arrow x_t -> h_t Wx, in one colour: the same matrices at every step.
+    With truncate=k, the steps that the last loss term L_{T-1} reaches back to under truncated
+    BPTT (T-1, ..., T-k) sit on a shaded band, and the arrow it stops at is dashed.
+
+    Inputs:
+        ax: the Axes to draw into; a new figure when None.
+        T: the number of steps, 1 .. 8.
+        truncate: None, or k in [1, T].
+    Returns:
+        dict with "ax", "states" (list of T + 1 text boxes, h_{-1} first), "inputs", "losses"
+        (lists of T text boxes), "recurrent" (list of T arrows h_{t-1} -> h_t), "window"
+        (the shaded Rectangle, or None).
+    """
+    T = _whole(T, "T", 1, 8)
+    if truncate is not None:
+        truncate = _whole(truncate, "truncate", 1, T)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.25 * (T + 1) + 0.6, 3.4))
+    dx = 1.6  # horizontal distance between steps
+    y_in, y_h, y_loss = 0.0, 1.5, 3.0
+    ax.set_xlim(-0.8, dx * T + 0.8)
+    ax.set_ylim(-0.6, 3.9)
+    ax.set_axis_off()
+
+    def box(x, y, text, colour):
+        return ax.text(x, y, text, ha="center", va="center", fontsize=11, zorder=3,
+                       bbox={"boxstyle": "round,pad=0.35", "facecolor": colour, "edgecolor": "#555555"})
+
+    def arrow(start, end, style="-", colour="#424242", label=None, label_offset=(0.0, 0.0)):
+        patch = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.6, color=colour,
+                                linestyle=style, shrinkA=17, shrinkB=17, zorder=2)
+        ax.add_patch(patch)
+        if label:
+            mx = (start[0] + end[0]) / 2 + label_offset[0]
+            my = (start[1] + end[1]) / 2 + label_offset[1]
+            ax.text(mx, my, label, ha="center", va="center", fontsize=10, color=colour, zorder=4)
+        return patch
+
+    window = None
+    if truncate is not None:
+        left = dx * (T - truncate + 1) - 0.45  # around the states h_{T-k} .. h_{T-1}
+        window = ax.add_patch(FancyBboxPatch((left, -0.45), dx * T + 0.5 - left, 3.85,
+                                             boxstyle="round,pad=0.02", facecolor=COLOURS["window"],
+                                             edgecolor="#ef6c00", lw=1.2, zorder=0))
+        ax.text(dx * T + 0.5, 3.62, f"truncate = {truncate}: the steps the loss term $L_{{{T - 1}}}$ reaches",
+                ha="right", va="center", fontsize=9, color="#e65100")
+    states = [box(0.0, y_h, r"$h_{-1}$" + "\n(h0)", COLOURS["state"])]
+    inputs, losses, recurrent = [], [], []
+    for t in range(T):
+        x = dx * (t + 1)
+        states.append(box(x, y_h, f"$h_{{{t}}}$", COLOURS["state"]))
+        inputs.append(box(x, y_in, f"$x_{{{t}}}$", COLOURS["input"]))
+        losses.append(box(x, y_loss, f"$L_{{{t}}}$", COLOURS["loss"]))
+        cut = truncate is not None and t == T - truncate  # the arrow into the window's first state
+        recurrent.append(arrow((x - dx, y_h), (x, y_h), style="--" if cut else "-", colour=COLOURS["shared"],
+                               label="$W_h$", label_offset=(0.0, 0.2)))
+        arrow((x, y_in), (x, y_h), colour=COLOURS["shared"], label="$W_x$", label_offset=(0.25, 0.0))
+        arrow((x, y_h), (x, y_loss))
+    ax.set_title("the RNN unrolled in time: one layer per step, the same $W_x$, $W_h$, $b$ at every step",
+                 fontsize=10)
+    return {"ax": ax, "states": states, "inputs": inputs, "losses": losses, "recurrent": recurrent,
+            "window": window}
+
+
+# ---- the view -------------------------------------------------------------------------------------
+
+
+def _positive_or_nan(values: np.ndarray) -> np.ndarray:
+    """values with zeros, negatives and non-finite entries replaced by nan (a log axis skips them)."""
+    out = np.array(values, dtype=float)
+    out[~(np.isfinite(out) & (out > 0))] = np.nan
+    return out
+
+
+def _log_limits(*arrays: np.ndarray) -> tuple[float, float]:
+    """y-limits of a log axis that hold every positive finite entry, in whole decades plus a margin."""
+    values = np.concatenate([np.ravel(a) for a in arrays])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return 1e-3, 1e1
+    low = math.floor(math.log10(values.min()) - 0.3)
+    high = math.ceil(math.log10(values.max()) + 0.3)
+    if high - low < 3:  # at least three decades, so a flat curve looks flat
+        low, high = low - 1, high + 1
+    return 10.0 ** low, 10.0 ** high
+
+
+def _fmt(value: float) -> str:
+    if not math.isfinite(value):
+        return "inf" if value > 0 else "nan"
+    if value == 0:
+        return "0"
+    return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.2e}"
+
+
+def _regime(view: dict) -> tuple[str, str]:
+    """(word, colour) for the gradient that reaches T - 1 steps back."""
+    ratio = view["ratio_last"]
+    if view["scale"] == 0:
+        return "nothing is carried back: Wh = 0", COLOURS["rho"]
+    if not math.isfinite(ratio):
+        return "exploding: it overflowed float64", COLOURS["dropped"]
+    if ratio < VANISHED_BELOW:
+        return "vanishing", COLOURS["gradient"]
+    if ratio > EXPLODED_ABOVE:
+        return "exploding", COLOURS["dropped"]
+    return "neither vanishing nor exploding", COLOURS["kept"]
+
+
+def _note(g: np.ndarray) -> str:
+    """What the log plot of g cannot show: exact zeros and values beyond float64 ("" if none)."""
+    zero = np.flatnonzero(g == 0)
+    if zero.size:
+        return f"the gradient is exactly 0 from d = {zero[0]} on\n(a log axis cannot show 0)"
+    if not np.all(np.isfinite(g)):
+        return f"beyond float64 from d = {np.flatnonzero(~np.isfinite(g))[0]} on: not drawn"
+    return ""
+
+
+def _readout_html(view: dict) -> str:
+    T, k = view["T"], view["k"]
+    word, colour = _regime(view)
+    lines = [
+        f"<b>Wh</b>: scale <code>{view['scale']:.2f}</code>, spectral radius ρ(Wh) = <code>{_fmt(view['rho'])}</code>,"
+        f" largest singular value <code>{_fmt(view['sigma_max'])}</code>; activation <code>{view['activation']}</code>",
+        f"gradient reaching {T - 1} steps back, relative to distance 0: <code>{_fmt(view['ratio_last'])}</code>"
+        f" &nbsp;<b style='color:{colour}'>{word}</b>",
+    ]
+    if k >= T:
+        lines.append(f"k = {k} = T: full BPTT, nothing is dropped; ‖dL/dWh‖ = <code>{_fmt(view['full_norm'])}</code>")
+    else:
+        lines.append(
+            f"TBPTT(k = {k}) keeps the pairs of distance d &lt; {k} and drops d ≥ {k}: ‖dL/dWh‖ full "
+            f"<code>{_fmt(view['full_norm'])}</code>, truncated <code>{_fmt(view['truncated_norm'])}</code>; "
+            f"‖full − truncated‖ / ‖full‖ = <code>{_fmt(view['relative_dropped'])}</code>, "
+            f"cosine <code>{_fmt(view['cosine'])}</code>"
+        )
+    if not view["finite"]:
+        lines.append("<b style='color:#c62828'>some numbers overflowed float64 (inf): "
+                     "the plot shows the finite ones</b>")
+    return "<br>".join(lines)
+
+
+class BPTTDashboard(Dashboard):
+    """Recurrent-weight scale, truncation and activation; gradients against distance in time. Chapter 07.
+
+    Attributes (besides Dashboard's):
+        T, H, seed: the probe's size and seed (fixed for the dashboard's life).
+        view: the last bptt_view result.
+        ax_g, ax_c: the left (gradient vs distance) and right (dL/dWh by distance) Axes.
+        artists: dict name -> matplotlib artist, updated in place:
+            "g" (Line2D), "rho" (Line2D, rho**d), "kept" and "dropped" (Line2D, ||C_d|| for d < k
+            and d >= k), "shade_g" and "shade_c" (Rectangles over d >= k), "k_g" and "k_c"
+            (vertical Line2D at k - 1/2), "summary" (the right panel's title, with what TBPTT(k) drops),
+            "note" (Text on the left panel: what a log axis cannot show, zeros and overflow, or "").
+    """
+
+    def __init__(self, scale: float = 1.0, k: int = 5, activation: str = "tanh", T: int = DEFAULT_T,
+                 H: int = DEFAULT_H, seed: int = 0):
+        self.T = _whole(T, "T", 2, MAX_T)
+        self.H = _whole(H, "H", 1)
+        self.seed = _whole(seed, "seed", 0)
+        scale = _scale(scale)
+        if scale > SCALE_RANGE[1]:
+            raise ValueError(f"scale: expected a value in [{SCALE_RANGE[0]}, {SCALE_RANGE[1]}], got {scale!r}")
+        k = _whole(k, "k", 1, self.T)
+        activation = _activation(activation)
+        self._heavy_key: tuple | None = None
+        self._heavy: dict = {}
+        self.view: dict = {}
+        with plt.ioff():
+            fig, (self.ax_g, self.ax_c) = plt.subplots(1, 2, figsize=(9.6, 3.9), layout="constrained")
+        self.artists = self._make_artists()
+        # Lay out once, then freeze: the constrained layout on every redraw would cost more than the rest.
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+        controls = {
+            "scale": widgets.FloatSlider(value=scale, min=SCALE_RANGE[0], max=SCALE_RANGE[1], step=SCALE_STEP,
+                                         description="Wh scale", continuous_update=True, readout_format=".2f"),
+            "k": widgets.IntSlider(value=k, min=1, max=self.T, step=1, description="truncate k",
+                                   continuous_update=True),
+            "activation": widgets.ToggleButtons(options=list(ACTIVATIONS), value=activation, description="f",
+                                                style={"button_width": "70px"}),
+        }
+        super().__init__(controls, fig)
+
+    def _make_artists(self) -> dict:
+        ax, bx = self.ax_g, self.ax_c
+        d = np.arange(self.T)
+        nan = np.full(self.T, np.nan)
+        art = {}
+        for axes, name in ((ax, "shade_g"), (bx, "shade_c")):
+            art[name] = axes.add_patch(Rectangle((self.T, 0.0), 0.0, 1.0, transform=axes.get_xaxis_transform(),
+                                                 facecolor=COLOURS["shade"], edgecolor="none", zorder=0,
+                                                 label="dropped by TBPTT(k)"))
+        (art["g"],) = ax.plot(d, nan, "-o", color=COLOURS["gradient"], lw=2, ms=2.5, label="gradient at distance d")
+        (art["rho"],) = ax.plot(d, nan, "--", color=COLOURS["rho"], lw=1.2, label=r"$\rho(W_h)^d$")
+        art["k_g"] = ax.axvline(0.0, color="#ef6c00", lw=1.2)
+        art["note"] = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                              color=COLOURS["rho"], bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
+        ax.set_yscale("log")
+        ax.set_ylim(1e-3, 1e1)  # placeholders until the first update (a log axis needs positive limits)
+        ax.set_xlim(-0.5, self.T - 0.5)
+        ax.set_xlabel("distance d (steps back from the last step)")
+        ax.set_ylabel("relative size (log)")
+        ax.set_title(f"gradient of the last step's loss, d steps back\n(T = {self.T}, H = {self.H})", fontsize=9)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3, fontsize=8, frameon=False)
+
+        (art["kept"],) = bx.plot(d, nan, "o-", color=COLOURS["kept"], ms=3.5, lw=1.2, label="kept (d < k)")
+        (art["dropped"],) = bx.plot(d, nan, "o-", color=COLOURS["dropped"], ms=3.5, lw=1.2,
+                                    label="dropped (d ≥ k)")
+        art["k_c"] = bx.axvline(0.0, color="#ef6c00", lw=1.2)
+        art["summary"] = bx.set_title("share of dL/dWh from each distance d (a loss at every step)\n", fontsize=9)
+        bx.set_yscale("log")
+        bx.set_ylim(1e-3, 1e1)
+        bx.set_xlim(-0.5, self.T - 0.5)
+        bx.set_xlabel("distance d = t − s (loss at step t, Wh used at step s)")
+        bx.set_ylabel(r"$\|C_d\|$ (log)")
+        bx.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3, fontsize=8, frameon=False)
+        for artist in art.values():
+            artist.set_in_layout(False)
+        return art
+
+    def _render(self, values: dict) -> str:
+        key = (float(values["scale"]), values["activation"])
+        if key != self._heavy_key:  # the truncation alone only re-sums what is already computed
+            self._heavy = _probe(key[0], self.T, self.H, key[1], self.seed)
+            self._heavy_key = key
+        k = int(values["k"])
+        view = _view_from(self._heavy, k)
+        self.view = view
+        art = self.artists
+        g = _positive_or_nan(view["g"])
+        rho_powers = _positive_or_nan(view["rho_powers"])
+        norms = _positive_or_nan(view["contribution_norms"])
+        d = view["distances"]
+        art["g"].set_ydata(g)
+        art["note"].set_text(_note(view["g"]))
+        art["rho"].set_ydata(rho_powers)
+        art["kept"].set_ydata(np.where(d < k, norms, np.nan))
+        # the dropped line starts at the last kept point, so the two read as one curve
+        art["dropped"].set_ydata(np.where(d >= k - 1, norms, np.nan) if k < self.T else np.full(self.T, np.nan))
+        for name in ("shade_g", "shade_c"):
+            art[name].set_x(k - 0.5)
+            art[name].set_width(max(0.0, self.T - 0.5 - (k - 0.5)))
+        for name in ("k_g", "k_c"):
+            art[name].set_xdata([k - 0.5, k - 0.5])
+        self.ax_g.set_ylim(*_log_limits(g, rho_powers))
+        self.ax_c.set_ylim(*_log_limits(norms))
+        if k >= self.T:
+            summary = "k = T: full BPTT, nothing dropped"
+        else:
+            summary = (f"TBPTT(k = {k}): ‖full − truncated‖ / ‖full‖ = {_fmt(view['relative_dropped'])}, "
+                       f"cosine {_fmt(view['cosine'])}")
+        art["summary"].set_text("share of dL/dWh from each distance d (a loss at every step)\n" + summary)
+        return _readout_html(view)
+
+
+def bptt_dashboard(scale: float = 1.0, k: int = 5, activation: str = "tanh", T: int = DEFAULT_T,
+                   H: int = DEFAULT_H, seed: int = 0) -> BPTTDashboard:
+    """A live dashboard of gradients through time and of truncated BPTT; the last line of a cell. Chapter 07.
+
+    Inputs:
+        scale: initial recurrent-weight scale, in SCALE_RANGE (Wh = scale * G / sqrt(H)).
+        k: initial truncation, in [1, T] (k = T is full BPTT).
+        activation: "tanh" or "linear".
+        T: time steps, in [2, MAX_T]; H: hidden units; seed: the probe network's seed.
+    Returns:
+        BPTTDashboard (displays itself; .set(scale=..., k=..., activation=...) moves the controls).
+    """
+    return BPTTDashboard(scale=scale, k=k, activation=activation, T=T, H=H, seed=seed)

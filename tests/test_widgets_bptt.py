@@ -1,0 +1,420 @@
+"""Headless tests of the BPTT dashboard (chapter 07): bplib.widgets.bptt.
+
+The compute functions are compared with bplib.rnn computed independently: the probe's network is
+the one gradient_through_time draws (its Jacobian norms are recomputed here from the states), the
+per-distance shares of dL/dWh add up to rnn_backward's full gradient and, cut at k, to its truncated
+gradient. The dashboard is driven through its controls, and the plotted data and the readout must
+follow, updated in place.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from bplib import gradcheck
+from bplib.rnn import gradient_through_time, rnn_backward, rnn_forward
+from bplib.widgets.bptt import (
+    ACTIVATIONS,
+    MAX_T,
+    SCALE_RANGE,
+    _note,
+    _readout_html,
+    bptt_dashboard,
+    bptt_view,
+    draw_unrolled_rnn,
+    dwh_by_distance,
+    probe_weights,
+)
+
+
+@pytest.fixture(autouse=True)
+def _warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def render(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=40)
+    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def rnn_on(u, Wh, h0=None):
+    """bplib's RNN with Wx = I, b = 0 and inputs u: (T, H), one sequence: the probe network."""
+    T, H = u.shape
+    return rnn_forward(u[None], np.zeros((1, H)) if h0 is None else h0, np.eye(H), Wh, np.zeros(H))
+
+
+def jacobian_norms(h, Wh, linear=False):
+    """||dh_{T-1} / dh_{T-1-d}||_F / sqrt(H) for d = 0 .. T-1, from the states h: (T, H)."""
+    T, H = h.shape
+    jac, out = np.eye(H), []
+    for d in range(T):
+        out.append(np.linalg.norm(jac) / math.sqrt(H))
+        slope = np.ones(H) if linear else 1.0 - h[T - 1 - d] ** 2
+        jac = jac @ (slope[:, None] * Wh.T)  # times dh_t/dh_{t-1} = diag(f'(z_t)) Wh^T
+    return np.array(out)
+
+
+# ---- probe_weights and dwh_by_distance -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", [0.5, 1.0, 2.5])
+def test_probe_weights_is_the_network_gradient_through_time_draws(scale):
+    T, H = 12, 6
+    Wh, u = probe_weights(scale, T, H, seed=3)
+    h, _ = rnn_on(u, Wh)
+    g = gradient_through_time(scale, T, H, np.random.default_rng(3))
+    np.testing.assert_allclose(jacobian_norms(h[0], Wh), g, rtol=1e-10)
+    # and for the linear RNN, whose states are the plain recurrence
+    h_lin = np.zeros((T, H))
+    prev = np.zeros(H)
+    for t in range(T):
+        prev = h_lin[t] = prev @ Wh + u[t]
+    g_lin = gradient_through_time(scale, T, H, np.random.default_rng(3), activation="linear")
+    np.testing.assert_allclose(jacobian_norms(h_lin, Wh, linear=True), g_lin, rtol=1e-10)
+
+
+@pytest.mark.parametrize("scale", [0.4, 1.0, 2.0])
+def test_the_shares_add_up_to_full_and_truncated_bptt(scale):
+    T, H = 9, 5
+    Wh, u = probe_weights(scale, T, H, seed=1)
+    dh = np.random.default_rng(2).normal(size=(T, H))
+    C, h = dwh_by_distance(u, Wh, dh)
+    states, cache = rnn_on(u, Wh)
+    np.testing.assert_allclose(h, states[0], rtol=1e-14)
+    full = rnn_backward(dh[None], cache)[3]
+    np.testing.assert_allclose(C.sum(axis=0), full, rtol=1e-10, atol=1e-12)
+    for k in range(1, T + 1):
+        truncated = rnn_backward(dh[None], cache, truncate=k)[3]
+        np.testing.assert_allclose(C[:k].sum(axis=0), truncated, rtol=1e-10, atol=1e-12)
+    assert np.all(C[T - 1] == 0.0)  # its only pair uses Wh at step 0, whose input h_{-1} is 0
+    assert np.linalg.norm(C[1]) > 0  # the carried gradient is really there
+
+
+def test_one_distance_is_one_set_of_pairs():
+    # a loss read only at the last step: C[d] is the single pair (T-1, T-1-d), written out with Jacobians
+    T, H = 6, 4
+    Wh, u = probe_weights(1.2, T, H, seed=4)
+    v = np.random.default_rng(5).normal(size=H)
+    dh = np.zeros((T, H))
+    dh[-1] = v
+    C, h = dwh_by_distance(u, Wh, dh)
+    h_prev = np.vstack([np.zeros(H), h[:-1]])  # (T, H): the state step t read
+    chain = v.copy()
+    for d in range(T):
+        s = T - 1 - d
+        delta = chain * (1.0 - h[s] ** 2)  # (H,): dh_{T-1} J_{T-1} ... J_{s+1} diag(1 - h_s^2)
+        np.testing.assert_allclose(C[d], np.outer(h_prev[s], delta), rtol=1e-10, atol=1e-14)
+        chain = delta @ Wh.T
+
+
+def test_linear_shares_match_centered_differences():
+    T, H = 5, 3
+    Wh, u = probe_weights(1.3, T, H, seed=6)
+    dh = np.random.default_rng(7).normal(size=(T, H))
+    C, _ = dwh_by_distance(u, Wh, dh, activation="linear")
+    params = {"Wh": Wh.copy()}
+
+    def loss():
+        h, total = np.zeros(H), 0.0
+        for t in range(T):
+            h = h @ params["Wh"] + u[t]
+            total += float(h @ dh[t])
+        return total
+
+    result = gradcheck.check_gradient_params(loss, params, {"Wh": C.sum(axis=0)})
+    assert result.passed, str(result)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"u": np.ones(4)}, "u"),
+    ({"u": np.ones((0, 3))}, "u"),
+    ({"Wh": np.ones((3, 4))}, "Wh"),
+    ({"dh": np.ones((4, 2))}, "dh"),
+    ({"activation": "relu"}, "activation"),
+    ({"u": np.full((4, 3), np.nan)}, "u"),
+])
+def test_dwh_by_distance_rejects_bad_input(kwargs, match):
+    args = {"u": np.ones((4, 3)), "Wh": np.eye(3), "dh": np.ones((4, 3)), "activation": "tanh"}
+    with pytest.raises(ValueError, match=match):
+        dwh_by_distance(**{**args, **kwargs})
+
+
+# ---- bptt_view -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(("scale", "k"), [(0.5, 1), (1.0, 5), (2.0, 12)])
+def test_bptt_view_is_the_maths(scale, k, activation):
+    T, H, seed = 16, 8, 2
+    view = bptt_view(scale, k, T=T, H=H, activation=activation, seed=seed)
+    Wh, u = probe_weights(scale, T, H, seed)
+    np.testing.assert_array_equal(view["g"], gradient_through_time(scale, T, H, np.random.default_rng(seed),
+                                                                   activation=activation))
+    rho = np.max(np.abs(np.linalg.eigvals(Wh)))
+    assert view["rho"] == pytest.approx(rho, rel=1e-12)
+    assert view["sigma_max"] == pytest.approx(np.linalg.svd(Wh, compute_uv=False)[0], rel=1e-12)
+    np.testing.assert_allclose(view["rho_powers"], rho ** np.arange(T), rtol=1e-12)
+    assert view["ratio_last"] == view["g"][-1]
+    dh = np.random.default_rng(seed + 1).standard_normal((T, H))
+    C, _ = dwh_by_distance(u, Wh, dh, activation)
+    np.testing.assert_allclose(view["contribution_norms"], [np.linalg.norm(c) for c in C], rtol=1e-12)
+    np.testing.assert_allclose(view["dWh_full"], C.sum(axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(view["dWh_truncated"], C[:k].sum(axis=0), rtol=1e-12, atol=1e-12)
+    full, trunc = C.sum(axis=0), C[:k].sum(axis=0)
+    assert view["full_norm"] == pytest.approx(np.linalg.norm(full), rel=1e-12)
+    assert view["truncated_norm"] == pytest.approx(np.linalg.norm(trunc), rel=1e-12)
+    assert view["relative_dropped"] == pytest.approx(np.linalg.norm(full - trunc) / np.linalg.norm(full),
+                                                     rel=1e-9, abs=1e-15)
+    cosine = np.sum(full * trunc) / (np.linalg.norm(full) * np.linalg.norm(trunc))
+    assert view["cosine"] == pytest.approx(cosine, rel=1e-9)
+    assert view["finite"] and (view["k"], view["T"], view["H"]) == (k, T, H)
+    np.testing.assert_array_equal(view["distances"], np.arange(T))
+
+
+def test_tanh_truncation_matches_rnn_backward():
+    T, H, k = 14, 6, 4
+    view = bptt_view(1.5, k, T=T, H=H, seed=9)
+    Wh, u = probe_weights(1.5, T, H, 9)
+    _, cache = rnn_on(u, Wh)
+    dh = np.random.default_rng(10).standard_normal((T, H))[None]
+    np.testing.assert_allclose(view["dWh_full"], rnn_backward(dh, cache)[3], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(view["dWh_truncated"], rnn_backward(dh, cache, truncate=k)[3], rtol=1e-10,
+                               atol=1e-12)
+
+
+def test_full_bptt_drops_nothing_and_small_weights_drop_little():
+    view = bptt_view(1.0, 20, T=20, H=8)
+    assert view["dropped_norm"] == 0.0 and view["relative_dropped"] == 0.0
+    assert view["cosine"] == pytest.approx(1.0, abs=1e-12)
+    small, large = bptt_view(0.3, 3, T=20, H=8), bptt_view(2.0, 3, T=20, H=8)
+    assert small["relative_dropped"] < 0.05 < large["relative_dropped"]  # far pairs matter only for large Wh
+
+
+def test_zero_weights_carry_nothing():
+    view = bptt_view(0.0, 3, T=10, H=5)
+    assert view["rho"] == 0.0 and view["sigma_max"] == 0.0 and view["ratio_last"] == 0.0
+    assert np.all(view["contribution_norms"][1:] == 0.0) and view["contribution_norms"][0] > 0
+    assert view["relative_dropped"] == 0.0 and view["finite"]
+
+
+def test_vanishing_and_exploding_regimes():
+    tanh_small = bptt_view(0.5, 5)
+    linear_large = bptt_view(2.0, 5, activation="linear")
+    assert tanh_small["ratio_last"] < 1e-6 < 1e6 < linear_large["ratio_last"]
+    # the linear RNN's gradient grows like rho**d: the rate over the last 20 steps is close to rho
+    g = linear_large["g"]
+    rate = (g[-1] / g[-21]) ** (1 / 20)
+    assert rate == pytest.approx(linear_large["rho"], rel=0.1)
+
+
+def test_overflow_is_reported_not_raised():
+    view = bptt_view(30.0, 10, T=MAX_T, H=8, activation="linear")  # about 30**200: beyond float64
+    assert not view["finite"]
+    assert not np.all(np.isfinite(view["g"]))
+    assert "overflowed" in text(_readout_html(view)) and "exploding" in text(_readout_html(view))
+    assert "beyond float64" in _note(view["g"])
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"scale": -0.1}, "scale"),
+    ({"scale": float("nan")}, "scale"),
+    ({"scale": True}, "scale"),
+    ({"k": 0}, "k"),
+    ({"k": 41}, "k"),
+    ({"k": 2.0}, "k"),
+    ({"T": 1}, "T"),
+    ({"T": MAX_T + 1}, "T"),
+    ({"H": 0}, "H"),
+    ({"activation": "sigmoid"}, "activation"),
+    ({"seed": -1}, "seed"),
+])
+def test_bptt_view_rejects_bad_input(kwargs, match):
+    args = {"scale": 1.0, "k": 5, "T": 40, "H": 8, "activation": "tanh", "seed": 0}
+    with pytest.raises(ValueError, match=match):
+        bptt_view(**{**args, **kwargs})
+
+
+# ---- the unrolled drawing --------------------------------------------------------------------------
+
+
+def test_draw_unrolled_rnn():
+    drawing = draw_unrolled_rnn(T=4)
+    assert [t.get_text() for t in drawing["inputs"]] == [f"$x_{{{t}}}$" for t in range(4)]
+    assert [t.get_text() for t in drawing["losses"]] == [f"$L_{{{t}}}$" for t in range(4)]
+    assert len(drawing["states"]) == 5 and "h0" in drawing["states"][0].get_text()
+    assert len(drawing["recurrent"]) == 4 and drawing["window"] is None
+    assert {a.get_linestyle() for a in drawing["recurrent"]} == {"-"}
+    labels = [t.get_text() for t in drawing["ax"].texts]
+    assert labels.count("$W_h$") == 4 and labels.count("$W_x$") == 4  # the same matrices at every step
+    render(drawing["ax"].figure)
+
+
+def test_draw_unrolled_rnn_with_truncation():
+    fig, ax = plt.subplots()
+    drawing = draw_unrolled_rnn(ax, T=6, truncate=3)
+    assert drawing["ax"] is ax and drawing["window"] is not None
+    styles = [a.get_linestyle() for a in drawing["recurrent"]]
+    assert styles.count("--") == 1 and styles.index("--") == 3  # the arrow h_2 -> h_3 is cut for L_5
+    window = drawing["window"].get_bbox()
+    state_x = [t.get_position()[0] for t in drawing["states"]]  # h_{-1}, h_0, ..., h_5
+    inside = [window.x0 < x < window.x1 for x in state_x]
+    assert inside == [False, False, False, False, True, True, True]  # h_3, h_4, h_5
+    render(fig)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"T": 0}, "T"), ({"T": 9}, "T"), ({"T": 4, "truncate": 5},
+                                                                                     "truncate")])
+def test_draw_unrolled_rnn_rejects_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        draw_unrolled_rnn(**kwargs)
+
+
+# ---- the dashboard ---------------------------------------------------------------------------------
+
+
+def _expected_lines(view):
+    g = np.where(view["g"] > 0, view["g"], np.nan)
+    norms = np.where(view["contribution_norms"] > 0, view["contribution_norms"], np.nan)
+    return g, norms
+
+
+def test_dashboard_starts_with_the_default_view():
+    dash = bptt_dashboard()
+    assert dash.values() == {"scale": 1.0, "k": 5, "activation": "tanh"}
+    view = bptt_view(1.0, 5)
+    g, norms = _expected_lines(view)
+    art = dash.artists
+    np.testing.assert_array_equal(art["g"].get_ydata(), g)
+    np.testing.assert_allclose(art["rho"].get_ydata(), view["rho_powers"], rtol=1e-12)
+    d = np.arange(view["T"])
+    np.testing.assert_array_equal(art["kept"].get_ydata(), np.where(d < 5, norms, np.nan))
+    np.testing.assert_array_equal(art["dropped"].get_ydata(), np.where(d >= 4, norms, np.nan))
+    assert art["shade_g"].get_x() == art["shade_c"].get_x() == 4.5
+    assert art["shade_g"].get_width() == pytest.approx(view["T"] - 5)
+    assert list(art["k_g"].get_xdata()) == [4.5, 4.5]
+    html = text(dash.readout.value)
+    assert f"{view['rho']:.3g}" in html and f"{view['ratio_last']:.2e}" in html and "vanishing" in html
+    assert f"{view['relative_dropped']:.3g}" in html and f"{view['cosine']:.3g}" in html
+    assert f"{view['relative_dropped']:.3g}" in art["summary"].get_text()
+    render(dash.fig)
+
+
+def test_the_truncation_slider_only_resums():
+    dash = bptt_dashboard()
+    heavy = dash._heavy
+    artists = dict(dash.artists)
+    g_before = dash.artists["g"].get_ydata().copy()
+    for k in (1, 17, 40):
+        dash.controls["k"].value = k
+        view = bptt_view(1.0, k)
+        assert dash._heavy is heavy  # the probe is not recomputed when only k moves
+        assert dash.view["truncated_norm"] == pytest.approx(view["truncated_norm"], rel=1e-12)
+        assert dash.artists["shade_c"].get_x() == k - 0.5
+        np.testing.assert_array_equal(dash.artists["g"].get_ydata(), g_before)
+    assert all(dash.artists[name] is artist for name, artist in artists.items())  # updated in place
+    html = text(dash.readout.value)
+    assert "full BPTT, nothing is dropped" in html
+    assert np.all(np.isnan(dash.artists["dropped"].get_ydata()))
+    assert dash.artists["shade_g"].get_width() == 0.0
+
+
+@pytest.mark.parametrize(("scale", "activation", "word"), [
+    (0.5, "tanh", "vanishing"),
+    (3.0, "tanh", "exploding"),
+    (2.0, "linear", "exploding"),
+    (1.0, "linear", "neither"),
+])
+def test_scale_and_activation_redraw_the_gradient(scale, activation, word):
+    dash = bptt_dashboard()
+    dash.set(scale=scale, activation=activation)
+    view = bptt_view(scale, 5, activation=activation)
+    g, norms = _expected_lines(view)
+    np.testing.assert_array_equal(dash.artists["g"].get_ydata(), g)
+    np.testing.assert_allclose(dash.artists["rho"].get_ydata(), view["rho_powers"], rtol=1e-12)
+    assert word in text(dash.readout.value)
+    low, high = dash.ax_g.get_ylim()
+    assert low <= np.nanmin(g) and np.nanmax(g) <= high  # the curve is on the plot
+    low, high = dash.ax_c.get_ylim()
+    assert low <= np.nanmin(norms) and np.nanmax(norms) <= high
+    assert f"activation {activation}" in text(dash.readout.value)
+
+
+def test_zero_scale_shows_a_clear_state():
+    dash = bptt_dashboard()
+    dash.controls["scale"].value = 0.0
+    html = text(dash.readout.value)
+    assert "nothing is carried back" in html
+    g = dash.artists["g"].get_ydata()
+    assert g[0] == 1.0 and np.all(np.isnan(g[1:]))  # zeros are not drawn on a log axis ...
+    assert "exactly 0 from d = 1" in dash.artists["note"].get_text()  # ... and the plot says so
+    dash.controls["scale"].value = 1.0
+    assert dash.artists["note"].get_text() == ""
+    render(dash.fig)
+
+
+def test_the_most_extreme_setting_stays_on_the_plot():
+    dash = bptt_dashboard(scale=SCALE_RANGE[1], activation="linear", T=MAX_T, H=8, k=10)
+    assert dash.view["finite"] and "exploding" in text(dash.readout.value)
+    g = dash.artists["g"].get_ydata()
+    low, high = dash.ax_g.get_ylim()
+    assert np.all(np.isfinite(g)) and low <= g.min() and g.max() <= high
+    render(dash.fig)
+
+
+def test_set_moves_several_controls_with_one_update():
+    dash = bptt_dashboard()
+    count = dash.updates
+    dash.set(scale=1.5, k=10, activation="linear")
+    assert dash.updates == count + 1
+    assert dash.values() == {"scale": 1.5, "k": 10, "activation": "linear"}
+    assert dash.view["truncated_norm"] == pytest.approx(bptt_view(1.5, 10, activation="linear")["truncated_norm"])
+    assert isinstance(dash.controls["k"], widgets.IntSlider)
+    assert isinstance(dash.controls["activation"], widgets.ToggleButtons)
+
+
+@pytest.mark.parametrize(("values", "match"), [
+    ({"scale": SCALE_RANGE[1] + 1}, "scale"),
+    ({"k": 0}, "k"),
+    ({"k": 2.5}, "k"),
+    ({"speed": 1}, "control names"),
+])
+def test_set_rejects_values_out_of_range(values, match):
+    dash = bptt_dashboard()
+    before = dash.values()
+    with pytest.raises(ValueError, match=match):
+        dash.set(**values)
+    assert dash.values() == before
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"scale": 3.5}, "scale"),
+    ({"k": 41}, "k"),
+    ({"T": 1}, "T"),
+    ({"activation": "relu"}, "activation"),
+])
+def test_dashboard_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        bptt_dashboard(**kwargs)
+
+
+def test_dashboard_on_a_smaller_probe():
+    dash = bptt_dashboard(T=10, H=4, seed=3, k=2)
+    assert dash.controls["k"].max == 10 and dash.ax_g.get_xlim() == (-0.5, 9.5)
+    view = bptt_view(1.0, 2, T=10, H=4, seed=3)
+    np.testing.assert_array_equal(dash.artists["g"].get_ydata(), _expected_lines(view)[0])
+    assert "T = 10, H = 4" in dash.ax_g.get_title()
