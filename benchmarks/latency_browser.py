@@ -1,0 +1,143 @@
+"""Browser latency of every dashboard: a key press on a slider handle -> the new figure on screen.
+
+    python benchmarks/latency_browser.py [--presses 20]
+
+For every dashboard in tests/browser/dashboards.py and every one of its sliders, in JupyterLab
+in headless Chromium (the browser tests' harness: a throw-away server on a copy of chapters/):
+open the notebook, run all cells, then press ArrowRight / ArrowLeft alternately on the
+slider's handle (so the value stays within one step of where it started) and time each
+press. Prints p50 and p95 per slider against the 150 ms target.
+
+How a press is timed, inside the page:
+  - start: performance.now() in a capturing `keydown` listener on window, i.e. when the
+    browser dispatches the key event (before the slider or ipywidgets see it);
+  - end: ipympl paints a new figure by drawImage() into the canvas on the page (after the
+    kernel has recomputed, redrawn and sent the PNG, and the browser decoded it). An init
+    script wraps CanvasRenderingContext2D.drawImage and, for the dashboard's canvas, records
+    the first requestAnimationFrame callback after that call: the frame that puts the new
+    pixels on screen. The end is that frame's time.
+  So a latency covers: key event -> noUiSlider -> widget model -> websocket -> kernel
+  (observer, dashboard update, draw_idle) -> ipympl's draw request round trip -> Agg render
+  -> PNG -> browser decode -> canvas -> next frame.
+Before each press the figure must be quiet (no pixel change for 300 ms, kernel idle), so
+each measured press is alone in the pipeline. Two warm-up presses per slider are not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser import harness  # noqa: E402
+from tests.browser.dashboards import notebooks  # noqa: E402
+
+TARGET_MS = 150.0
+WARMUP_PRESSES = 2
+
+# Runs in every page before JupyterLab: timestamps of key presses and of canvas draws.
+PROBE_JS = """
+(() => {
+    const draws = [];
+    window.__bplibDraws = draws;
+    const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+    CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+        const result = drawImage.apply(this, args);
+        const canvas = this.canvas;
+        if (canvas && canvas.isConnected) {  // on the page, not ipympl's offscreen buffer
+            const entry = {canvas, drawn: performance.now(), frame: null};
+            draws.push(entry);
+            if (draws.length > 1000) draws.shift();
+            requestAnimationFrame(() => { entry.frame = performance.now(); });
+        }
+        return result;
+    };
+    window.__bplibLastKey = null;
+    window.addEventListener('keydown', () => { window.__bplibLastKey = performance.now(); }, true);
+})();
+"""
+
+# The latency (ms) of the last key press on `canvas`, once its frame is on screen; else null.
+LATENCY_JS = """
+(canvas) => {
+    const key = window.__bplibLastKey;
+    const entry = window.__bplibDraws.find(e => e.canvas === canvas && e.drawn > key);
+    return entry && entry.frame !== null ? entry.frame - key : null;
+}
+"""
+
+
+def measure_slider(view, i: int, presses: int) -> list[float]:
+    """Latencies (ms) of `presses` alternating arrow-key presses on slider i of `view`."""
+    canvas = view.canvas.element_handle()
+    view.slider(i).locator(".noUi-handle").focus()
+    latencies = []
+    for k in range(WARMUP_PRESSES + presses):
+        view.wait_quiet()
+        view.page.keyboard.press("ArrowRight" if k % 2 == 0 else "ArrowLeft")
+        latency = view.page.wait_for_function(LATENCY_JS, arg=canvas,
+                                              timeout=harness.KERNEL_TIMEOUT_S * 1000)
+        if k >= WARMUP_PRESSES:
+            latencies.append(float(latency.json_value()))
+    return latencies
+
+
+def run(presses: int) -> list[tuple[str, str, float, float]]:
+    """Rows (dashboard, slider, p50 ms, p95 ms) for every slider of every dashboard."""
+    reason = harness.unavailable_reason()
+    if reason:
+        raise SystemExit(reason)
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bplib-latency-") as workdir:
+        server = harness.JupyterServer("jupyterlab", Path(workdir)).start()
+        try:
+            with sync_playwright() as playwright:
+                browser = harness.launch_browser(playwright)
+                for notebook, specs in sorted(notebooks().items()):
+                    context = browser.new_context(viewport=harness.VIEWPORT)
+                    context.add_init_script(PROBE_JS)
+                    page = harness.NotebookPage(context.new_page(), server, notebook).open()
+                    page.run_all()
+                    for spec in specs:
+                        view = page.dashboard(spec)
+                        view.wait_rendered()
+                        for i, slider in enumerate(spec.sliders):
+                            ms = measure_slider(view, i, presses)
+                            rows.append((spec.name, slider.name, float(np.percentile(ms, 50)),
+                                         float(np.percentile(ms, 95))))
+                    context.close()
+                    server.delete_sessions()
+                browser.close()
+        finally:
+            leftover = server.stop()
+        if leftover:
+            raise SystemExit(f"the Jupyter server left processes behind: {leftover}")
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presses", type=int, default=20, help="timed presses per slider")
+    args = parser.parse_args(argv)
+    if args.presses < 2:
+        parser.error(f"--presses: expected at least 2, got {args.presses}")
+    rows = run(args.presses)
+    print(f"key press -> figure on screen, {args.presses} presses per slider "
+          f"(JupyterLab, headless Chromium)")
+    print(f"{'dashboard':<10} {'slider':<14} {'p50 ms':>8} {'p95 ms':>8} {'target ms':>10}")
+    for dashboard, slider, p50, p95 in rows:
+        verdict = "" if p95 <= TARGET_MS else "  over target"
+        print(f"{dashboard:<10} {slider:<14} {p50:8.1f} {p95:8.1f} {TARGET_MS:10.0f}{verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
