@@ -25,11 +25,14 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 from matplotlib.text import Text
+from matplotlib.transforms import IdentityTransform, Transform
 
 from bplib.graph import Value
 
@@ -301,6 +304,22 @@ def _fontsize(ax: Axes, nodes: Sequence[Value], show_grad: bool) -> float:
     return max(2.0, min(10.0, by_width, by_height))
 
 
+class _SnapToPixels(Transform):
+    """Rounds display coordinates to even whole pixels (appended to transData for text anchors).
+
+    Even, not just whole: then equal texts differ in position by even numbers of pixels,
+    which bplib.widgets._layered can always reuse pixels across.
+    """
+
+    input_dims = output_dims = 2
+
+    def transform_non_affine(self, values):
+        return 2.0 * np.round(np.asarray(values) / 2.0)
+
+    def inverted(self):
+        return IdentityTransform()  # rounding has no inverse; identity is within a pixel
+
+
 def _bezier(curve, t: float) -> tuple[float, float]:
     """The point at parameter t in [0, 1] of the cubic Bezier curve (start, c1, c2, end)."""
     u = 1.0 - t
@@ -416,6 +435,10 @@ def draw_graph(
     ax.set_xlim(limits[0], limits[1])
     ax.set_ylim(limits[2], limits[3])
     fontsize = _fontsize(ax, nodes, show_grad)
+    # Texts anchored on (even) whole pixels: equal strings in different boxes then rasterize
+    # to equal pixels, which a dashboard's redraw reuses (bplib.widgets._layered). Invisible:
+    # a shift of at most one pixel.
+    snapped = ax.transData + _SnapToPixels()
 
     boxes: list[FancyBboxPatch] = []
     texts: list[Text] = []
@@ -429,7 +452,7 @@ def draw_graph(
         ax.add_artist(box)  # add_artist: skips data-limit bookkeeping (limits are set above)
         boxes.append(box)
         texts.append(ax.text(x, y, "", ha="center", va="center", fontsize=fontsize,
-                             family="monospace", zorder=3))
+                             family="monospace", zorder=3, transform=snapped))
 
     arrows: list[FancyArrowPatch] = []
     edge_texts: list[Text] | None = [] if show_local else None
@@ -443,7 +466,7 @@ def draw_graph(
         if edge_texts is not None:
             mx, my = _bezier(r.curve, 0.5)
             edge_texts.append(ax.text(
-                mx, my, "", ha="center", va="center", fontsize=0.85 * fontsize,
+                mx, my, "", ha="center", va="center", fontsize=0.85 * fontsize, transform=snapped,
                 color=COLOURS["local"], family="monospace", zorder=4,
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
             ))
@@ -534,20 +557,20 @@ def update_drawing(
     else:
         shown = [node.grad for node in drawing.nodes]
 
+    # Setters only where something changes: a slider mostly changes texts, and every setter
+    # call costs time and marks the figure stale (to be drawn again).
     for i, node in enumerate(drawing.nodes):
         drawing.texts[i].set_text(_node_text(node, shown[i], drawing.show_grad))
-        box = drawing.boxes[i]
         if step is None:
             kind = "output" if i == n - 1 else ("op" if node.parents else "input")
         else:
             kind = "current" if i == current else ("unvisited" if shown[i] is None else "visited")
-        box.set_facecolor(COLOURS[kind])
-        box.set_linewidth(2.5 if i == current else 1.0)
+        _restyle(drawing.boxes[i], COLOURS[kind], 2.5 if i == current else 1.0, edge=False)
 
     for e in range(len(drawing.edges)):
         active = e in active_edges
-        drawing.arrows[e].set_color(COLOURS["edge_active"] if active else COLOURS["edge"])
-        drawing.arrows[e].set_linewidth(2.0 if active else 1.0)
+        _restyle(drawing.arrows[e], COLOURS["edge_active"] if active else COLOURS["edge"],
+                 2.0 if active else 1.0, edge=True)
     if drawing.edge_texts is not None:
         for e, (_, c) in enumerate(drawing.edges):
             local = drawing.nodes[c].local_grads[drawing.edge_slots[e]]
@@ -556,10 +579,23 @@ def update_drawing(
     drawing.step = step
     drawing.current = current
     if drawing.title is not None:
-        drawing.ax.set_title(drawing.title)
+        title = drawing.title
     elif step is not None:
         what = "" if current is None else f": visiting {node_name(drawing.nodes[current], current)}"
-        drawing.ax.set_title(f"backward pass: step {step} of {n}{what}")
+        title = f"backward pass: step {step} of {n}{what}"
     else:
-        drawing.ax.set_title("")
+        title = ""
+    if drawing.ax.get_title() != title:
+        drawing.ax.set_title(title)
     return drawing
+
+
+def _restyle(patch, colour: str, linewidth: float, *, edge: bool) -> None:
+    """Give a box (face colour) or an arrow (edge and face colour) a colour and line width."""
+    rgba = to_rgba(colour)
+    if edge and patch.get_edgecolor() != rgba:
+        patch.set_color(colour)
+    elif not edge and patch.get_facecolor() != rgba:
+        patch.set_facecolor(colour)
+    if patch.get_linewidth() != linewidth:
+        patch.set_linewidth(linewidth)

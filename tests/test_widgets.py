@@ -357,3 +357,15 @@ def test_backward_stepper_shows_local_times_upstream_for_w0():
     assert f"d(w0*x0)/d(w0) = <code>{fmt(0.5)}</code>" in html
     assert f"df/d(w0*x0) = <code>{fmt(grads_hand['w2'])}</code>" in html
     assert f"<b><code>{fmt(grads_hand['w0'])}</code></b>" in html
+
+
+def test_set_accepts_a_log_slider_value_within_its_real_range():
+    from bplib.widgets import delta_rule_dashboard
+
+    dash = delta_rule_dashboard()
+    lr = dash.controls["lr"]
+    top = lr.base**lr.max
+    dash.set(lr=top)  # e.g. 1e8: beyond the exponent range, within the value range
+    assert dash.controls["lr"].value == pytest.approx(top)
+    with pytest.raises(ValueError, match="lr"):
+        dash.set(lr=top * 10)

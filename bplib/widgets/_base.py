@@ -9,18 +9,34 @@ ipywidgets observers are plain Python callbacks, so `slider.value = 2.0` in a te
 (no browser) runs `update()` and the artists can be asserted.
 
 Figures: with ipympl (`%matplotlib widget`) the canvas is itself a widget and goes into
-the container; `draw_idle()` then sends the new image. With the inline backend (or Agg
-in tests) the figure is shown inside an `ipywidgets.Output`, shown again after each update.
+the container. With the inline backend (or Agg in tests) the figure is shown inside an
+`ipywidgets.Output`, shown again after each update.
+
+Redraws under ipympl, and why dragging a slider never leaves a queue of stale images:
+`canvas.draw_idle()` only sends a small "draw" message to the browser. The browser answers
+with a "draw" request unless it is still waiting for an image, and the kernel renders (a full
+Agg draw plus a PNG of the changed pixels) when it handles that request, i.e. after every
+slider message that arrived before it. So at most one render is outstanding, and it shows
+the newest values. On top of that a dashboard sends no new "draw" message while its last one
+is unanswered (`_request_draw`): a burst of 50 slider messages costs 50 cheap updates of the
+artists, one message and one render. Each render is fast because the figures are
+`LayeredFigure`s (bplib.widgets._layered): only what the sliders change is drawn again.
 """
 
 from __future__ import annotations
+
+import time
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from traitlets import TraitError
 
-__all__ = ["Dashboard"]
+__all__ = ["REDRAW_RETRY_S", "Dashboard"]
+
+# A "draw" message the browser never answered (sent before its view existed, or to a closed
+# view) must not block redraws for good: after this many seconds the next change asks again.
+REDRAW_RETRY_S = 1.0
 
 
 def _ipython_shell():
@@ -49,6 +65,7 @@ class Dashboard:
         fig: the Figure.
         widget: the ipywidgets container (controls, readout, figure) that is displayed.
         updates: how many times the view has been updated (set() counts once).
+        redraw_requests: how many times the figure asked ipympl for a new image.
     """
 
     def __init__(self, controls: dict[str, widgets.ValueWidget], fig: Figure):
@@ -58,7 +75,10 @@ class Dashboard:
         self.fig = fig
         self.readout = widgets.HTML()
         self.updates = 0
+        self.redraw_requests = 0
         self._holding = False  # True while set() changes several controls
+        self._draw_requested_at: float | None = None  # when the unanswered request was sent
+        fig.canvas.mpl_connect("draw_event", self._on_draw)
         self._output: widgets.Output | None = None
         if isinstance(fig.canvas, widgets.DOMWidget):  # ipympl: the canvas is a widget
             fig.canvas.header_visible = False
@@ -108,6 +128,8 @@ class Dashboard:
                     isinstance(value, bool) or not isinstance(value, int)):
                 raise ValueError(f"set: expected an int for {name}, got {value!r}")
             low, high = getattr(control, "min", None), getattr(control, "max", None)
+            if isinstance(control, widgets.FloatLogSlider):  # its min and max are exponents of its base
+                low, high = control.base**low, control.base**high
             if low is not None and not low <= value <= high:
                 raise ValueError(f"set: expected {name} in [{low}, {high}], got {value!r}")
         self._holding = True
@@ -137,7 +159,7 @@ class Dashboard:
 
     def _redraw(self) -> None:
         if self._output is None:
-            self.fig.canvas.draw_idle()  # ipympl sends the new image when the kernel is free
+            self._request_draw()
             return
         if _ipython_shell() is None:
             return  # plain Python: nothing displays the Output, the artists are already updated
@@ -146,6 +168,22 @@ class Dashboard:
         with self._output:
             self._output.clear_output(wait=True)
             display(self.fig)
+
+    def _request_draw(self) -> None:
+        """Ask ipympl for a new image, unless an earlier request is still unanswered.
+
+        The render that answers the earlier request runs after this callback (the kernel
+        handles messages in order), so it will show the values set now.
+        """
+        now = time.monotonic()
+        if self._draw_requested_at is not None and now - self._draw_requested_at < REDRAW_RETRY_S:
+            return
+        self._draw_requested_at = now
+        self.redraw_requests += 1
+        self.fig.canvas.draw_idle()
+
+    def _on_draw(self, event) -> None:
+        self._draw_requested_at = None  # rendered: the next change needs a new request
 
     def close(self) -> None:
         """Close the figure and the widgets (frees them in a long-running kernel)."""

@@ -28,6 +28,7 @@ from bplib.draw import (
 )
 from bplib.graph import Value
 from bplib.widgets._base import Dashboard
+from bplib.widgets._layered import LayeredFigure
 
 __all__ = [
     "BackwardStepper",
@@ -177,7 +178,8 @@ def _initial_values(build: Callable[..., Value], initial: Mapping[str, float]) -
 def _graph_figure(root: Value, show_local: bool):
     """A figure sized for root's graph, created without pyplot displaying it."""
     with plt.ioff():
-        fig, ax = plt.subplots(figsize=graph_figsize(root, show_local=show_local))
+        fig, ax = plt.subplots(figsize=graph_figsize(root, show_local=show_local),
+                               FigureClass=LayeredFigure)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.92)
     return fig, ax
 
@@ -202,12 +204,17 @@ class GraphDashboard(Dashboard):
         self.state = graph_state(build, values)
         fig, self.ax = _graph_figure(self.state["root"], show_local)
         self.drawing = draw_graph(self.state["root"], ax=self.ax, show_local=show_local)
+        self._set_layers()
         controls = {
             name: widgets.FloatSlider(value=v, min=INPUT_RANGE[0], max=INPUT_RANGE[1],
                                       step=INPUT_STEP, description=name, continuous_update=True)
             for name, v in values.items()
         }
         super().__init__(controls, fig)
+
+    def _set_layers(self) -> None:
+        # The numbers in the boxes (and on the arrows) change; boxes and arrows do not.
+        self.ax.figure.set_layers(dynamic=[*self.drawing.texts, *(self.drawing.edge_texts or [])])
 
     def _render(self, values: dict) -> str:
         try:
@@ -220,6 +227,7 @@ class GraphDashboard(Dashboard):
         else:  # the graph changed shape (build branches on the numbers): draw it afresh
             self.ax.clear()
             self.drawing = draw_graph(root, ax=self.ax, show_local=self.show_local)
+            self._set_layers()
         self.state = state
         out = _name(root.label or "f")
         rows = "".join(
@@ -286,6 +294,11 @@ class BackwardStepper(Dashboard):
         n = len(backward_trace(self.root))
         fig, self.ax = _graph_figure(self.root, show_local)
         self.drawing = draw_graph(self.root, ax=self.ax, step=0, show_local=show_local)
+        # Each step recolours boxes and arrows and rewrites texts and the title; the local
+        # gradients on the arrows stay, above the arrows.
+        drawing = self.drawing
+        fig.set_layers(dynamic=[*drawing.arrows, *drawing.boxes, *drawing.texts, self.ax.title],
+                       overlay=drawing.edge_texts or [])
         controls = {"step": widgets.IntSlider(value=0, min=0, max=n, step=1, description="step",
                                               continuous_update=True)}
         super().__init__(controls, fig)

@@ -18,13 +18,16 @@ from matplotlib.patches import Rectangle
 from bplib._validate import as_float_array
 from bplib.activations import sigmoid, sigmoid_prime
 from bplib.widgets._base import Dashboard
+from bplib.widgets._layered import LayeredFigure
 
 __all__ = [
     "SATURATION_CZ",
     "SATURATION_FRACTION",
+    "SLOPE_AXIS_STEP",
     "SigmoidDashboard",
     "sigmoid_dashboard",
     "sigmoid_view",
+    "slope_axis_top",
 ]
 
 # "Saturated": the slope has fallen below 5% of its largest value c/4, i.e. the neuron passes
@@ -39,6 +42,23 @@ Z_RANGE = (-8.0, 8.0)
 C_RANGE = (0.1, 5.0)
 TANGENT_HALF_WIDTH = 2.0  # z-units each side of z, shortened when the tangent is steep
 TANGENT_MAX_RISE = 0.5  # so the tangent never leaves the plot: rise <= 0.5 each side
+SLOPE_AXIS_STEP = 0.3  # the slope axis's top is a multiple of this (see slope_axis_top)
+
+
+def slope_axis_top(peak: float) -> float:
+    """The top of the slope axis for a largest slope `peak` = c/4. Chapter 01.
+
+    The axis keeps the peak visible with 15% headroom, in steps of SLOPE_AXIS_STEP and never
+    below it: for c <= 1 the curve's height shows how much smaller the slope gets, and for
+    larger c the curve visibly grows between steps while the tick labels stay put.
+
+    Inputs:
+        peak: the largest slope, > 0.
+    Returns:
+        a multiple of SLOPE_AXIS_STEP, at least 1.15 * peak.
+    """
+    steps = max(1, math.ceil(round(1.15 * peak / SLOPE_AXIS_STEP, 9)))
+    return round(steps * SLOPE_AXIS_STEP, 9)
 
 
 def _real(value, name: str) -> float:
@@ -127,11 +147,16 @@ class SigmoidDashboard(Dashboard):
         self.zs = np.linspace(Z_RANGE[0], Z_RANGE[1], 401)  # (M,)
         with plt.ioff():
             fig, (self.ax_a, self.ax_da) = plt.subplots(2, 1, figsize=(7.0, 5.2), sharex=True,
-                                                        layout="constrained")
+                                                        layout="constrained",
+                                                        FigureClass=LayeredFigure)
         self.artists = self._make_artists()
         # Lay out once, then freeze: constrained layout on every redraw would triple its cost.
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
+        # Only the curves, markers and bands move; legends and the axes' frame stay on top.
+        fig.set_layers(dynamic=self.artists.values(),
+                       overlay=[self.ax_a.get_legend(), self.ax_da.get_legend(),
+                                *self.ax_a.spines.values(), *self.ax_da.spines.values()])
         controls = {
             "z": widgets.FloatSlider(value=z, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1,
                                      description="z", continuous_update=True),
@@ -187,9 +212,9 @@ class SigmoidDashboard(Dashboard):
         for where in ("", "_da"):
             art[f"saturated_left{where}"].set_bounds(Z_RANGE[0], 0, max(0.0, -edge - Z_RANGE[0]), 1)
             art[f"saturated_right{where}"].set_bounds(edge, 0, max(0.0, Z_RANGE[1] - edge), 1)
-        # the slope axis grows with c so the c/4 peak stays visible, but never shrinks below
-        # 0.3: for c <= 1 the height of the curve shows how much smaller the slope gets
-        self.ax_da.set_ylim(0.0, max(0.3, 1.15 * view["peak"]))
+        top = slope_axis_top(view["peak"])
+        if self.ax_da.get_ylim()[1] != top:  # new tick labels: LayeredFigure re-renders them
+            self.ax_da.set_ylim(0.0, top)
         return _readout_html(view)
 
 

@@ -1,0 +1,224 @@
+"""Kernel-side latency of the dashboards: slider change -> figure recomputed and rendered.
+
+Run:  python benchmarks/latency_kernel.py [--changes 100] [--device-pixel-ratio 1]
+
+For every dashboard control, 100 deterministic slider changes sweep back and forth across
+the slider's range. Each change is timed from `slider.value = v` until the kernel has done
+everything ipympl does before the new picture leaves for the browser:
+  1. the observers: recompute, update the artists and the readout, `draw_idle()`;
+  2. ipympl's answer to the browser's "draw" request, called exactly as ipympl calls it:
+     `Canvas._handle_message({"type": "draw"})` -> `canvas.draw()` (Agg) ->
+     `manager.refresh_all()` -> `get_diff_image()` (diff against the last frame and PNG
+     encoding with Pillow) -> `send_binary()`.
+There is no browser: a small stand-in plays ipympl's front end (it answers "draw" messages
+with a "draw" request unless it is waiting for an image, as ipympl's JavaScript does), and
+the widgets' comm is ipywidgets' dummy comm, so the zmq send of the message is not timed.
+
+Prints one row per control: p50, p95 and max in ms against the 30 ms target, and marks the
+rows that miss it. A benchmark, not a test: it always exits 0. Timings depend on the machine
+and on its load; run it a few times. `measure()` returns the rows for a wrapper to combine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+
+import matplotlib
+import numpy as np
+
+TARGET_MS = 30.0
+IPYMPL = "module://ipympl.backend_nbagg"
+
+__all__ = ["TARGET_MS", "measure", "print_table", "sweep"]
+
+
+def sweep(slider, changes: int) -> list:
+    """`changes` slider values walking back and forth over the slider's whole range.
+
+    The walk starts at the current value and goes up first; each move is a whole number of
+    slider steps, the smallest that covers the range about twice in `changes` moves.
+
+    Inputs:
+        slider: an ipywidgets FloatSlider or IntSlider (min, max, step, value).
+        changes: how many values, >= 1.
+    Returns:
+        list of `changes` values, each different from the one before it.
+    """
+    low, high, step = slider.min, slider.max, slider.step
+    positions = int(round((high - low) / step)) + 1
+    stride = max(1, round(2 * (positions - 1) / changes))
+    index = int(round((slider.value - low) / step))
+    direction = 1
+    values = []
+    for _ in range(changes):
+        nxt = index + direction * stride
+        if not 0 <= nxt < positions:  # bounce off the end of the range
+            direction = -direction
+            nxt = index + direction * stride
+        index = nxt
+        value = low + index * step
+        values.append(int(value) if isinstance(slider.value, int) else round(value, 10))
+    return values
+
+
+class FrontEnd:
+    """A stand-in for ipympl's JavaScript model of one canvas (no browser).
+
+    It records what the kernel sends to the browser and answers like `mpl_widget.ts`:
+    a "draw" message triggers a "draw" request unless an image is still awaited; an image
+    ends the wait. `serve()` lets the kernel handle the requests, as its event loop would.
+    """
+
+    def __init__(self, canvas):
+        self.canvas = canvas
+        self.waiting_for_image = False
+        self.requests: list[dict] = []  # messages the browser has sent and the kernel not handled
+        self.images = 0
+        self.draw_messages = 0
+        canvas.send = self._receive  # the comm's send: everything the kernel sends arrives here
+        for content in ({"type": "initialized"}, {"type": "refresh"}):  # what a new view sends
+            canvas._handle_message(canvas, content, [])
+        self.serve()
+
+    def _receive(self, content, buffers=None):
+        kind = json.loads(content["data"])["type"]
+        if kind == "draw":
+            self.draw_messages += 1
+            if not self.waiting_for_image:
+                self.waiting_for_image = True
+                self.requests.append({"type": "draw"})
+        elif kind == "binary":
+            self.images += 1
+            self.waiting_for_image = False
+
+    def serve(self) -> None:
+        while self.requests:
+            self.canvas._handle_message(self.canvas, self.requests.pop(0), [])
+
+
+def _dashboards() -> list[tuple[str, Callable, Iterable[str]]]:
+    from bplib.widgets import backward_stepper, graph_dashboard, sigmoid_dashboard
+
+    return [
+        ("sigmoid_dashboard", sigmoid_dashboard, ["z", "c"]),
+        ("graph_dashboard", graph_dashboard, ["w0", "x0", "w1", "x1", "w2"]),
+        ("backward_stepper", backward_stepper, ["step"]),
+    ]
+
+
+def _time_control(make: Callable, control: str, changes: int, device_pixel_ratio: float) -> dict:
+    dashboard = make()
+    canvas = dashboard.fig.canvas
+    front = FrontEnd(canvas)
+    if device_pixel_ratio != 1:  # a HiDPI browser asks for more pixels per CSS pixel
+        canvas._handle_message(canvas, {"type": "set_device_pixel_ratio",
+                                        "device_pixel_ratio": device_pixel_ratio}, [])
+        front.serve()
+    slider = dashboard.controls[control]
+    times, cpu_times = [], []
+    for value in sweep(slider, changes):
+        images = front.images
+        start, cpu_start = time.perf_counter(), time.process_time()
+        slider.value = value
+        front.serve()
+        times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
+        if front.images != images + 1:
+            raise RuntimeError(f"{control}={value}: expected one new image, got "
+                               f"{front.images - images}")
+    dashboard.close()
+    ms = np.array(times) * 1000.0
+    p95 = float(np.percentile(ms, 95))
+    return {"control": control, "changes": changes, "p50_ms": float(np.percentile(ms, 50)),
+            "p95_ms": p95, "max_ms": float(ms.max()),
+            "cpu_p95_ms": float(np.percentile(np.array(cpu_times) * 1000.0, 95)),
+            "target_ms": TARGET_MS,
+            "ok": p95 <= TARGET_MS, "pixels": tuple(canvas.get_width_height(physical=True))}
+
+
+def measure(changes: int = 100, device_pixel_ratio: float = 1.0, dashboards=None) -> list[dict]:
+    """Time `changes` slider changes of every dashboard control (see the module docstring).
+
+    Inputs:
+        changes: slider changes per control.
+        device_pixel_ratio: the browser's ratio to simulate (1: ordinary screen, 2: HiDPI).
+        dashboards: None for all, else names among sigmoid_dashboard, graph_dashboard,
+            backward_stepper.
+    Returns:
+        list of dicts, one per control: dashboard, control, changes, p50_ms, p95_ms, max_ms
+        (wall-clock), cpu_p95_ms (this process's CPU time: tells a slow frame from a busy
+        machine), target_ms, ok (p95 <= target), pixels (canvas width, height).
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(changes, bool) or not isinstance(changes, int) or changes < 1:
+        raise ValueError(f"changes: expected a positive int, got {changes!r}")
+    known = {name: (make, controls) for name, make, controls in _dashboards()}
+    names = list(known) if dashboards is None else list(dashboards)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"dashboards: expected names among {list(known)}, got {unknown}")
+    previous = matplotlib.get_backend()
+    plt.switch_backend(IPYMPL)
+    rows = []
+    try:
+        for name in names:
+            make, controls = known[name]
+            for control in controls:
+                rows.append({"dashboard": name,
+                             **_time_control(make, control, changes, device_pixel_ratio)})
+    finally:
+        plt.close("all")
+        plt.switch_backend(previous)
+    return rows
+
+
+def print_table(rows: list[dict], file=sys.stdout) -> None:
+    """Print the rows of measure() as a table; rows missing the target say MISS."""
+    header = (f"{'dashboard':<18} {'control':<8} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} "
+              f"{'target':>6}  {'ok':<4}  {'cpu p95':>7}")
+    print(header, file=file)
+    print("-" * len(header), file=file)
+    for r in rows:
+        flag = "yes" if r["ok"] else "MISS"
+        print(f"{r['dashboard']:<18} {r['control']:<8} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} "
+              f"{r['max_ms']:7.1f} {r['target_ms']:6.0f}  {flag:<4}  {r['cpu_p95_ms']:7.1f}",
+              file=file)
+    missed = [f"{r['dashboard']}.{r['control']}" for r in rows if not r["ok"]]
+    print(f"{len(rows) - len(missed)} of {len(rows)} rows meet p95 <= {TARGET_MS:.0f} ms"
+          + (f"; missing: {', '.join(missed)}" if missed else ""), file=file)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--changes", type=int, default=100, help="slider changes per control")
+    parser.add_argument("--device-pixel-ratio", type=float, default=1.0,
+                        help="simulate a HiDPI browser (e.g. 2)")
+    parser.add_argument("--dashboard", action="append", default=None,
+                        help="only this dashboard (repeatable)")
+    args = parser.parse_args(argv)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    rows = measure(args.changes, args.device_pixel_ratio, args.dashboard)
+    width, height = rows[0]["pixels"]
+    print(f"{args.changes} slider changes per control; canvas pixels per frame e.g. "
+          f"{width}x{height} (device pixel ratio {args.device_pixel_ratio:g}); "
+          f"load average before: {load:.1f} on {os.cpu_count()} CPUs")
+    print("wall-clock p50/p95/max decide 'ok'; cpu p95 is this process's CPU time, which a "
+          "busy machine inflates less")
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    matplotlib.use(IPYMPL)
+    try:
+        main()
+    except Exception:  # a benchmark reports, it does not fail a build
+        traceback.print_exc()
+    sys.exit(0)
