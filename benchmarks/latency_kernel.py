@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -39,21 +40,29 @@ __all__ = ["TARGET_MS", "measure", "print_table", "sweep"]
 
 
 def sweep(slider, changes: int) -> list:
-    """`changes` slider values walking back and forth over the slider's whole range.
+    """`changes` control values walking back and forth over the control's whole range.
 
     The walk starts at the current value and goes up first; each move is a whole number of
-    slider steps, the smallest that covers the range about twice in `changes` moves.
+    slider steps, the smallest that covers the range about twice in `changes` moves. A log
+    slider walks its exponents; a control with options (toggle buttons, a dropdown) cycles
+    through them.
 
     Inputs:
-        slider: an ipywidgets FloatSlider or IntSlider (min, max, step, value).
+        slider: an ipywidgets FloatSlider, IntSlider, FloatLogSlider, or a widget with options.
         changes: how many values, >= 1.
     Returns:
         list of `changes` values, each different from the one before it.
     """
+    if hasattr(slider, "options"):  # ToggleButtons, Dropdown: (label, value) pairs or values
+        options = [o[1] if isinstance(o, tuple) else o for o in slider.options]
+        start = options.index(slider.value)
+        return [options[(start + k) % len(options)] for k in range(1, changes + 1)]
+    log_base = getattr(slider, "base", None)  # FloatLogSlider: min, max and step are exponents
+    current = math.log(slider.value, log_base) if log_base else slider.value
     low, high, step = slider.min, slider.max, slider.step
     positions = int(round((high - low) / step)) + 1
     stride = max(1, round(2 * (positions - 1) / changes))
-    index = int(round((slider.value - low) / step))
+    index = int(round((current - low) / step))
     direction = 1
     values = []
     for _ in range(changes):
@@ -63,7 +72,10 @@ def sweep(slider, changes: int) -> list:
             nxt = index + direction * stride
         index = nxt
         value = low + index * step
-        values.append(int(value) if isinstance(slider.value, int) else round(value, 10))
+        if log_base:
+            values.append(float(log_base ** round(value, 10)))
+        else:
+            values.append(int(value) if isinstance(slider.value, int) else round(value, 10))
     return values
 
 
@@ -102,17 +114,60 @@ class FrontEnd:
             self.canvas._handle_message(self.canvas, self.requests.pop(0), [])
 
 
-def _dashboards() -> list[tuple[str, Callable, Iterable[str]]]:
-    from bplib.widgets import backward_stepper, graph_dashboard, sigmoid_dashboard
+def _click_step(dashboard, _value) -> None:
+    """The playground's Step button: train one epoch, then update the view."""
+    dashboard.buttons["step"].click()
+
+
+# A control is a control's name, or (label, action(dashboard, k)) for a button.
+STEP = ("Step", _click_step)
+
+
+def _dashboards() -> list[tuple[str, Callable, Iterable]]:
+    from bplib.widgets import (
+        backward_stepper,
+        bptt_dashboard,
+        delta_rule_dashboard,
+        depth_dashboard,
+        graph_dashboard,
+        momentum_dashboard,
+        network_dashboard,
+        sigmoid_dashboard,
+    )
+    from bplib.widgets.playground import playground
 
     return [
         ("sigmoid_dashboard", sigmoid_dashboard, ["z", "c"]),
         ("graph_dashboard", graph_dashboard, ["w0", "x0", "w1", "x1", "w2"]),
         ("backward_stepper", backward_stepper, ["step"]),
+        ("delta_rule_dashboard", delta_rule_dashboard, ["lr", "w1", "w2", "mode"]),
+        ("network_dashboard", network_dashboard, ["W1_00", "W2_11"]),
+        ("playground", playground, ["lr", "hidden", "activation", "dataset", STEP]),
+        ("depth_dashboard", depth_dashboard, ["depth", "activation", "init", "scale"]),
+        ("momentum_dashboard", momentum_dashboard, ["lr", "beta"]),
+        ("bptt_dashboard", bptt_dashboard, ["scale", "k", "activation"]),
     ]
 
 
-def _time_control(make: Callable, control: str, changes: int, device_pixel_ratio: float) -> dict:
+def _timed_training(dashboard) -> list[float]:
+    """Wrap the dashboard's training step (the playground's `_train`) to add its seconds to a list."""
+    spent: list[float] = []
+    train = getattr(dashboard, "_train", None)
+    if train is None:
+        return spent
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return train(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    dashboard._train = timed  # an instance attribute shadows the method
+    return spent
+
+
+def _time_control(make: Callable, control, changes: int, device_pixel_ratio: float) -> dict:
     dashboard = make()
     canvas = dashboard.fig.canvas
     front = FrontEnd(canvas)
@@ -120,23 +175,42 @@ def _time_control(make: Callable, control: str, changes: int, device_pixel_ratio
         canvas._handle_message(canvas, {"type": "set_device_pixel_ratio",
                                         "device_pixel_ratio": device_pixel_ratio}, [])
         front.serve()
-    slider = dashboard.controls[control]
-    times, cpu_times = [], []
-    for value in sweep(slider, changes):
-        images = front.images
+    if isinstance(control, tuple):  # a button: the same action every time
+        name, action = control
+        values = list(range(changes))
+    else:
+        name = control
+        slider = dashboard.controls[control]
+        values = sweep(slider, changes)
+
+        def action(dash, value):
+            slider.value = value
+
+    training = _timed_training(dashboard)
+    times, cpu_times, update_times, train_times = [], [], [], []
+    for value in values:
+        images, trained = front.images, len(training)
         start, cpu_start = time.perf_counter(), time.process_time()
-        slider.value = value
+        action(dashboard, value)
+        updated = time.perf_counter()
         front.serve()
-        times.append(time.perf_counter() - start)
+        end = time.perf_counter()
+        times.append(end - start)
+        update_times.append(updated - start)
         cpu_times.append(time.process_time() - cpu_start)
+        train_times.append(sum(training[trained:]))
         if front.images != images + 1:
-            raise RuntimeError(f"{control}={value}: expected one new image, got "
-                               f"{front.images - images}")
+            raise RuntimeError(f"{name}={value}: expected one new image, got {front.images - images}")
     dashboard.close()
     ms = np.array(times) * 1000.0
-    p95 = float(np.percentile(ms, 95))
-    return {"control": control, "changes": changes, "p50_ms": float(np.percentile(ms, 50)),
-            "p95_ms": p95, "max_ms": float(ms.max()),
+    train_ms = np.array(train_times) * 1000.0
+    redraw_ms = ms - train_ms  # the target is for the redraw; training an epoch is not one
+    p95 = float(np.percentile(redraw_ms, 95))
+    return {"control": name, "changes": changes, "p50_ms": float(np.percentile(ms, 50)),
+            "p95_ms": float(np.percentile(ms, 95)), "max_ms": float(ms.max()),
+            "update_p95_ms": float(np.percentile(np.array(update_times) * 1000.0, 95)),
+            "train_p95_ms": float(np.percentile(train_ms, 95)),
+            "redraw_p50_ms": float(np.percentile(redraw_ms, 50)), "redraw_p95_ms": p95,
             "cpu_p95_ms": float(np.percentile(np.array(cpu_times) * 1000.0, 95)),
             "target_ms": TARGET_MS,
             "ok": p95 <= TARGET_MS, "pixels": tuple(canvas.get_width_height(physical=True))}
@@ -148,12 +222,16 @@ def measure(changes: int = 100, device_pixel_ratio: float = 1.0, dashboards=None
     Inputs:
         changes: slider changes per control.
         device_pixel_ratio: the browser's ratio to simulate (1: ordinary screen, 2: HiDPI).
-        dashboards: None for all, else names among sigmoid_dashboard, graph_dashboard,
-            backward_stepper.
+        dashboards: None for all, else names among those of `_dashboards()`
+            (sigmoid_dashboard, graph_dashboard, backward_stepper, delta_rule_dashboard,
+            network_dashboard, playground, depth_dashboard, momentum_dashboard, bptt_dashboard).
     Returns:
         list of dicts, one per control: dashboard, control, changes, p50_ms, p95_ms, max_ms
-        (wall-clock), cpu_p95_ms (this process's CPU time: tells a slow frame from a busy
-        machine), target_ms, ok (p95 <= target), pixels (canvas width, height).
+        (wall-clock, change to image sent), update_p95_ms (the observers alone: recompute,
+        artists, readout), train_p95_ms (training inside the change: the playground's Step;
+        0 elsewhere), redraw_p50_ms and redraw_p95_ms (the wall-clock minus the training),
+        cpu_p95_ms (this process's CPU time: tells a slow frame from a busy machine),
+        target_ms, ok (redraw p95 <= target), pixels (canvas width, height).
     """
     import matplotlib.pyplot as plt
 
@@ -180,18 +258,24 @@ def measure(changes: int = 100, device_pixel_ratio: float = 1.0, dashboards=None
 
 
 def print_table(rows: list[dict], file=sys.stdout) -> None:
-    """Print the rows of measure() as a table; rows missing the target say MISS."""
-    header = (f"{'dashboard':<18} {'control':<8} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} "
-              f"{'target':>6}  {'ok':<4}  {'cpu p95':>7}")
+    """Print the rows of measure() as a table; rows missing the target say MISS.
+
+    "p50"/"p95"/"max" are change -> image sent; "update" the observers' share of it; "train"
+    the training inside the change (the playground's Step); "redraw p95" = p95 without the
+    training, which is what the target applies to.
+    """
+    header = (f"{'dashboard':<20} {'control':<10} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} "
+              f"{'update':>7} {'train':>6} {'redraw p95':>10} {'target':>6}  {'ok':<4}  {'cpu p95':>7}")
     print(header, file=file)
     print("-" * len(header), file=file)
     for r in rows:
         flag = "yes" if r["ok"] else "MISS"
-        print(f"{r['dashboard']:<18} {r['control']:<8} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} "
-              f"{r['max_ms']:7.1f} {r['target_ms']:6.0f}  {flag:<4}  {r['cpu_p95_ms']:7.1f}",
+        print(f"{r['dashboard']:<20} {r['control']:<10} {r['p50_ms']:7.1f} {r['p95_ms']:7.1f} "
+              f"{r['max_ms']:7.1f} {r['update_p95_ms']:7.1f} {r['train_p95_ms']:6.1f} "
+              f"{r['redraw_p95_ms']:10.1f} {r['target_ms']:6.0f}  {flag:<4}  {r['cpu_p95_ms']:7.1f}",
               file=file)
     missed = [f"{r['dashboard']}.{r['control']}" for r in rows if not r["ok"]]
-    print(f"{len(rows) - len(missed)} of {len(rows)} rows meet p95 <= {TARGET_MS:.0f} ms"
+    print(f"{len(rows) - len(missed)} of {len(rows)} rows meet redraw p95 <= {TARGET_MS:.0f} ms"
           + (f"; missing: {', '.join(missed)}" if missed else ""), file=file)
 
 

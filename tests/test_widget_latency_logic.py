@@ -412,3 +412,85 @@ def test_saving_draws_every_artist():
     fig.canvas.draw()
     assert fig.layered_draws == 1
     assert_same_picture(canvas_pixels(fig.canvas), saved)
+
+
+# ---- the dashboards of chapters 03-07 ------------------------------------------------
+def _later_dashboards():
+    from bplib.widgets import (
+        bptt_dashboard,
+        delta_rule_dashboard,
+        depth_dashboard,
+        momentum_dashboard,
+        network_dashboard,
+    )
+    from bplib.widgets.playground import playground
+
+    return [
+        (delta_rule_dashboard, "w1"),
+        (network_dashboard, "W1_00"),
+        (playground, "hidden"),
+        (depth_dashboard, "depth"),
+        (momentum_dashboard, "beta"),
+        (bptt_dashboard, "k"),
+        (bptt_dashboard, "scale"),
+    ]
+
+
+LATER = _later_dashboards()
+LATER_IDS = [f"{make.__name__}-{name}" for make, name in LATER]
+
+
+@pytest.mark.parametrize("make, name", LATER, ids=LATER_IDS)
+def test_later_dashboards_burst_costs_one_render_of_the_last_value(ipympl, make, name):
+    dash = make()
+    front = FrontEnd(dash.fig.canvas)
+    slider = dash.controls[name]
+    messages, images, updates = front.draw_messages, front.images, dash.updates
+    values = burst_values(slider)
+    for v in values:
+        slider.value = v
+    assert dash.updates == updates + BURST
+    assert front.draw_messages == messages + 1
+    front.serve()
+    assert front.images == images + 1
+    assert not front.requests and not front.waiting_for_image
+    assert dash.values()[name] == values[-1]
+    reference = make()
+    reference.set(**{name: values[-1]})
+    assert reference.readout.value == dash.readout.value  # the same numbers ...
+    assert_same_picture(front.picture, reference_pixels(reference.fig))  # ... and the same picture
+    assert dash.fig.layered_draws >= 1  # drawn the fast way
+
+
+@pytest.mark.parametrize("make, name", LATER, ids=LATER_IDS)
+def test_later_dashboards_interleaved_changes_never_fall_behind(ipympl, make, name):
+    dash = make()
+    front = FrontEnd(dash.fig.canvas)
+    slider = dash.controls[name]
+    images, messages = front.images, front.draw_messages
+    for k, v in enumerate(burst_values(slider)):
+        slider.value = v
+        if k % 5 == 4:
+            front.serve()
+    front.serve()
+    renders = front.images - images
+    assert renders <= BURST // 5 + 1
+    assert front.draw_messages - messages == renders
+    assert not front.requests and not front.waiting_for_image
+    assert_same_picture(front.picture, canvas_pixels(dash.fig.canvas))
+    assert_same_picture(front.picture, reference_pixels(dash.fig))
+
+
+def test_playground_steps_keep_the_cached_axes_most_of_the_time(ipympl):
+    from bplib.widgets.playground import playground
+
+    dash = playground()
+    front = FrontEnd(dash.fig.canvas)
+    renders = dash.fig.layer_renders
+    for _ in range(30):
+        dash.buttons["step"].click()
+        front.serve()
+    assert dash.epoch == 30
+    # loss and gradient limits move on a coarse ladder: a few new backgrounds, not one per epoch
+    assert dash.fig.layer_renders - renders <= 30 // 2
+    assert_same_picture(front.picture, reference_pixels(dash.fig))

@@ -35,6 +35,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 from bplib._validate import as_float_array, check_shape
 from bplib.rnn import gradient_through_time
 from bplib.widgets._base import Dashboard
+from bplib.widgets._layered import LayeredFigure
 
 __all__ = [
     "ACTIVATIONS",
@@ -58,6 +59,8 @@ MAX_T = 200  # keeps one update within a few milliseconds: the pair sum costs T 
 # The readout's words for the gradient that reaches T - 1 steps back, relative to distance 0.
 VANISHED_BELOW = 1e-3
 EXPLODED_ABOVE = 1e3
+# Backgrounds kept by the figure, one per pair of y-limits (1.5 MB each); a sweep of the scale visits ~10 pairs.
+LAYER_CACHE = 16
 
 COLOURS = {
     "gradient": "#1565c0",
@@ -445,11 +448,18 @@ class BPTTDashboard(Dashboard):
         self._heavy: dict = {}
         self.view: dict = {}
         with plt.ioff():
-            fig, (self.ax_g, self.ax_c) = plt.subplots(1, 2, figsize=(9.6, 3.9), layout="constrained")
+            fig, (self.ax_g, self.ax_c) = plt.subplots(1, 2, figsize=(9.6, 3.9), layout="constrained",
+                                                       FigureClass=LayeredFigure)
         self.artists = self._make_artists()
         # Lay out once, then freeze: the constrained layout on every redraw would cost more than the rest.
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
+        # Curves, shades, the k lines, the note and the right title change; axes, ticks and legends stay as
+        # cached pixels, the frames on top. The y-limits move in whole decades with the scale, so the
+        # figure keeps the background of more limit pairs than the default.
+        fig.MAX_LAYERS = LAYER_CACHE
+        fig.set_layers(dynamic=self.artists.values(),
+                       overlay=[*self.ax_g.spines.values(), *self.ax_c.spines.values()])
         controls = {
             "scale": widgets.FloatSlider(value=scale, min=SCALE_RANGE[0], max=SCALE_RANGE[1], step=SCALE_STEP,
                                          description="Wh scale", continuous_update=True, readout_format=".2f"),

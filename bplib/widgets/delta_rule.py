@@ -35,6 +35,7 @@ from bplib._validate import as_float_array, check_shape
 from bplib.activations import sigmoid, sigmoid_prime
 from bplib.neuron import DEFAULT_GRAD_TOL, DIVERGENCE_BOUND, loss_surface
 from bplib.widgets._base import Dashboard
+from bplib.widgets._layered import LayeredFigure
 from bplib.widgets.sigmoid import SATURATION_FRACTION
 
 __all__ = [
@@ -320,11 +321,18 @@ class DeltaRuleDashboard(Dashboard):
         self.path: dict = {}
         with plt.ioff():
             fig, (self.ax_surface, self.ax_loss) = plt.subplots(
-                1, 2, figsize=(9.0, 4.2), layout="constrained", gridspec_kw={"width_ratios": [1.15, 1.0]})
+                1, 2, figsize=(9.0, 4.2), layout="constrained", gridspec_kw={"width_ratios": [1.15, 1.0]},
+                FigureClass=LayeredFigure)
         self.artists = self._make_artists()
         # Lay out once, then freeze: the constrained layout on every redraw would cost more than the rest.
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
+        # Only the path, its markers, the loss curve and the status move; the contours, the colorbar and
+        # the axes stay as cached pixels; the "lowest" line (drawn after the loss curve), the legend and the
+        # frame (which unclipped markers touch) on top. The contour plot's frame lies between the markers and
+        # the status box, so it is drawn with them, in zorder.
+        fig.set_layers(dynamic=[*self.artists.values(), *self.ax_surface.spines.values()],
+                       overlay=[self._lowest_line, self.ax_loss.get_legend(), *self.ax_loss.spines.values()])
         controls = {
             "lr": widgets.FloatLogSlider(value=lr, base=10.0, min=LR_EXPONENTS[0], max=LR_EXPONENTS[1], step=0.05,
                                          description="lr", readout_format=".3g", continuous_update=True),
@@ -362,7 +370,7 @@ class DeltaRuleDashboard(Dashboard):
 
         (art["loss"],) = bx.plot([], [], "-", color="#ff7043", lw=1.5)
         (art["loss_end"],) = bx.plot([], [], "o", mec="black", ms=7, clip_on=False)
-        bx.axhline(self.lowest[2], color="#616161", ls="--", lw=1, label="lowest on the grid")
+        self._lowest_line = bx.axhline(self.lowest[2], color="#616161", ls="--", lw=1, label="lowest on the grid")
         bx.set_xlim(0, self.steps)
         bx.set_ylim(0.0, 1.05 * top)
         bx.set_xlabel("step")

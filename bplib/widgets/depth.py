@@ -28,6 +28,7 @@ import numpy as np
 from bplib import depth as dp
 from bplib.layers import INITS, init_std
 from bplib.widgets._base import Dashboard
+from bplib.widgets._layered import LayeredFigure
 
 __all__ = [
     "BETA_RANGE",
@@ -215,10 +216,19 @@ class DepthDashboard(Dashboard):
         self.view: dict = {}
         with plt.ioff():
             fig, (self.ax_grad, self.ax_forward) = plt.subplots(
-                1, 2, figsize=(9.6, 3.9), layout="constrained", gridspec_kw={"width_ratios": [1.45, 1.0]})
+                1, 2, figsize=(9.6, 3.9), layout="constrained", gridspec_kw={"width_ratios": [1.45, 1.0]},
+                FigureClass=LayeredFigure)
         self.artists = self._make_artists()
         fig.draw_without_rendering()  # lay out once, then freeze: the layout engine on every redraw costs more
         fig.set_layout_engine("none")
+        # Bars, curves and the status change; axes, ticks and titles stay as cached pixels, the legends and
+        # the right frame (which the unclipped markers touch) on top. The left frame lies between the bars and
+        # the status box, so it is drawn with them, in zorder.
+        art = self.artists
+        fig.set_layers(dynamic=[*art["bars"], art["bound"], art["z_rms"], art["z_rms_outside"], art["status"],
+                                *self.ax_grad.spines.values()],
+                       overlay=[self._forward_one, self.ax_grad.get_legend(), self.ax_forward.get_legend(),
+                                *self.ax_forward.spines.values()])
         controls = {
             "depth": widgets.IntSlider(value=int(depth), min=DEPTH_RANGE[0], max=DEPTH_RANGE[1], step=1,
                                        description="depth", continuous_update=True),
@@ -258,7 +268,7 @@ class DepthDashboard(Dashboard):
 
         (art["z_rms"],) = bx.plot([], [], "-o", color="#00897b", ms=3.5, lw=1.3, label="rms of zˡ")
         (art["z_rms_outside"],) = bx.plot([], [], "o", color=_OUTSIDE, ms=5, clip_on=False, label="off the scale")
-        bx.axhline(1.0, color="#424242", lw=1, ls=":")
+        self._forward_one = bx.axhline(1.0, color="#424242", lw=1, ls=":")  # drawn over the curves
         bx.set_yscale("log")
         bx.set_ylim(*Y_LIMITS)
         bx.set_xlim(0.4, top + 0.6)
@@ -422,10 +432,17 @@ class MomentumDashboard(Dashboard):
         self.surface = dp.quadratic_loss(grid)  # (G2, G1), computed once
         with plt.ioff():
             fig, (self.ax_paths, self.ax_loss) = plt.subplots(
-                1, 2, figsize=(9.6, 3.9), layout="constrained", gridspec_kw={"width_ratios": [1.35, 1.0]})
+                1, 2, figsize=(9.6, 3.9), layout="constrained", gridspec_kw={"width_ratios": [1.35, 1.0]},
+                FigureClass=LayeredFigure)
         self.artists = self._make_artists()
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
+        # Paths, end markers, loss curves and the status change; the contours stay as cached pixels, the
+        # legends and the frames (the end markers are unclipped) on top. The start marker is static but lies
+        # between the paths (under it) and the end markers (over it), so it is drawn with them, in zorder; so is
+        # the left frame, which lies between the markers and the status box.
+        fig.set_layers(dynamic=[*self.artists.values(), self._start_marker, *self.ax_paths.spines.values()],
+                       overlay=[self.ax_paths.get_legend(), self.ax_loss.get_legend(), *self.ax_loss.spines.values()])
         controls = {
             "lr": widgets.FloatLogSlider(value=float(lr), base=10.0, min=LR_EXPONENTS[0], max=LR_EXPONENTS[1],
                                          step=0.01, description="lr", readout_format=".4f", continuous_update=True),
@@ -440,7 +457,7 @@ class MomentumDashboard(Dashboard):
         levels = np.geomspace(0.05, float(self.surface.max()), 12)
         ax.contour(self.w1_grid, self.w2_grid, self.surface, levels=levels, colors="#90a4ae", linewidths=0.7)
         ax.plot([0.0], [0.0], "+", color="black", ms=10, mew=1.5)
-        ax.plot([dp.START[0]], [dp.START[1]], "o", mfc="white", mec="black", ms=7, zorder=4)
+        (self._start_marker,) = ax.plot([dp.START[0]], [dp.START[1]], "o", mfc="white", mec="black", ms=7, zorder=4)
         art = {}
         for name in _RUNS:
             colour = _RUN_COLOURS[name]

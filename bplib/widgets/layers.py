@@ -27,6 +27,7 @@ from matplotlib.text import Text
 from bplib._validate import as_float_array, check_shape
 from bplib.activations import sigmoid
 from bplib.widgets._base import Dashboard
+from bplib.widgets._layered import LayeredFigure
 
 __all__ = [
     "COLOURS",
@@ -403,7 +404,7 @@ class NetworkDashboard(Dashboard):
         self.params = self._params_from(initial)
         self.state = network_state(self.params, self.x, self.y)
         with plt.ioff():
-            fig = plt.figure(figsize=(9.6, 4.3))
+            fig = plt.figure(figsize=(9.6, 4.3), FigureClass=LayeredFigure)
         self.ax_net = fig.add_axes((0.0, 0.0, 0.68, 0.93))
         self.ax_out = fig.add_axes((0.74, 0.58, 0.24, 0.33))
         self.ax_loss = fig.add_axes((0.74, 0.08, 0.24, 0.33))
@@ -411,6 +412,16 @@ class NetworkDashboard(Dashboard):
         self.ax_net.set_title("the network: weight and dL/dW on each edge; z, a, δ in each unit", fontsize=9, y=1.0)
         self.drawing = draw_network(self.state, self.params, self.x, ax=self.ax_net, selected=selected)
         self.artists = self._make_bars()
+        # Numbers, edge colours and widths, bars and their labels change; titles, axes and the note stay as
+        # cached pixels, the legends and the bar axes' frames on top. The target and start-loss lines are
+        # static but drawn with the bars, in matplotlib's order: bars, lines, then the labels over both.
+        drawing, art = self.drawing, self.artists
+        fig.set_layers(
+            dynamic=[*drawing.node_texts.values(), *drawing.edge_lines.values(), *drawing.edge_texts.values(),
+                     *art["output_bars"], *self._target_lines, *art["output_values"], *art["loss_bar"],
+                     art["start_loss"], art["loss_value"]],
+            overlay=[self.ax_out.get_legend(), self.ax_loss.get_legend(),
+                     *self.ax_out.spines.values(), *self.ax_loss.spines.values()])
         controls = {
             name: widgets.FloatSlider(value=value, min=WEIGHT_RANGE[0], max=WEIGHT_RANGE[1], step=WEIGHT_STEP,
                                       description=weight_label(name), continuous_update=True)
@@ -429,9 +440,11 @@ class NetworkDashboard(Dashboard):
         ax, bx = self.ax_out, self.ax_loss
         art = {}
         art["output_bars"] = list(ax.bar([0, 1], [0.0, 0.0], width=0.6, color=COLOURS["bar"], zorder=2))
-        for k in (0, 1):
+        self._target_lines = [
             ax.hlines(self.y[0, k], k - 0.4, k + 0.4, color=COLOURS["target"], lw=2, ls="--", zorder=3,
                       label="target y" if k == 0 else None)
+            for k in (0, 1)
+        ]
         art["output_values"] = [ax.text(k, 0.0, "", ha="center", va="bottom", fontsize=8) for k in (0, 1)]
         ax.set_xticks([0, 1], ["a2[0]", "a2[1]"])
         ax.set_ylim(-0.05, 1.15)  # below 0, so a target of 0.01 does not hide in the axis line

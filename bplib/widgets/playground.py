@@ -45,6 +45,7 @@ from bplib._validate import as_float_array
 from bplib.network import History, Network
 from bplib.optim import SGD
 from bplib.widgets._base import Dashboard
+from bplib.widgets._layered import LayeredFigure
 
 __all__ = [
     "ACTIVATIONS",
@@ -58,9 +59,11 @@ __all__ = [
     "decision_image",
     "diverged",
     "grid_bounds",
+    "nice_ceiling",
     "playground",
     "playground_data",
     "playground_state",
+    "quarter_decades",
 ]
 
 DATASETS = ("xor_blobs", "moons", "spirals", "blobs")
@@ -83,6 +86,7 @@ CLASS_COLOURS = np.array([  # (3, 3) RGB in [0, 1], one row per class
     [1.000, 0.498, 0.055],  # orange
     [0.173, 0.627, 0.173],  # green
 ])
+NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)  # mantissas of the loss and gradient axes' limits
 WHITE_SHARE = 0.55  # the image is the blended class colour mixed with this much white
 _STATUS_COLOURS = {"ready": "#616161", "running": "#2e7d32", "stopped": "#616161", "diverged": "#c62828"}
 
@@ -216,6 +220,39 @@ def diverged(loss: float, initial_loss: float, factor: float = DIVERGENCE_FACTOR
 # ---- the dashboard -----------------------------------------------------------------------------
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest number m * 10**k >= value with m in NICE_STEPS (an axis limit that rarely moves). Chapter 05.
+
+    Inputs:
+        value: a positive finite number.
+    Returns:
+        that number, e.g. 1.0 for 1.0, 1.5 for 1.2, 60.0 for 55.0.
+    """
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"value: expected a positive finite number, got {value!r}")
+    decade = 10.0 ** math.floor(math.log10(value))
+    for m in (*NICE_STEPS, 10.0):
+        top = round(m * decade, 12)
+        if top >= value:
+            return top
+    return round(10.0 * decade, 12)  # pragma: no cover - rounding at the decade's top edge
+
+
+def quarter_decades(low: float, high: float) -> tuple[float, float]:
+    """Log-axis limits holding [low, high], rounded outward to quarter decades. Chapter 05.
+
+    Inputs:
+        low, high: positive numbers, low <= high.
+    Returns:
+        (10**(i/4), 10**(j/4)) with the largest such lower limit <= low and smallest upper limit >= high.
+    """
+    if not (0 < low <= high and math.isfinite(high)):
+        raise ValueError(f"low, high: expected 0 < low <= high < inf, got {low!r}, {high!r}")
+    quarters_low = math.floor(4.0 * math.log10(low) + 1e-9)  # the 1e-9: a limit already on a quarter stays
+    quarters_high = math.ceil(4.0 * math.log10(high) - 1e-9)
+    return 10.0 ** (quarters_low / 4.0), 10.0 ** (quarters_high / 4.0)
+
+
 def _whole(value, name: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
         raise ValueError(f"{name}: expected a whole number in [{low}, {high}], got {value!r}")
@@ -311,7 +348,7 @@ class Playground(Dashboard):
 
     def _make_figure(self) -> None:
         with plt.ioff():
-            fig = plt.figure(figsize=(9.0, 4.4))
+            fig = plt.figure(figsize=(9.0, 4.4), FigureClass=LayeredFigure)
         # Fixed margins rather than a layout engine: tick labels change with every data set and
         # loss range, and a layout computed for one set would clip another.
         grid = fig.add_gridspec(2, 2, width_ratios=(1.15, 1.0), left=0.075, right=0.985, bottom=0.11,
@@ -336,6 +373,16 @@ class Playground(Dashboard):
         self.artists["bars"] = list(self.ax_grads.bar(range(n_bars), np.zeros(n_bars), color="#6a1b9a"))
         self.ax_grads.set_title("gradient size |dW| per layer", fontsize=10)
         self.ax_grads.set_xlim(-0.6, n_bars - 0.4)
+        self._bar_labels: list[str] | None = None  # the gradient bars' tick labels, set per network
+
+    def _set_layers(self) -> None:
+        """The image, the loss curve, the bars and the title change; the frames (which the image, the curve and
+        the bars touch) are pasted on top; the rest stays as cached pixels. The points are static but lie on the image,
+        so they are drawn with it, above it (a scatter's extent cannot place it as an overlay)."""
+        art = self.artists
+        self.fig.set_layers(
+            dynamic=[art["image"], art["points"], art["loss"], *art["bars"], self.ax_data.title],
+            overlay=[*self.ax_data.spines.values(), *self.ax_loss.spines.values(), *self.ax_grads.spines.values()])
 
     def _show_dataset(self, name: str) -> None:
         """Scatter the data set (once per data set) and fix the image's extent."""
@@ -350,6 +397,7 @@ class Playground(Dashboard):
         self.ax_data.set_xlim(self.bounds[0], self.bounds[1])
         self.ax_data.set_ylim(self.bounds[2], self.bounds[3])
         self._dataset = name
+        self._set_layers()  # a new scatter: the layers are rendered again
 
     # ---- training state ----------------------------------------------------------------------
 
@@ -368,11 +416,15 @@ class Playground(Dashboard):
         self.initial = playground_state(self.net, self.x, self.y)
         self.probs = decision_grid(self.net, self.bounds)
         self._config = config
+        self._grads_top: float | None = None  # the gradient axis's top, chosen afresh for a new network
         if not self.running:
             self.status = "ready"
         labels = [f"W{k}" for k in range(1, len(sizes))]
         labels += [""] * (len(self.artists["bars"]) - len(labels))
-        self.ax_grads.set_xticks(range(len(labels)), labels)
+        if labels != self._bar_labels:  # new tick labels are new static pixels
+            self.ax_grads.set_xticks(range(len(labels)), labels)
+            self._bar_labels = labels
+            self.fig.invalidate_layers()
 
     @property
     def epoch(self) -> int:
@@ -544,15 +596,22 @@ class Playground(Dashboard):
         losses = np.array([self.initial["loss"], *self.history.loss])  # (epochs + 1,)
         art["loss"].set_data(np.arange(len(losses)), losses)
         finite = losses[np.isfinite(losses)]
-        self.ax_loss.set_xlim(0, max(50, 10 * math.ceil(1.1 * len(losses) / 10)))
-        self.ax_loss.set_ylim(finite.min() / 1.5, finite.max() * 1.5)
+        # Limits on a coarse ladder: they change every few dozen epochs, not every epoch, so the cached
+        # axes (ticks, labels) stay valid and a Step redraws only the curve, the bars and the image.
+        self.ax_loss.set_xlim(0, max(50.0, nice_ceiling(1.1 * len(losses))))
+        low = max(finite.min() / 1.5, 1e-12)  # a log axis needs a positive limit
+        self.ax_loss.set_ylim(*quarter_decades(low, max(low, finite.max() * 1.5)))
         norms = self.history.grad_norms[-1] if self.history.grad_norms else self.initial["grad_norms"]
         heights = [norms[f"W{k}"] for k in range(1, len(norms) + 1)]
         heights += [0.0] * (len(art["bars"]) - len(heights))
         for bar, height in zip(art["bars"], heights, strict=True):
             bar.set_height(height if math.isfinite(height) else 0.0)
         tallest = max([h for h in heights if math.isfinite(h)], default=0.0)
-        self.ax_grads.set_ylim(0.0, 1.15 * tallest if tallest > 0 else 1.0)
+        # The top stays while the tallest bar fits and fills at least a quarter of it (reset per network).
+        top = self._grads_top
+        if tallest > 0 and (top is None or not 0.25 * top <= 1.15 * tallest <= top):
+            top = self._grads_top = nice_ceiling(1.15 * tallest)
+        self.ax_grads.set_ylim(0.0, top if tallest > 0 else 1.0)
         self.ax_data.set_title(f"{self._config[0]}, epoch {self.epoch}", fontsize=10)
 
     def _readout_html(self, values: dict) -> str:
