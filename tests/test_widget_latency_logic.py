@@ -494,3 +494,22 @@ def test_playground_steps_keep_the_cached_axes_most_of_the_time(ipympl):
     # loss and gradient limits move on a coarse ladder: a few new backgrounds, not one per epoch
     assert dash.fig.layer_renders - renders <= 30 // 2
     assert_same_picture(front.picture, reference_pixels(dash.fig))
+
+
+def test_an_overlay_artist_with_an_unbounded_extent_does_not_break_the_layered_render():
+    import matplotlib.pyplot as plt
+
+    from bplib.widgets._layered import LayeredFigure
+
+    fig, ax = plt.subplots(FigureClass=LayeredFigure)
+    (line,) = ax.plot([0, 1], [0, 1])
+    marker = ax.axhline(0.5)  # spans the axes: a finite extent
+    wide = ax.scatter([0.5], [0.5])
+    wide.get_window_extent = lambda renderer=None: __import__("matplotlib").transforms.Bbox(
+        [[-np.inf, -np.inf], [np.inf, np.inf]]
+    )
+    fig.set_layers(dynamic=[line], overlay=[marker, wide])
+    fig.canvas.draw()
+    line.set_ydata([1, 0])
+    fig.canvas.draw()  # must not raise OverflowError
+    plt.close(fig)

@@ -420,8 +420,11 @@ class LayeredFigure(Figure):
                 for artist in self._overlay:  # one sprite each: small ones paste faster
                     artist.draw(scratch)
                     box = artist.get_window_extent(scratch)
-                    rows = slice(int(height - box.y1) - _PAD, int(height - box.y0) + _PAD + 1)
-                    cols = slice(int(box.x0) - _PAD, int(box.x1) + _PAD + 1)
+                    if np.all(np.isfinite(box.extents)):
+                        rows = slice(int(height - box.y1) - _PAD, int(height - box.y0) + _PAD + 1)
+                        cols = slice(int(box.x0) - _PAD, int(box.x1) + _PAD + 1)
+                    else:  # an unbounded extent (e.g. a collection with an infinite offset): search it all
+                        rows, cols = slice(0, height), slice(0, buffer.shape[1])
                     sprite, _, _ = _find_sprite(buffer, rows, cols)
                     if sprite is not None:
                         sprites.append(sprite)
