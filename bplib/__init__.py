@@ -16,6 +16,7 @@ One concept per module, each introduced by a chapter:
     text         (07)  a public-domain text for the character-level model
     lstm         (08)  LSTM step and sequence, gate by gate, gates exposed for plotting
     tasks        (07+) toy sequence tasks: first-symbol recall, the adding problem
+    recall       (08)  a vanilla-RNN classifier on the last hidden state, the LSTM's opponent
     widgets      (01+) live ipywidgets dashboards
     checks       (01+) checks for the exercise notebooks
 """

@@ -13,6 +13,7 @@ Chapter 05: bplib.widgets.playground.playground (compute: decision_grid, decisio
             playground_state).
 Chapter 06: depth_dashboard, momentum_dashboard (compute: depth_view, momentum_view).
 Chapter 07: bptt_dashboard (compute: bptt_view, dwh_by_distance); draw_unrolled_rnn.
+Chapter 08: lstm_gates_dashboard (compute: gate_reach).
 """
 
 from bplib.widgets._base import Dashboard
@@ -36,6 +37,7 @@ from bplib.widgets.graph import (
     stepper_state,
 )
 from bplib.widgets.layers import NetworkDashboard, network_dashboard, network_state
+from bplib.widgets.lstm import LSTMGatesDashboard, gate_reach, lstm_gates_dashboard
 from bplib.widgets.playground import Playground, decision_grid, decision_image, playground_state
 from bplib.widgets.sigmoid import SigmoidDashboard, sigmoid_dashboard, sigmoid_view
 
@@ -48,6 +50,7 @@ __all__ = [
     "DeltaRuleDashboard",
     "DepthDashboard",
     "GraphDashboard",
+    "LSTMGatesDashboard",
     "MomentumDashboard",
     "NetworkDashboard",
     "Playground",
@@ -63,8 +66,10 @@ __all__ = [
     "descent_path",
     "draw_unrolled_rnn",
     "dwh_by_distance",
+    "gate_reach",
     "graph_dashboard",
     "graph_state",
+    "lstm_gates_dashboard",
     "momentum_dashboard",
     "momentum_view",
     "neuron_expression",
