@@ -1,5 +1,6 @@
 """Drive the course's dashboards in a real browser: a throw-away Jupyter server, Chromium, and
-helpers that open a notebook, run it, and move its sliders.
+helpers that open a notebook, run it, and move its controls (sliders, log sliders, dropdowns,
+toggle buttons) and click its buttons.
 
 Used by the browser tests (tests/browser/) and by benchmarks/latency_browser.py.
 
@@ -48,6 +49,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1600, "height": 1100}
+
+# JupyterLab 4.6 with ipykernel 7 sends widget comm messages (slider moves, button clicks,
+# ipympl's draw requests) to a kernel subshell by default ("perCommTarget"): they are handled
+# on a second thread, concurrently with the cells the main thread runs. matplotlib is not
+# thread-safe: during Run All, redraws of figures already on screen then race the cells that
+# draw later ones, and the kernel died (glibc "malloc(): unaligned tcache chunk detected",
+# chapter 07) or figures never appeared. "disabled" handles them on the main thread, in order
+# with the cells, as with ipykernel 6. BPLIB_COMMS_OVER_SUBSHELLS=perCommTarget reproduces the
+# default.
+COMMS_OVER_SUBSHELLS = os.environ.get("BPLIB_COMMS_OVER_SUBSHELLS", "disabled")
 
 KERNEL_TIMEOUT_S = 30.0  # cold kernel + matplotlib import + run all, on a busy 2-core machine
 SERVER_START_TIMEOUT_S = 60.0
@@ -137,13 +148,15 @@ class JupyterServer:
 
     @staticmethod
     def _write_lab_settings(config_dir: Path) -> None:
+        folder = config_dir / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+        folder.mkdir(parents=True, exist_ok=True)
         # Toast notifications (e.g. "Would you like to get notified about official Jupyter
         # news?") are painted over whatever is bottom right, which can be a figure canvas
-        # the tests take screenshots of. Silence them; nothing else is changed.
-        path = (config_dir / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-                / "notification.jupyterlab-settings")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"doNotDisturbMode": True}))
+        # the tests take screenshots of. Silence them.
+        (folder / "notification.jupyterlab-settings").write_text(json.dumps({"doNotDisturbMode": True}))
+        # Widget comm messages on the kernel's main thread (see COMMS_OVER_SUBSHELLS).
+        (folder / "kernels-settings.jupyterlab-settings").write_text(
+            json.dumps({"commsOverSubshells": COMMS_OVER_SUBSHELLS}))
 
     def command(self) -> list[str]:
         cmd = [
@@ -419,7 +432,7 @@ _ERROR_OUTPUTS_JS = _HELPERS_JS + """
 }
 """
 _EXECUTE_JS = _HELPERS_JS + """
-async ([path, code]) => {
+async ([path, code, timeoutMs]) => {
     const kernel = panelFor(path).sessionContext.session.kernel;
     const future = kernel.requestExecute({code, store_history: false});
     let stdout = '', error = null;
@@ -427,7 +440,9 @@ async ([path, code]) => {
         if (msg.header.msg_type === 'stream') stdout += msg.content.text;
         if (msg.header.msg_type === 'error') error = msg.content.ename + ': ' + msg.content.evalue;
     };
-    const reply = await future.done;
+    const late = new Promise(resolve => setTimeout(() => resolve(null), timeoutMs));
+    const reply = await Promise.race([future.done, late]);
+    if (reply === null) return {stdout, error: `no reply within ${timeoutMs} ms`, status: 'timeout'};
     return {stdout, error, status: reply.content.status};
 }
 """
@@ -503,9 +518,10 @@ class NotebookPage:
                 for text in rendered.all_inner_texts()]
         return bad
 
-    def run_in_kernel(self, code: str) -> str:
-        """Execute `code` in the notebook's kernel (not in a cell); returns its stdout."""
-        result = self.page.evaluate(_EXECUTE_JS, [self.path, code])
+    def run_in_kernel(self, code: str, timeout: float = KERNEL_TIMEOUT_S) -> str:
+        """Execute `code` in the notebook's kernel (not in a cell); returns its stdout. Fails when
+        the kernel has not answered within `timeout` seconds."""
+        result = self.page.evaluate(_EXECUTE_JS, [self.path, code, timeout * 1000])
         assert result["status"] == "ok", f"kernel-side check failed: {result['error']}"
         return result["stdout"]
 
@@ -519,12 +535,17 @@ class NotebookPage:
 
 
 class DashboardView:
-    """The controls, readout and figure of one dashboard on the page.
+    """The controls, buttons, readout and figure of one dashboard on the page.
+
+    Controls are found by their label (their description), within the dashboard's output.
 
     Inputs:
         notebook: the NotebookPage.
         spec: its tests.browser.dashboards.Dashboard entry.
     """
+
+    # The element of each kind of control (the `widget` of its entry in dashboards.py).
+    CONTROL_CSS = {"slider": ".widget-slider", "dropdown": ".widget-dropdown", "buttons": ".widget-toggle-buttons"}
 
     def __init__(self, notebook: NotebookPage, spec):
         self.notebook = notebook
@@ -534,19 +555,39 @@ class DashboardView:
         self.readout = self.root.locator(".widget-html-content")
         self.canvas = self.root.locator(".jupyter-matplotlib-figure canvas").first
 
-    def slider(self, i: int):
-        return self.root.locator(".widget-slider").nth(i)
+    def _spec_of(self, name: str):
+        found = [c for c in self.spec.controls if c.name == name]
+        if not found:
+            raise ValueError(f"name: expected a control of {self.spec.name} "
+                             f"({[c.name for c in self.spec.controls]}), got {name!r}")
+        return found[0]
 
-    def wait_rendered(self, values: dict[str, float] | None = None) -> None:
-        """Wait for the sliders (with their labels), the readout and the figure to render."""
+    def control(self, name: str):
+        """The element of the control labelled `name`."""
+        label = self.page.locator(".widget-label", has_text=re.compile(rf"^{re.escape(name)}$"))
+        return self.root.locator(self.CONTROL_CSS[self._spec_of(name).widget]).filter(has=label)
+
+    def slider(self, i: int):
+        """The element of slider i (spec.sliders[i])."""
+        return self.control(self.spec.sliders[i].name)
+
+    def button(self, text: str):
+        """The button (Button or ToggleButton, not a ToggleButtons option) showing `text`."""
+        return self.root.locator(".widget-button, .widget-hbox > .widget-toggle-button").filter(
+            has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
+
+    def wait_rendered(self, values: dict | None = None) -> None:
+        """Wait for the controls (sliders with their labels, in order), the readout and the figure."""
         expect = _expect()
         names = [s.name for s in self.spec.sliders]
         expect(self.root.locator(".widget-slider .widget-label")).to_have_text(
             names, timeout=KERNEL_TIMEOUT_S * 1000)
+        for control in self.spec.controls:
+            expect(self.control(control.name)).to_have_count(1, timeout=KERNEL_TIMEOUT_S * 1000)
         expect(self.canvas).to_be_visible(timeout=KERNEL_TIMEOUT_S * 1000)
         self.expect_readout(self.spec.start_values() if values is None else values)
 
-    # -- moving a slider -----------------------------------------------------------------
+    # -- moving a control ----------------------------------------------------------------
     def press(self, i: int, presses: int) -> None:
         """Focus slider i's handle and press ArrowRight (presses > 0) or ArrowLeft."""
         self.slider(i).locator(".noUi-handle").focus()
@@ -562,13 +603,45 @@ class DashboardView:
         self.page.keyboard.type(text)
         self.page.keyboard.press("Enter")
 
+    def choose(self, name: str, option) -> None:
+        """Pick `option` in the dropdown or toggle buttons labelled `name`."""
+        spec = self._spec_of(name)
+        if spec.widget == "dropdown":
+            self.control(name).locator("select").select_option(label=spec.label(option))
+        else:
+            self._option_button(name, option).click()
+
+    def _option_button(self, name: str, option):
+        text = self._spec_of(name).label(option)
+        return self.control(name).locator("button").filter(has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
+
+    def click(self, text: str) -> None:
+        """Click the button showing `text` (e.g. "Step"; a ToggleButton's "Start" or "Stop")."""
+        self.button(text).click()
+
     # -- what is on screen ---------------------------------------------------------------
     def expect_slider(self, i: int, value: float) -> None:
         """Slider i's own readout shows `value`."""
         _expect()(self.slider(i).locator(".widget-readout")).to_have_text(
             self.spec.sliders[i].shown(value), timeout=KERNEL_TIMEOUT_S * 1000)
 
-    def expect_readout(self, values: dict[str, float]) -> None:
+    def expect_choice(self, name: str, option) -> None:
+        """The dropdown or toggle buttons labelled `name` show `option` as chosen."""
+        spec = self._spec_of(name)
+        expect = _expect()
+        if spec.widget == "dropdown":
+            select = self.control(name).locator("select")
+            expect(select.locator("option:checked")).to_have_text(spec.label(option),
+                                                                   timeout=KERNEL_TIMEOUT_S * 1000)
+        else:
+            expect(self._option_button(name, option)).to_have_class(re.compile(r"\bmod-active\b"),
+                                                                   timeout=KERNEL_TIMEOUT_S * 1000)
+
+    def expect_button(self, text: str) -> None:
+        """A button showing `text` is on screen (e.g. Start/Stop after the kernel relabelled it)."""
+        _expect()(self.button(text)).to_be_visible(timeout=KERNEL_TIMEOUT_S * 1000)
+
+    def expect_readout(self, values: dict) -> None:
         """The readout shows, in order, the pieces spec.readout(values) computes.
 
         Matched against the text content: innerText is empty while JupyterLab skips rendering
@@ -581,8 +654,16 @@ class DashboardView:
         _expect()(self.readout).to_have_text(re.compile(pattern),
                                              timeout=KERNEL_TIMEOUT_S * 1000)
 
+    def readout_text(self) -> str:
+        return self.readout.text_content()
+
     def canvas_png(self) -> bytes:
         return self.canvas.screenshot(animations="disabled", caret="hide")
+
+    def canvas_pixels(self) -> str:
+        """The figure canvas' own pixels (a PNG data URL). Unlike an element screenshot, whose
+        clip may gain or lose a row as the page's layout shifts, it changes only with the figure."""
+        return self.canvas.evaluate("canvas => canvas.toDataURL()")
 
     def wait_quiet(self, timeout: float = KERNEL_TIMEOUT_S) -> None:
         """Wait until the figure has stopped changing.

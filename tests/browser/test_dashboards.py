@@ -1,9 +1,13 @@
 """Every dashboard in tests/browser/dashboards.py, driven in JupyterLab in headless Chromium.
 
-For each notebook holding dashboards: open it, run all cells, and for every slider of every
-dashboard move it (arrow keys on its handle, then a value typed into its readout); after each
-move the readout must show what bplib's maths says for the new values, and the figure on
-screen must have changed. Plus: a burst of key presses must end on the last value.
+For each notebook holding dashboards: open it, run all cells, and for every control of every
+dashboard move it (a slider: arrow keys on its handle, then a value typed into its readout; a
+dropdown or toggle buttons: its other option); after each move the control must show its new
+value, the readout what the dashboard's compute function or bplib's maths says for the new
+values, and the figure on screen must have changed (or, for a control that only acts when
+training, stayed the same). A dashboard that trains is then stepped, run in the background
+and stopped, and reset (_check_training). Plus: a burst of key presses must end on the last
+value.
 
 Without a browser (unmarked, part of the ordinary suite): every dashboard a chapter builds is
 listed in dashboards.py, and a missing Chromium skips the browser tests loudly (or, with
@@ -27,11 +31,14 @@ import pytest
 import bplib.widgets
 from bplib.widgets import Dashboard
 from tests.browser import harness
-from tests.browser.dashboards import DASHBOARDS, NOT_YET_LISTED, notebooks
+from tests.browser.dashboards import DASHBOARDS, EPOCHS, MOVED, NOT_YET_LISTED, notebooks
 
 BURST_PRESSES = 50
 BURST_SECONDS = 1.0
 BURST_SPACING_MS = 15  # 50 presses in ~0.75 s: faster than the kernel redraws
+TRAINED_WHILE_RUNNING = 2  # epochs Start must train (the readout must show them) before Stop
+STOPPED_CHECK_MS = 1000  # after Stop the epoch must stay put this long
+EPOCH_IN_READOUT = re.compile(r"epoch\s*(\d+)")
 
 # ArrowRight key presses on a slider handle, one every `spacingMs`, dispatched by the page.
 # Playwright's keyboard.press costs a round trip to the browser per press, which on a loaded
@@ -67,7 +74,7 @@ async ([handle, count, spacingMs]) => {
 @pytest.mark.browser
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("notebook", sorted(notebooks()))
-def test_every_slider_updates_readout_and_figure(lab, notebook):
+def test_every_control_updates_readout_and_figure(lab, notebook):
     page = lab.open(notebook)
     page.run_all()
     specs = notebooks()[notebook]
@@ -80,24 +87,121 @@ def test_every_slider_updates_readout_and_figure(lab, notebook):
 
     for view in views:
         values = view.spec.start_values()
-        before = view.wait_settled()
-        for i, slider in enumerate(view.spec.sliders):
-            moves = [("keys", slider.after_presses(values[slider.name])), ("typed", slider.typed)]
-            for how, new_value in moves:
-                if how == "keys":
-                    view.press(i, slider.presses)
-                else:
-                    view.type_value(i, slider.typed)
-                values[slider.name] = new_value
-                view.expect_slider(i, new_value)
+        before = _figure(view)
+        for control in view.spec.controls:
+            for how, new_value in _moves(control, values[control.name]):
+                _move(view, control, how)
+                values[control.name] = new_value
+                values[MOVED] = control.name
+                _expect_control(view, control, new_value)
                 view.expect_readout(values)
-                after = view.wait_settled()
-                assert after != before, (
-                    f"{view.spec.name}: the figure did not change after setting "
-                    f"{slider.name} = {new_value} ({how})")
+                after = _figure(view)
+                if control.redraws:
+                    assert _changed(before, after), (
+                        f"{view.spec.name}: the figure did not change after setting "
+                        f"{control.name} = {new_value} ({how})")
+                else:
+                    assert after.pixels == before.pixels, (
+                        f"{view.spec.name}: the figure changed after setting {control.name} = "
+                        f"{new_value} ({how}), which should only take effect when training")
                 before = after
+        if view.spec.trains:
+            _check_training(view, values, before)
 
     assert page.error_outputs() == []
+
+
+class _Figure(typing.NamedTuple):
+    screenshot: bytes  # the canvas' element screenshot: what is on screen
+    pixels: str  # the canvas' own pixels (data URL): immune to the screenshot clip's layout shifts
+
+
+def _figure(view) -> _Figure:
+    """The settled figure (see DashboardView.wait_settled)."""
+    screenshot = view.wait_settled()
+    return _Figure(screenshot, view.canvas_pixels())
+
+
+def _changed(before: _Figure, after: _Figure) -> bool:
+    """Both what is on screen and the canvas' pixels changed (a screenshot alone could differ by
+    a row of its clip while the figure stayed the same)."""
+    return after.screenshot != before.screenshot and after.pixels != before.pixels
+
+
+def _moves(control, value) -> list[tuple[str, object]]:
+    """(how, new value) of each move of a control: a slider by keys, then by typing; a dropdown
+    or toggle buttons to its other option."""
+    if control.widget == "slider":
+        return [("keys", control.after_presses(value)), ("typed", control.after_typing(control.typed))]
+    return [("chosen", control.chosen)]
+
+
+def _move(view, control, how: str) -> None:
+    if how == "chosen":
+        view.choose(control.name, control.chosen)
+        return
+    i = view.spec.sliders.index(control)
+    if how == "keys":
+        view.press(i, control.presses)
+    else:
+        view.type_value(i, control.typed)
+
+
+def _expect_control(view, control, value) -> None:
+    if control.widget == "slider":
+        view.expect_slider(view.spec.sliders.index(control), value)
+    else:
+        view.expect_choice(control.name, value)
+
+
+def _epoch_shown(view) -> int:
+    match = EPOCH_IN_READOUT.search(view.readout_text())
+    assert match, f"{view.spec.name}: no epoch in the readout: {view.readout_text()!r}"
+    return int(match[1])
+
+
+def _check_training(view, values: dict, before: _Figure) -> None:
+    """Step trains one epoch; Start trains in the background until Stop, after which nothing
+    moves and the kernel is idle and answers; Reset goes back to the untrained network. After
+    each, the readout shows what bplib's training of the same network gives, and the figure
+    changed."""
+    name = view.spec.name
+    view.click("Step")
+    values[EPOCHS] = 1
+    view.expect_readout(values)
+    stepped = _figure(view)
+    assert _changed(before, stepped), f"{name}: the figure did not change after Step"
+
+    view.click("Start")
+    view.expect_button("Stop")  # the kernel relabels the toggle when training has started
+    view.page.wait_for_function(
+        "([el, n]) => { const m = /epoch\\s*(\\d+)/.exec(el.textContent); return !!m && +m[1] >= n; }",
+        arg=[view.readout.element_handle(), values[EPOCHS] + TRAINED_WHILE_RUNNING],
+        timeout=harness.KERNEL_TIMEOUT_S * 1000)
+    view.click("Stop")
+    view.expect_button("Start")
+    trained = _figure(view)
+    epochs = _epoch_shown(view)
+    assert epochs >= values[EPOCHS] + TRAINED_WHILE_RUNNING, epochs
+    view.page.wait_for_timeout(STOPPED_CHECK_MS)
+    assert _epoch_shown(view) == epochs, (
+        f"{name}: training went on after Stop (epoch {epochs}, then {_epoch_shown(view)})")
+    assert view.notebook.kernel_idle(), f"{name}: the kernel is not idle after Stop"
+    # The kernel answers, and its dashboard agrees: not running, its task finished, same epoch.
+    kernel = view.notebook.run_in_kernel(
+        "import gc\n"
+        "from bplib.widgets import Dashboard\n"
+        "boards = [o for o in gc.get_objects() if isinstance(o, Dashboard) and hasattr(o, 'task')]\n"
+        "print(len(boards), boards[0].running, boards[0].task.done(), boards[0].epoch)\n")
+    assert kernel.split() == ["1", "False", "True", str(epochs)], kernel
+    values[EPOCHS] = epochs
+    view.expect_readout(values)
+    assert _changed(stepped, trained), f"{name}: the figure did not change while training ({epochs} epochs)"
+
+    view.click("Reset")
+    values[EPOCHS] = 0
+    view.expect_readout(values)
+    assert _changed(trained, _figure(view)), f"{name}: the figure did not change after Reset"
 
 
 @pytest.mark.browser
