@@ -34,8 +34,14 @@ BURST = 50
 
 
 @pytest.fixture
-def ipympl():
-    """Figures made inside the test get ipympl canvases (widgets), as under %matplotlib widget."""
+def ipympl(monkeypatch):
+    """Figures made inside the test get ipympl canvases (widgets), as under %matplotlib widget.
+
+    The repeat of an unanswered redraw request (after REDRAW_RETRY_S of wall-clock time) is
+    switched off, so a burst that a busy machine stretches past a second still counts one
+    request; test_an_unanswered_request_is_repeated_after_a_while drives that repeat itself.
+    """
+    monkeypatch.setattr(base, "REDRAW_RETRY_S", float("inf"))
     previous = matplotlib.get_backend()
     plt.switch_backend(IPYMPL)
     yield
