@@ -529,6 +529,15 @@ class NotebookPage:
         """Locator of every output holding a slider, i.e. the dashboards, in order."""
         return self.panel.locator(".jp-OutputArea-output:has(.widget-slider)")
 
+    def wait_dashboards(self, count: int) -> None:
+        """Wait until exactly `count` dashboards are on the page. Widget views render after
+        Run All has finished (the front end builds them from comm messages), so counting right
+        away can find none."""
+        _expect()(self.dashboards(), (
+            f"{self.path}: expected {count} dashboards (outputs with sliders); if the chapter's "
+            f"dashboards changed, update tests/browser/dashboards.py")).to_have_count(
+                count, timeout=KERNEL_TIMEOUT_S * 1000)
+
     def dashboard(self, spec) -> DashboardView:
         """The dashboard of a tests.browser.dashboards.Dashboard entry."""
         return DashboardView(self, spec)

@@ -78,9 +78,7 @@ def test_every_control_updates_readout_and_figure(lab, notebook):
     page = lab.open(notebook)
     page.run_all()
     specs = notebooks()[notebook]
-    assert page.dashboards().count() == len(specs), (
-        f"{notebook}: expected {len(specs)} dashboards (outputs with sliders), "
-        f"found {page.dashboards().count()}; update tests/browser/dashboards.py")
+    page.wait_dashboards(len(specs))
     views = [page.dashboard(spec) for spec in specs]
     for view in views:
         view.wait_rendered()
