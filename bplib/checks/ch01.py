@@ -82,31 +82,32 @@ HINTS = {
 }
 
 
-def _z_cases() -> list:
-    """Inputs for the elementwise tasks: a Python float, then arrays of growing rank."""
-    rng = np.random.default_rng(101)
-    return [
-        0.75,
-        rng.uniform(-4.0, 4.0, size=5),  # (5,)
-        rng.uniform(-4.0, 4.0, size=(3, 4)),  # (3, 4)
-        rng.uniform(-4.0, 4.0, size=(2, 3, 2)),  # (2, 3, 2)
-    ]
+def _z_cases(seed: int = 101, scalar: float = 0.75, shapes: tuple = ((5,), (3, 4), (2, 3, 2)),
+             bound: float = 4.0) -> list:
+    """Inputs for the elementwise tasks: a Python float, then arrays of growing rank. Chapter 01.
+
+    Inputs:
+        seed: the generator's seed; scalar: the Python float first; shapes: one array per shape,
+        uniform in (-bound, bound). The defaults are the public check's cases: 0.75, then
+        (5,), (3, 4), (2, 3, 2).
+    """
+    rng = np.random.default_rng(seed)
+    return [scalar, *(rng.uniform(-bound, bound, size=shape) for shape in shapes)]
 
 
-def _check_elementwise(fn, reference, task_id: str, variants: list[Variant]) -> None:
-    """Compare fn(z) with reference(z) on every z case; raise Wrong with the best hint."""
+def _check_elementwise_case(fn, reference, task_id: str, variants: list[Variant], z) -> None:
+    """Compare fn(z) with reference(z) on one z (a number or an array); raise Wrong with the best hint."""
     hints = HINTS[task_id]
-    for z in _z_cases():
-        expected = np.asarray(reference(z))
-        got = as_numbers(call(fn, z, names=("z",)).value)
-        require_shape(got, expected.shape, np.shape(z), hints["shape"])
-        if all_close(got, expected):
-            continue
-        found = diagnose(got, (z,), variants)
-        if found is not None:
-            raise Wrong(found.detail, found.hint)
-        where = "a scalar z" if np.ndim(z) == 0 else f"z of shape {np.shape(z)}"
-        raise Wrong(f"wrong values for {where}", hints["other"])
+    expected = np.asarray(reference(z))
+    got = as_numbers(call(fn, z, names=("z",)).value)
+    require_shape(got, expected.shape, np.shape(z), hints["shape"])
+    if all_close(got, expected):
+        return
+    found = diagnose(got, (z,), variants)
+    if found is not None:
+        raise Wrong(found.detail, found.hint)
+    where = "a scalar z" if np.ndim(z) == 0 else f"z of shape {np.shape(z)}"
+    raise Wrong(f"wrong values for {where}", hints["other"])
 
 
 # ---- 1.1 sigmoid_prime ------------------------------------------------------------
@@ -122,9 +123,15 @@ SIGMOID_PRIME_VARIANTS = [
 ]
 
 
+def check_sigmoid_prime_case(fn, z) -> None:
+    """Task 1.1 on one z (a number or an array of any shape): Wrong, NotDone or LearnerRaised unless fn is right."""
+    _check_elementwise_case(fn, activations.sigmoid_prime, "1.1", SIGMOID_PRIME_VARIANTS, z)
+
+
 def check_sigmoid_prime(fn) -> None:
     """Task 1.1: fn(z) == sigma(z) * (1 - sigma(z)) for scalar and array z. Chapter 01."""
-    _check_elementwise(fn, activations.sigmoid_prime, "1.1", SIGMOID_PRIME_VARIANTS)
+    for z in _z_cases():
+        check_sigmoid_prime_case(fn, z)
 
 
 # ---- 1.3 tanh_prime ---------------------------------------------------------------
@@ -141,9 +148,15 @@ TANH_PRIME_VARIANTS = [
 ]
 
 
+def check_tanh_prime_case(fn, z) -> None:
+    """Task 1.3 on one z (a number or an array of any shape): Wrong, NotDone or LearnerRaised unless fn is right."""
+    _check_elementwise_case(fn, activations.tanh_prime, "1.3", TANH_PRIME_VARIANTS, z)
+
+
 def check_tanh_prime(fn) -> None:
     """Task 1.3: fn(z) == 1 - tanh(z)**2 for scalar and array z. Chapter 01."""
-    _check_elementwise(fn, activations.tanh_prime, "1.3", TANH_PRIME_VARIANTS)
+    for z in _z_cases():
+        check_tanh_prime_case(fn, z)
 
 
 # ---- 1.2 numerical_derivative -------------------------------------------------------
@@ -191,24 +204,38 @@ def _one_number(value) -> np.ndarray:
     return got
 
 
-def check_numerical_derivative(fn) -> None:
-    """Task 1.2: fn(f, x, h) == (f(x + h) - f(x - h)) / (2h), and h defaults to 1e-5. Chapter 01."""
-    for name, f, x, h in DERIVATIVE_CASES:
-        expected = gradcheck.numerical_derivative(f, x, h)
-        got = _one_number(call(fn, f, x, h, names=("f", "x", "h")).value)
-        # the same formula with the same h agrees to round-off, far below this tolerance
-        if all_close(got, expected, rtol=1e-8):
-            continue
-        found = diagnose(got, (f, x, h), NUMERICAL_DERIVATIVE_VARIANTS)
-        if found is not None:
-            raise Wrong(f"{found.detail} (for f(x) = {name})", found.hint)
-        raise Wrong(f"wrong value for f(x) = {name} at x = {x}", _H12["other"])
+def check_derivative_case(fn, case: tuple, at: str | None = None) -> None:
+    """Task 1.2 on one (name, f, x, h): fn(f, x, h) is the centered difference. Chapter 01.
 
-    name, f, x, _ = DERIVATIVE_CASES[1]
+    `at` names the point in a detail ("x = 1.5" when None); raises Wrong, NotDone or
+    LearnerRaised unless fn is right.
+    """
+    name, f, x, h = case
+    expected = gradcheck.numerical_derivative(f, x, h)
+    got = _one_number(call(fn, f, x, h, names=("f", "x", "h")).value)
+    # the same formula with the same h agrees to round-off, far below this tolerance
+    if all_close(got, expected, rtol=1e-8):
+        return
+    found = diagnose(got, (f, x, h), NUMERICAL_DERIVATIVE_VARIANTS)
+    if found is not None:
+        raise Wrong(f"{found.detail} (for f(x) = {name})", found.hint)
+    raise Wrong(f"wrong value for f(x) = {name} at {at or f'x = {x}'}", _H12["other"])
+
+
+def check_default_step_case(fn, case: tuple) -> None:
+    """Task 1.2 on one (name, f, x, h), called without h: the step must default to 1e-5. Chapter 01."""
+    name, f, x, _ = case
     got = _one_number(call(fn, f, x, names=("f", "x")).value)
-    # a default step up to about 1e-4 passes here; 1e-3 or more is off by over 1e-7
+    # a default step up to about 1e-4 passes for exp(3x); 1e-3 or more is off by over 1e-7
     if not all_close(got, gradcheck.numerical_derivative(f, x), rtol=1e-7):
         raise Wrong(f"called without h, for f(x) = {name}, your value is off", _H12["default_h"])
+
+
+def check_numerical_derivative(fn) -> None:
+    """Task 1.2: fn(f, x, h) == (f(x + h) - f(x - h)) / (2h), and h defaults to 1e-5. Chapter 01."""
+    for case in DERIVATIVE_CASES:
+        check_derivative_case(fn, case)
+    check_default_step_case(fn, DERIVATIVE_CASES[1])
 
 
 # ---- 1.4 stable_sigmoid -------------------------------------------------------------
@@ -232,31 +259,39 @@ STABLE_SIGMOID_VARIANTS = [
 ]
 
 
+def check_stable_sigmoid_case(fn, z) -> None:
+    """Task 1.4 on one z (a number or an array of any shape): fn(z) == sigma(z), no warning, inf or NaN.
+
+    Chapter 01. Raises Wrong, NotDone or LearnerRaised unless fn is right.
+    """
+    expected = np.asarray(activations.sigmoid(z))
+    outcome = call(fn, z, names=("z",))
+    got = as_numbers(outcome.value)
+    where = "a scalar z" if np.ndim(z) == 0 else f"z of shape {np.shape(z)}"
+    if np.any(np.isnan(got)):
+        raise Wrong(f"your function returned NaN for {where}", _H14["nan"])
+    if outcome.warnings:
+        raise Wrong(f"numpy warned for {where}: {outcome.warnings[0]}", _H14["overflow"])
+    require_shape(got, expected.shape, np.shape(z), _H14["shape"])
+    if all_close(got, expected):
+        return
+    found = diagnose(got, (z,), STABLE_SIGMOID_VARIANTS)
+    if found is not None:
+        raise Wrong(found.detail, found.hint)
+    z_arr = np.asarray(z)
+    negative_ok = all_close(got[z_arr < 0], expected[z_arr < 0])
+    positive_ok = all_close(got[z_arr >= 0], expected[z_arr >= 0])
+    if negative_ok != positive_ok:
+        side = "positive_z" if negative_ok else "negative_z"
+        sign = "z >= 0" if negative_ok else "z < 0"
+        raise Wrong(f"wrong values where {sign}, for {where}", _H14[side])
+    raise Wrong(f"wrong values for {where}", _H14["other"])
+
+
 def check_stable_sigmoid(fn) -> None:
     """Task 1.4: fn(z) == sigma(z) with no warning, inf or NaN, even for |z| ~ 1000. Chapter 01."""
     for z in _extreme_cases():
-        expected = np.asarray(activations.sigmoid(z))
-        outcome = call(fn, z, names=("z",))
-        got = as_numbers(outcome.value)
-        where = "a scalar z" if np.ndim(z) == 0 else f"z of shape {np.shape(z)}"
-        if np.any(np.isnan(got)):
-            raise Wrong(f"your function returned NaN for {where}", _H14["nan"])
-        if outcome.warnings:
-            raise Wrong(f"numpy warned for {where}: {outcome.warnings[0]}", _H14["overflow"])
-        require_shape(got, expected.shape, np.shape(z), _H14["shape"])
-        if all_close(got, expected):
-            continue
-        found = diagnose(got, (z,), STABLE_SIGMOID_VARIANTS)
-        if found is not None:
-            raise Wrong(found.detail, found.hint)
-        z_arr = np.asarray(z)
-        negative_ok = all_close(got[z_arr < 0], expected[z_arr < 0])
-        positive_ok = all_close(got[z_arr >= 0], expected[z_arr >= 0])
-        if negative_ok != positive_ok:
-            side = "positive_z" if negative_ok else "negative_z"
-            sign = "z >= 0" if negative_ok else "z < 0"
-            raise Wrong(f"wrong values where {sign}, for {where}", _H14[side])
-        raise Wrong(f"wrong values for {where}", _H14["other"])
+        check_stable_sigmoid_case(fn, z)
 
 
 TASKS = (

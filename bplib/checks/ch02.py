@@ -92,17 +92,19 @@ def _gate_grads(gate: str, x: float, y: float, dout: float) -> tuple[float, floa
 GATE_CASES = [(3.0, -4.0, 2.0), (-1.5, 2.5, -0.5), (0.75, 0.25, 1.5)]
 
 
-def _check_gate(fn, gate: str, task_id: str, variants: list[Variant]) -> None:
+def _check_gate_case(fn, gate: str, task_id: str, variants: list[Variant], case: tuple, where: str | None) -> None:
+    """One (x, y, dout) of a two-input gate; `where` names the case in a detail (its numbers when None)."""
     hints = HINTS[task_id]
-    for x, y, dout in GATE_CASES:
-        expected = _gate_grads(gate, x, y, dout)
-        got = _pair(call(fn, x, y, dout).value, hints["one_number"])
-        if all_close(got, expected):
-            continue
-        found = diagnose(got, (x, y, dout), variants)
-        if found is not None:
-            raise Wrong(f"{found.detail} (for x={x}, y={y}, dout={dout})", found.hint)
-        raise Wrong(f"wrong gradients for x={x}, y={y}, dout={dout}", hints["other"])
+    x, y, dout = case
+    where = where or f"x={x}, y={y}, dout={dout}"
+    expected = _gate_grads(gate, x, y, dout)
+    got = _pair(call(fn, x, y, dout).value, hints["one_number"])
+    if all_close(got, expected):
+        return
+    found = diagnose(got, (x, y, dout), variants)
+    if found is not None:
+        raise Wrong(f"{found.detail} (for {where})", found.hint)
+    raise Wrong(f"wrong gradients for {where}", hints["other"])
 
 
 _H21 = HINTS["2.1"]
@@ -114,9 +116,15 @@ MUL_VARIANTS = [
 ]
 
 
+def check_mul_case(fn, case: tuple, where: str | None = None) -> None:
+    """Task 2.1 on one (x, y, dout) of scalars; `where` names it in a detail (its numbers when None). Chapter 02."""
+    _check_gate_case(fn, "mul", "2.1", MUL_VARIANTS, case, where)
+
+
 def check_mul_backward(fn) -> None:
     """Task 2.1: fn(x, y, dout) == (y * dout, x * dout). Chapter 02."""
-    _check_gate(fn, "mul", "2.1", MUL_VARIANTS)
+    for case in GATE_CASES:
+        check_mul_case(fn, case)
 
 
 def _route(x, y, to_larger: bool, g):
@@ -133,9 +141,18 @@ MAX_VARIANTS = [
 ]
 
 
+def check_max_case(fn, case: tuple, where: str | None = None) -> None:
+    """Task 2.2 on one (x, y, dout) of scalars, x != y; `where` names it in a detail (its numbers when None).
+
+    Chapter 02.
+    """
+    _check_gate_case(fn, "max", "2.2", MAX_VARIANTS, case, where)
+
+
 def check_max_backward(fn) -> None:
     """Task 2.2: fn(x, y, dout) sends dout to the larger of x, y and 0 to the other. Chapter 02."""
-    _check_gate(fn, "max", "2.2", MAX_VARIANTS)
+    for case in GATE_CASES:
+        check_max_case(fn, case)
 
 
 # ---- 2.3 neuron_backward -------------------------------------------------------------
@@ -151,10 +168,11 @@ def _neuron_grads(w0, x0, w1, x1, w2) -> dict[str, float]:
     return {name: v.grad for name, v in inputs.items()}
 
 
-def _neuron_cases() -> list[tuple[float, ...]]:
-    """Three fixed (w0, x0, w1, x1, w2), rounded to 2 decimals so they read well in messages."""
-    rng = np.random.default_rng(203)
-    return [tuple(float(v) for v in np.round(rng.uniform(-2.0, 2.0, size=5), 2)) for _ in range(3)]
+def _neuron_cases(seed: int = 203, count: int = 3, bound: float = 2.0) -> list[tuple[float, ...]]:
+    """`count` (w0, x0, w1, x1, w2), uniform in (-bound, bound), rounded to 2 decimals so they read
+    well in messages. The defaults are the public check's three cases. Chapter 02."""
+    rng = np.random.default_rng(seed)
+    return [tuple(float(v) for v in np.round(rng.uniform(-bound, bound, size=5), 2)) for _ in range(count)]
 
 
 def _sig(z):
@@ -191,29 +209,37 @@ NEURON_VARIANTS = [
 ]
 
 
+def check_neuron_case(fn, case: tuple, where: str | None = None) -> None:
+    """Task 2.3 on one (w0, x0, w1, x1, w2) of scalars; `where` names it in a detail (its numbers when None).
+
+    Chapter 02. Raises Wrong, NotDone or LearnerRaised unless fn is right.
+    """
+    expected = _neuron_grads(*case)
+    value = call(fn, *case).value
+    if not isinstance(value, dict):
+        raise Wrong(f"your function returned {a_type(value)}, not a dict", _H23["not_dict"])
+    missing = [k for k in NEURON_KEYS if k not in value]
+    if missing:
+        raise Wrong(f"the dict has no key {', '.join(repr(k) for k in missing)}", _H23["not_dict"])
+    got = [as_number(value[k], f"the gradient {k!r}") for k in NEURON_KEYS]
+    want = [expected[k] for k in NEURON_KEYS]
+    if all_close(got, want):
+        return
+    args = where or ", ".join(f"{k}={v}" for k, v in zip(NEURON_KEYS, case, strict=True))
+    found = diagnose(got, case, NEURON_VARIANTS)
+    if found is not None:
+        raise Wrong(f"{found.detail} (for {args})", found.hint)
+    wrong_keys = [k for k, g, w in zip(NEURON_KEYS, got, want, strict=True) if not all_close(g, w)]
+    if wrong_keys == ["w2"]:
+        raise Wrong(f"the gradient 'w2' is wrong (for {args})", _H23["bias"])
+    names = ", ".join(repr(k) for k in wrong_keys)
+    raise Wrong(f"wrong gradients for {names} (for {args})", _H23["other"])
+
+
 def check_neuron_backward(fn) -> None:
     """Task 2.3: fn(w0, x0, w1, x1, w2) returns the five gradients of sigma(w0*x0 + w1*x1 + w2). Chapter 02."""
     for case in _neuron_cases():
-        expected = _neuron_grads(*case)
-        value = call(fn, *case).value
-        if not isinstance(value, dict):
-            raise Wrong(f"your function returned {a_type(value)}, not a dict", _H23["not_dict"])
-        missing = [k for k in NEURON_KEYS if k not in value]
-        if missing:
-            raise Wrong(f"the dict has no key {', '.join(repr(k) for k in missing)}", _H23["not_dict"])
-        got = [as_number(value[k], f"the gradient {k!r}") for k in NEURON_KEYS]
-        want = [expected[k] for k in NEURON_KEYS]
-        if all_close(got, want):
-            continue
-        args = ", ".join(f"{k}={v}" for k, v in zip(NEURON_KEYS, case, strict=True))
-        found = diagnose(got, case, NEURON_VARIANTS)
-        if found is not None:
-            raise Wrong(f"{found.detail} (for {args})", found.hint)
-        wrong_keys = [k for k, g, w in zip(NEURON_KEYS, got, want, strict=True) if not all_close(g, w)]
-        if wrong_keys == ["w2"]:
-            raise Wrong(f"the gradient 'w2' is wrong (for {args})", _H23["bias"])
-        names = ", ".join(repr(k) for k in wrong_keys)
-        raise Wrong(f"wrong gradients for {names} (for {args})", _H23["other"])
+        check_neuron_case(fn, case)
 
 
 # ---- 2.4 by hand -----------------------------------------------------------------------
@@ -230,8 +256,11 @@ def chain_rule_gradients(x: float, y: float, z: float) -> tuple[float, float, fl
     return xv.grad, yv.grad, zv.grad
 
 
-def check_chain_rule_by_hand(answer) -> None:
-    """Task 2.4: answer == (df_dx, df_dy, df_dz) of (x + y) * max(y, z) at CHAIN_POINT. Chapter 02."""
+def check_chain_rule_by_hand(answer, gradients=chain_rule_gradients) -> None:
+    """Task 2.4: answer == (df_dx, df_dy, df_dz) of (x + y) * max(y, z) at CHAIN_POINT. Chapter 02.
+
+    `gradients(x, y, z)` gives the expected three numbers: bplib.graph's by default.
+    """
     if not isinstance(answer, (tuple, list)) or len(answer) != 3:
         raise Wrong("expected the three numbers (df_dx, df_dy, df_dz)", HINTS["2.4"]["not_three"])
     todo = [name for name, v in zip(ANSWER_NAMES, answer, strict=True) if v is Ellipsis]
@@ -239,7 +268,7 @@ def check_chain_rule_by_hand(answer) -> None:
         raise NotDone(f"Replace the ... after {', '.join(todo)} by a number")
     got = [as_number(v, name) for name, v in zip(ANSWER_NAMES, answer, strict=True)]
     x, y, z = CHAIN_POINT["x"], CHAIN_POINT["y"], CHAIN_POINT["z"]
-    want = chain_rule_gradients(x, y, z)
+    want = gradients(x, y, z)
     wrong = [name for name, g, w in zip(ANSWER_NAMES, got, want, strict=True) if not all_close(g, w)]
     if not wrong:
         return

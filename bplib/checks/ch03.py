@@ -222,19 +222,27 @@ LOSS_VARIANTS = [
 ]
 
 
+def check_forward_loss_case(fn, case: tuple) -> None:
+    """Task 3.1 on one (x: (N, D), y: (N,), w: (D,), b): Wrong, NotDone or LearnerRaised unless fn is right.
+
+    Chapter 03.
+    """
+    x, y, w, b = case
+    got_a, got_loss = _pair(call(fn, *case, names=("x", "y", "w", "b")).value, ("a", "loss"), _H31["not_pair"])
+    a = _array(got_a, "a")
+    if a.shape != (x.shape[0],):
+        raise Wrong(f"a has shape {a.shape} {_where(x)}, expected one output per example", _H31["a_shape"])
+    if not all_close(a, neuron.neuron_forward(x, w, b)):
+        _diagnosed(a, case, A_VARIANTS, _H31["other"], "the outputs a are")
+    loss = _one_number(got_loss, "the loss", _H31["loss_shape"])
+    if not all_close(loss, neuron.neuron_loss(x, y, w, b)):
+        _diagnosed(loss, case, LOSS_VARIANTS, _H31["other"], "the loss is")
+
+
 def check_forward_loss(fn) -> None:
     """Task 3.1: fn(x, y, w, b) == (sigma(x @ w + b), (1/2N) sum (a - y)**2). Chapter 03."""
     for case in _cases():
-        x, y, w, b = case
-        got_a, got_loss = _pair(call(fn, *case, names=("x", "y", "w", "b")).value, ("a", "loss"), _H31["not_pair"])
-        a = _array(got_a, "a")
-        if a.shape != (x.shape[0],):
-            raise Wrong(f"a has shape {a.shape} {_where(x)}, expected one output per example", _H31["a_shape"])
-        if not all_close(a, neuron.neuron_forward(x, w, b)):
-            _diagnosed(a, case, A_VARIANTS, _H31["other"], "the outputs a are")
-        loss = _one_number(got_loss, "the loss", _H31["loss_shape"])
-        if not all_close(loss, neuron.neuron_loss(x, y, w, b)):
-            _diagnosed(loss, case, LOSS_VARIANTS, _H31["other"], "the loss is")
+        check_forward_loss_case(fn, case)
 
 
 # ---- 3.2 compute_delta ------------------------------------------------------------------
@@ -243,15 +251,23 @@ _H32 = HINTS["3.2"]
 DELTA_VARIANTS = [Variant(f, detail, _H32[key]) for key, f, detail in _delta_variants()]
 
 
+def check_compute_delta_case(fn, case: tuple) -> None:
+    """Task 3.2 on one (x: (N, D), y: (N,), w: (D,), b): Wrong, NotDone or LearnerRaised unless fn is right.
+
+    Chapter 03.
+    """
+    x = case[0]
+    got = _array(call(fn, *case, names=("x", "y", "w", "b")).value, "delta")
+    if got.shape != (x.shape[0],):
+        raise Wrong(f"delta has shape {got.shape} {_where(x)}, expected one number per example", _H32["shape"])
+    if not all_close(got, _delta(*case)):
+        _diagnosed(got, case, DELTA_VARIANTS, _H32["other"], "delta is")
+
+
 def check_compute_delta(fn) -> None:
     """Task 3.2: fn(x, y, w, b) == (a - y) * a * (1 - a), one entry per example. Chapter 03."""
     for case in _cases():
-        x = case[0]
-        got = _array(call(fn, *case, names=("x", "y", "w", "b")).value, "delta")
-        if got.shape != (x.shape[0],):
-            raise Wrong(f"delta has shape {got.shape} {_where(x)}, expected one number per example", _H32["shape"])
-        if not all_close(got, _delta(*case)):
-            _diagnosed(got, case, DELTA_VARIANTS, _H32["other"], "delta is")
+        check_compute_delta_case(fn, case)
 
 
 # ---- 3.3 gradients ----------------------------------------------------------------------
@@ -291,21 +307,29 @@ def _gradient_pair(value, x: np.ndarray) -> tuple[np.ndarray, float]:
     return dw, _one_number(got_db, "db", _H33["db_shape"])
 
 
+def check_gradients_case(fn, case: tuple) -> None:
+    """Task 3.3 on one (x: (N, D), y: (N,), w: (D,), b): Wrong, NotDone or LearnerRaised unless fn is right.
+
+    Chapter 03.
+    """
+    x, y, w, b = case
+    dw, db = _gradient_pair(call(fn, *case, names=("x", "y", "w", "b")).value, x)
+    expected_dw, expected_db = neuron.neuron_gradients(x, y, w, b)
+    got = np.append(dw, db)
+    if all_close(got, np.append(expected_dw, expected_db)):
+        return
+    found = diagnose(got, case, GRADIENT_VARIANTS)
+    if found is not None:
+        raise Wrong(f"{found.detail} ({_where(x)})", found.hint)
+    if all_close(dw, expected_dw):
+        raise Wrong(f"dw is right but db is wrong ({_where(x)})", _H33["db"])
+    raise Wrong(f"the gradients are wrong ({_where(x)})", _H33["other"])
+
+
 def check_gradients(fn) -> None:
     """Task 3.3: fn(x, y, w, b) == (x.T @ delta / N, mean(delta)). Chapter 03."""
     for case in _cases():
-        x, y, w, b = case
-        dw, db = _gradient_pair(call(fn, *case, names=("x", "y", "w", "b")).value, x)
-        expected_dw, expected_db = neuron.neuron_gradients(x, y, w, b)
-        got = np.append(dw, db)
-        if all_close(got, np.append(expected_dw, expected_db)):
-            continue
-        found = diagnose(got, case, GRADIENT_VARIANTS)
-        if found is not None:
-            raise Wrong(f"{found.detail} ({_where(x)})", found.hint)
-        if all_close(dw, expected_dw):
-            raise Wrong(f"dw is right but db is wrong ({_where(x)})", _H33["db"])
-        raise Wrong(f"the gradients are wrong ({_where(x)})", _H33["other"])
+        check_gradients_case(fn, case)
 
 
 # ---- 3.4 delta_rule_step ----------------------------------------------------------------
@@ -339,24 +363,32 @@ STEP_VARIANTS = [
 ]
 
 
+def check_delta_rule_step_case(fn, case: tuple) -> None:
+    """Task 3.4 on one (x: (N, D), y: (N,), w: (D,), b, lr): Wrong, NotDone or LearnerRaised unless fn is right.
+
+    Chapter 03.
+    """
+    x, y, w, b, lr = case
+    value = call(fn, *case, names=("x", "y", "w", "b", "lr")).value
+    got_w, got_b = _pair(value, ("w_new", "b_new"), _H34["not_pair"])
+    w_new = _array(got_w, "w_new")
+    if w_new.shape != w.shape:
+        raise Wrong(f"w_new has shape {w_new.shape} {_where(x)}, expected the shape of w", _H34["w_shape"])
+    b_new = _one_number(got_b, "b_new", _H34["b_shape"])
+    expected_w, expected_b = neuron.delta_rule_update(x, y, w, b, lr)
+    got = np.append(w_new, b_new)
+    if all_close(got, np.append(expected_w, expected_b)):
+        return
+    found = diagnose(got, case, STEP_VARIANTS)
+    if found is not None:
+        raise Wrong(f"{found.detail} ({_where(x)})", found.hint)
+    raise Wrong(f"the new weights or bias are wrong ({_where(x)})", _H34["other"])
+
+
 def check_delta_rule_step(fn) -> None:
     """Task 3.4: fn(x, y, w, b, lr) == (w - lr * dw, b - lr * db), inputs unchanged. Chapter 03."""
     for x, y, w, b in _cases():
-        case = (x, y, w, b, LEARNING_RATE)
-        value = call(fn, *case, names=("x", "y", "w", "b", "lr")).value
-        got_w, got_b = _pair(value, ("w_new", "b_new"), _H34["not_pair"])
-        w_new = _array(got_w, "w_new")
-        if w_new.shape != w.shape:
-            raise Wrong(f"w_new has shape {w_new.shape} {_where(x)}, expected the shape of w", _H34["w_shape"])
-        b_new = _one_number(got_b, "b_new", _H34["b_shape"])
-        expected_w, expected_b = neuron.delta_rule_update(x, y, w, b, LEARNING_RATE)
-        got = np.append(w_new, b_new)
-        if all_close(got, np.append(expected_w, expected_b)):
-            continue
-        found = diagnose(got, case, STEP_VARIANTS)
-        if found is not None:
-            raise Wrong(f"{found.detail} ({_where(x)})", found.hint)
-        raise Wrong(f"the new weights or bias are wrong ({_where(x)})", _H34["other"])
+        check_delta_rule_step_case(fn, (x, y, w, b, LEARNING_RATE))
 
 
 _TRY_ARGS = "np.array([[1.0, 2.0], [0.0, -1.0]]), np.array([1.0, 0.0]), np.array([0.5, -0.5]), 0.1"

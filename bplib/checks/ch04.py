@@ -197,12 +197,13 @@ def reference_output_delta(z, y) -> np.ndarray:
     return layers.sigmoid_backward(losses.squared_error_backward(1.0, loss_cache), sigmoid_cache)
 
 
-def output_cases() -> list[tuple[np.ndarray, np.ndarray]]:
-    """(z, y) pairs: one example first (N = 1 hides a missing 1/N), then batches."""
-    rng = np.random.default_rng(401)
+def output_cases(seed: int = 401, sizes: tuple = ((1, 2), (4, 3), (3, 1))) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(z, y) pairs, one per (N, K) in `sizes`. The defaults are the public cases: one example first
+    (N = 1 hides a missing 1/N), then batches. Chapter 04."""
+    rng = np.random.default_rng(seed)
     return [
         (rng.uniform(-2.0, 2.0, size=(N, K)), rng.uniform(0.0, 1.0, size=(N, K)))  # z: (N, K), y: (N, K)
-        for N, K in ((1, 2), (4, 3), (3, 1))
+        for N, K in sizes
     ]
 
 
@@ -229,27 +230,35 @@ OUTPUT_DELTA_VARIANTS = [
 ]
 
 
+def check_output_case(fn, case: tuple) -> None:
+    """Task 4.1 on one (z, y), both (N, K): raises Wrong, NotDone or LearnerRaised unless fn is right."""
+    z, y = case
+    expected = reference_output_delta(z, y)
+    got = as_numbers(_call(fn, (z, y), ("z", "y"), _H41["shape"]))
+    shapes = _shapes(("z", "y"), (z, y))
+    if got.shape != expected.shape:
+        raise Wrong(f"your function returned shape {got.shape} (for {shapes})", _H41["shape"])
+    if not all_close(got, expected):
+        raise _wrong_values(diagnose(got, (z, y), OUTPUT_DELTA_VARIANTS), "values", f"for {shapes}", _H41["other"])
+
+
 def check_output_delta(fn) -> None:
     """Task 4.1: fn(z, y) == (sigma(z) - y) * sigma'(z) / N for (N, K) batches. Chapter 04."""
-    for z, y in output_cases():
-        expected = reference_output_delta(z, y)
-        got = as_numbers(_call(fn, (z, y), ("z", "y"), _H41["shape"]))
-        shapes = _shapes(("z", "y"), (z, y))
-        if got.shape != expected.shape:
-            raise Wrong(f"your function returned shape {got.shape} (for {shapes})", _H41["shape"])
-        if not all_close(got, expected):
-            raise _wrong_values(diagnose(got, (z, y), OUTPUT_DELTA_VARIANTS), "values", f"for {shapes}", _H41["other"])
+    for case in output_cases():
+        check_output_case(fn, case)
 
 
 # ---- 4.2 dense_backward --------------------------------------------------------------------
 
 
-def dense_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(dout, x, W) triples. Non-square first, so a transposed W fails on shapes; then all square
-    (N = D = H), where only the values show a transposed W or a sum over the wrong axis."""
-    rng = np.random.default_rng(402)
+def dense_cases(seed: int = 402,
+                sizes: tuple = ((4, 3, 2), (2, 2, 2), (1, 2, 3))) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(dout, x, W) triples, one per (N, D, H) in `sizes`. The defaults are the public cases: non-square
+    first, so a transposed W fails on shapes; then all square (N = D = H), where only the values show a
+    transposed W or a sum over the wrong axis. Chapter 04."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, D, H in ((4, 3, 2), (2, 2, 2), (1, 2, 3)):
+    for N, D, H in sizes:
         dout = rng.normal(size=(N, H))  # (N, H)
         x = rng.normal(size=(N, D))  # (N, D)
         W = rng.normal(size=(D, H))  # (D, H)
@@ -329,12 +338,14 @@ def check_dense_backward(fn) -> None:
 # ---- 4.3 hidden_delta ------------------------------------------------------------------------
 
 
-def hidden_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(delta_next, W_next, z) triples: a square W_next first (H = K), where only the values show a
-    transposed W_next, then non-square ones, where the product fails."""
-    rng = np.random.default_rng(403)
+def hidden_cases(seed: int = 403,
+                 sizes: tuple = ((3, 2, 2), (4, 3, 2), (1, 4, 3))) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(delta_next, W_next, z) triples, one per (N, H, K) in `sizes`. The defaults are the public cases:
+    a square W_next first (H = K), where only the values show a transposed W_next, then non-square
+    ones, where the product fails. Chapter 04."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, H, K in ((3, 2, 2), (4, 3, 2), (1, 4, 3)):
+    for N, H, K in sizes:
         delta_next = rng.normal(size=(N, K))  # (N, K)
         W_next = rng.normal(size=(H, K))  # (H, K)
         z = rng.uniform(-2.0, 2.0, size=(N, H))  # (N, H)
@@ -383,12 +394,14 @@ def check_hidden_delta(fn) -> None:
 # ---- 4.4 network_backward ----------------------------------------------------------------------
 
 
-def network_cases() -> list[tuple[dict, np.ndarray, np.ndarray]]:
-    """(params, x, y): a 2-2-2 network first (square W2: only the values show a transposed W2),
-    then a 3-4-2 one (D, H, K and N all different: shapes show it)."""
-    rng = np.random.default_rng(404)
+def network_cases(seed: int = 404,
+                  sizes: tuple = ((3, 2, 2, 2), (5, 3, 4, 2))) -> list[tuple[dict, np.ndarray, np.ndarray]]:
+    """(params, x, y), one per (N, D, H, K) in `sizes`. The defaults are the public cases: a 2-2-2
+    network first (square W2: only the values show a transposed W2), then a 3-4-2 one (D, H, K and
+    N all different: shapes show it). Chapter 04."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, D, H, K in ((3, 2, 2, 2), (5, 3, 4, 2)):
+    for N, D, H, K in sizes:
         params = {
             "W1": rng.normal(size=(D, H)),  # (D, H)
             "b1": rng.normal(size=H),  # (H,)

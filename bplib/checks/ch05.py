@@ -209,11 +209,12 @@ def _onehot(y: np.ndarray, C: int) -> np.ndarray:
 # ---- 5.1 the bias trick ------------------------------------------------------------------
 
 
-def bias_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(x, W, b): N, D, H all different, then a square W (D = H)."""
-    rng = np.random.default_rng(501)
-    shapes = ((4, 3, 2), (3, 2, 2))  # (N, D, H)
-    return [(rng.normal(size=(N, D)), rng.normal(size=(D, H)), rng.normal(size=H)) for N, D, H in shapes]
+def bias_cases(seed: int = 501,
+               sizes: tuple = ((4, 3, 2), (3, 2, 2))) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(x, W, b), one per (N, D, H) in `sizes`. The defaults are the public cases: N, D, H all
+    different, then a square W (D = H). Chapter 05."""
+    rng = np.random.default_rng(seed)
+    return [(rng.normal(size=(N, D)), rng.normal(size=(D, H)), rng.normal(size=H)) for N, D, H in sizes]
 
 
 def reference_bias_trick(x, W, b) -> tuple[np.ndarray, np.ndarray]:
@@ -350,11 +351,14 @@ def _rows_far_below_the_maximum(z: np.ndarray) -> np.ndarray:
     return z.max(axis=1) < z.max() - 700.0
 
 
-def check_softmax_case(fn, case: tuple) -> None:
-    """Task 5.2 on one (z, y): raises Wrong, NotDone or LearnerRaised unless fn is right."""
+def check_softmax_case(fn, case: tuple, where: str | None = None) -> None:
+    """Task 5.2 on one (z: (N, C), y: (N,)): raises Wrong, NotDone or LearnerRaised unless fn is right.
+
+    `where` names the case in a detail; None: by z's shape and whether its logits reach 1000.
+    """
     z, y = case
     N, C = z.shape
-    where = f"for z {z.shape}" + (" with logits near +-1000" if np.abs(z).max() >= 1000 else "")
+    where = where or f"for z {z.shape}" + (" with logits near +-1000" if np.abs(z).max() >= 1000 else "")
     outcome = call(fn, z, y, names=("z", "y"))
     loss_value, dz_value = _pair(outcome.value, "(loss, dz)", _H52["not_pair"])
     loss_arr = as_numbers(loss_value, "your loss")
@@ -401,12 +405,14 @@ def check_softmax_cross_entropy(fn) -> None:
 # ---- 5.3 the two-layer network -------------------------------------------------------------
 
 
-def network_cases() -> list[tuple[dict, np.ndarray, np.ndarray]]:
-    """(params, x, y): N, D, H, C all different (a transposed product fails), then everything
-    square (N = D = H = C = 3), where only the values show a transposed W2 or a sum over axis 1."""
-    rng = np.random.default_rng(503)
+def network_cases(seed: int = 503,
+                  sizes: tuple = ((5, 4, 6, 3), (3, 3, 3, 3))) -> list[tuple[dict, np.ndarray, np.ndarray]]:
+    """(params, x, y), one per (N, D, H, C) in `sizes`. The defaults are the public cases: N, D, H, C
+    all different (a transposed product fails), then everything square (N = D = H = C = 3), where only
+    the values show a transposed W2 or a sum over axis 1. Chapter 05."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, D, H, C in ((5, 4, 6, 3), (3, 3, 3, 3)):
+    for N, D, H, C in sizes:
         params = {
             "W1": rng.normal(size=(D, H)),  # (D, H)
             "b1": rng.normal(scale=0.5, size=H),  # (H,)
@@ -533,11 +539,13 @@ def check_mlp_loss_and_grads(fn) -> None:
 # ---- 5.4 one epoch of mini-batch SGD ----------------------------------------------------------
 
 
-def sgd_cases() -> list[tuple[dict, np.ndarray, np.ndarray, float, int]]:
-    """(params, x, y, lr, batch_size): N = 10 with batches of 4 (the last batch has 2), then N = 6 with 3."""
-    rng = np.random.default_rng(504)
+def sgd_cases(seed: int = 504, settings: tuple = ((10, 3, 4, 3, 0.5, 4), (6, 2, 5, 2, 0.2, 3))
+              ) -> list[tuple[dict, np.ndarray, np.ndarray, float, int]]:
+    """(params, x, y, lr, batch_size), one per (N, D, H, C, lr, batch_size) in `settings`. The defaults
+    are the public cases: N = 10 with batches of 4 (the last batch has 2), then N = 6 with 3. Chapter 05."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, D, H, C, lr, batch_size in ((10, 3, 4, 3, 0.5, 4), (6, 2, 5, 2, 0.2, 3)):
+    for N, D, H, C, lr, batch_size in settings:
         params = {
             "W1": rng.normal(size=(D, H)),
             "b1": rng.normal(scale=0.5, size=H),
@@ -550,10 +558,10 @@ def sgd_cases() -> list[tuple[dict, np.ndarray, np.ndarray, float, int]]:
 
 def _sgd_variant(*, sign=-1.0, use_lr=True, full_batch=False, drop_last=False, stale=False, only_weights=False,
                  divide=False, loss_after=False):
-    """One epoch of SGD with reference_mlp_loss_and_grads, with one mistake switched on; returns
-    (params, losses) like the task."""
+    """One epoch of SGD with loss_and_grads (reference_mlp_loss_and_grads unless given), with one mistake
+    switched on; returns (params, losses) like the task."""
 
-    def compute(params, x, y, lr, batch_size):
+    def compute(params, x, y, lr, batch_size, loss_and_grads=reference_mlp_loss_and_grads):
         p = {name: value.copy() for name, value in params.items()}
         start_params = {name: value.copy() for name, value in params.items()}
         N = len(x)
@@ -562,13 +570,13 @@ def _sgd_variant(*, sign=-1.0, use_lr=True, full_batch=False, drop_last=False, s
         batch_losses = []
         for start in range(0, stop, B):
             xb, yb = x[start:start + B], y[start:start + B]
-            loss, grads = reference_mlp_loss_and_grads(start_params if stale else p, xb, yb)
+            loss, grads = loss_and_grads(start_params if stale else p, xb, yb)
             for name in p:
                 if only_weights and name.startswith("b"):
                     continue
                 step = (lr if use_lr else 1.0) * grads[name] / (len(xb) if divide else 1.0)
                 p[name] = p[name] + sign * step
-            batch_losses.append(reference_mlp_loss_and_grads(p, xb, yb)[0] if loss_after else loss)
+            batch_losses.append(loss_and_grads(p, xb, yb)[0] if loss_after else loss)
         return p, batch_losses
 
     return compute
@@ -613,21 +621,26 @@ def _flat_params(params: Mapping) -> np.ndarray:
 
 def _diagnose_sgd(got_params: dict, case: tuple) -> Variant | None:
     """The first variant whose parameters after the epoch are the learner's, or None."""
-    params, x, y, lr, batch_size = case
     flat = _flat_params(got_params)
     for variant in SGD_VARIANTS:
-        wrong_params, _ = variant.compute(params, x, y, lr, batch_size)
+        wrong_params, _ = variant.compute(*case)
         if all_close(flat, _flat_params(wrong_params)):
             return variant
     return None
 
 
-def check_sgd_case(fn, case: tuple) -> None:
-    """Task 5.4 on one (params, x, y, lr, batch_size): raises Wrong, NotDone or LearnerRaised unless fn is right."""
-    params, x, y, lr, batch_size = case
+def check_sgd_case(fn, case: tuple, where: str | None = None) -> None:
+    """Task 5.4 on one (params, x, y, lr, batch_size[, loss_and_grads]): Wrong, NotDone or LearnerRaised
+    unless fn is right. Chapter 05.
+
+    The learner's function gets the case's loss_and_grads (reference_mlp_loss_and_grads when the case has
+    five entries); `where` names the case in a detail (N, batch_size and lr when None).
+    """
+    params, x, y, lr, batch_size, *model = case
+    loss_and_grads = model[0] if model else reference_mlp_loss_and_grads
     N = len(x)
-    where = f"for N = {N}, batch_size = {batch_size}, lr = {lr}"
-    args = (copy.deepcopy(params), x, y, lr, batch_size, reference_mlp_loss_and_grads)
+    where = where or f"for N = {N}, batch_size = {batch_size}, lr = {lr}"
+    args = (copy.deepcopy(params), x, y, lr, batch_size, loss_and_grads)
     value = call(fn, *args, names=("params", "x", "y", "lr", "batch_size", "loss_and_grads")).value
     new_value, losses_value = _pair(value, "(params, losses)", _H54["not_pair"])
     if not isinstance(new_value, Mapping) or any(name not in new_value for name in PARAM_NAMES):
@@ -638,14 +651,14 @@ def check_sgd_case(fn, case: tuple) -> None:
         name = bad_shape[0]
         raise Wrong(f"your {name!r} has shape {got[name].shape} ({where})", _H54["shape"])
     got_losses = as_numbers(losses_value, "your losses").reshape(-1)
-    expected, expected_losses = reference_sgd_epoch(params, x, y, lr, batch_size)
+    expected, expected_losses = reference_sgd_epoch(params, x, y, lr, batch_size, loss_and_grads)
     params_right = all(all_close(got[name], expected[name]) for name in PARAM_NAMES)
     if params_right and len(got_losses) == len(expected_losses) and all_close(got_losses, expected_losses):
         return
     if params_right:
         if len(got_losses) != len(expected_losses):
             raise Wrong(f"you returned {len(got_losses)} losses ({where})", _H54["losses_count"])
-        after = _sgd_variant(loss_after=True)(params, x, y, lr, batch_size)[1]
+        after = _sgd_variant(loss_after=True)(params, x, y, lr, batch_size, loss_and_grads)[1]
         if all_close(got_losses, after):
             raise Wrong(f"your losses are measured after each update ({where})", _H54["losses_after"])
         raise Wrong(f"your parameters are right but your losses are not ({where})", _H54["losses_after"])

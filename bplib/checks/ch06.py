@@ -194,13 +194,16 @@ def _pair(value, what: str, hint: str) -> tuple:
 # ---- 6.1 per-layer gradient norms ----------------------------------------------------------------------
 
 
-def delta_cases() -> list[tuple[list, list, np.ndarray, str]]:
-    """(weights, zs, dout, activation): widths 3-5-4-6 (N = 4, tanh), where a missing transpose or the
-    wrong weight matrix fails on shapes; square 4-4-4-4-4 layers (N = 5, sigmoid), where only the values
-    show them; one layer (N = 3, relu). Chapter 06."""
-    rng = np.random.default_rng(601)
+def delta_cases(seed: int = 601,
+                settings: tuple = (((3, 5, 4, 6), 4, "tanh"), ((4, 4, 4, 4, 4), 5, "sigmoid"), ((3, 2), 3, "relu"))
+                ) -> list[tuple[list, list, np.ndarray, str]]:
+    """(weights, zs, dout, activation), one per (widths, N, activation) in `settings`. The defaults are
+    the public cases: widths 3-5-4-6 (N = 4, tanh), where a missing transpose or the wrong weight matrix
+    fails on shapes; square 4-4-4-4-4 layers (N = 5, sigmoid), where only the values show them; one
+    layer (N = 3, relu). Chapter 06."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for widths, N, activation in (((3, 5, 4, 6), 4, "tanh"), ((4, 4, 4, 4, 4), 5, "sigmoid"), ((3, 2), 3, "relu")):
+    for widths, N, activation in settings:
         shapes = zip(widths[:-1], widths[1:], strict=True)
         weights = [rng.normal(scale=1.5 / np.sqrt(a), size=(a, b)) for a, b in shapes]  # W^l: (H_(l-1), H_l)
         x = rng.normal(size=(N, widths[0]))  # (N, D)
@@ -377,11 +380,13 @@ def check_init_std(fn) -> None:
 # ---- 6.3 one momentum step ----------------------------------------------------------------------------------
 
 
-def momentum_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float, float]]:
-    """(w, v, grad, lr, beta): a vector with a non-zero velocity, then a (2, 3) matrix. Chapter 06."""
-    rng = np.random.default_rng(603)
+def momentum_cases(seed: int = 603, settings: tuple = (((3,), 0.1, 0.9), ((2, 3), 0.05, 0.6))
+                   ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float, float]]:
+    """(w, v, grad, lr, beta), one per (shape, lr, beta) in `settings`, with a non-zero velocity. The
+    defaults are the public cases: a vector, then a (2, 3) matrix. Chapter 06."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for shape, lr, beta in (((3,), 0.1, 0.9), ((2, 3), 0.05, 0.6)):
+    for shape, lr, beta in settings:
         w, v, grad = rng.normal(size=shape), rng.normal(scale=0.5, size=shape), rng.normal(size=shape)
         cases.append((w, v, grad, lr, beta))
     return cases
@@ -435,10 +440,13 @@ STEP_VARIANTS = [
 ]
 
 
-def check_momentum_case(fn, case: tuple) -> None:
-    """Task 6.3 on one (w, v, grad, lr, beta): raises Wrong, NotDone or LearnerRaised unless fn is right. Chapter 06."""
+def check_momentum_case(fn, case: tuple, where: str | None = None) -> None:
+    """Task 6.3 on one (w, v, grad, lr, beta): raises Wrong, NotDone or LearnerRaised unless fn is right. Chapter 06.
+
+    `where` names the case in a detail (w's shape, lr and beta when None).
+    """
     w, v, grad, lr, beta = case
-    where = f"for w of shape {w.shape}, lr = {lr}, beta = {beta}"
+    where = where or f"for w of shape {w.shape}, lr = {lr}, beta = {beta}"
     value = call(fn, w, v, grad, lr, beta, names=("w", "v", "grad", "lr", "beta")).value
     w_value, v_value = _pair(value, "(w_new, v_new)", _H63["not_pair"])
     w_new, v_new = as_numbers(w_value, "your w_new"), as_numbers(v_value, "your v_new")
@@ -524,14 +532,14 @@ PATH_VARIANTS = [
 ]
 
 
-def check_path_case(fn, case: tuple) -> None:
+def check_path_case(fn, case: tuple, where: str | None = None) -> None:
     """Task 6.4 on one (grad, w_start, lr, beta, steps): Wrong, NotDone or LearnerRaised unless fn is right.
 
-    Chapter 06.
+    Chapter 06. `where` names the case in a detail (steps, D, lr and beta when None).
     """
     grad, w_start, lr, beta, steps = case
     D = len(w_start)
-    where = f"for {steps} steps from a start of {D} weights, lr = {lr}, beta = {beta}"
+    where = where or f"for {steps} steps from a start of {D} weights, lr = {lr}, beta = {beta}"
     value = call(fn, grad, w_start, lr, beta, steps, names=("grad", "w_start", "lr", "beta", "steps")).value
     got = as_numbers(value, "your function")
     expected = reference_momentum_path(grad, w_start, lr, beta, steps)

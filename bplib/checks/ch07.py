@@ -277,11 +277,12 @@ def _are_wrong(names: list[str]) -> str:
 # ---- 7.1 one step backward ---------------------------------------------------------------------
 
 
-def step_cases() -> list[tuple[np.ndarray, rnn.RNNStepCache]]:
-    """(dh_next, cache): N, D, H = 3, 4, 5 (all different), then N = D = H = 3 (square)."""
-    rng = np.random.default_rng(701)
+def step_cases(seed: int = 701, sizes: tuple = ((3, 4, 5), (3, 3, 3))) -> list[tuple[np.ndarray, rnn.RNNStepCache]]:
+    """(dh_next, cache), one per (N, D, H) in `sizes`. The defaults are the public cases: N, D, H = 3, 4, 5
+    (all different), then N = D = H = 3 (square). Chapter 07."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, D, H in ((3, 4, 5), (3, 3, 3)):
+    for N, D, H in sizes:
         x_t = rng.normal(size=(N, D))  # (N, D)
         h_prev = rng.normal(scale=0.8, size=(N, H))  # (N, H)
         Wx = rng.normal(scale=0.6, size=(D, H))  # (D, H)
@@ -362,11 +363,13 @@ def check_rnn_step_backward(fn) -> None:
 # ---- 7.2 the weight gradients, summed over time ----------------------------------------------------
 
 
-def weight_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """(x, h0, h, delta): N, T, D, H = 2, 4, 3, 5, then N = T = D = H = 3. h comes from a forward pass."""
-    rng = np.random.default_rng(702)
+def weight_cases(seed: int = 702, sizes: tuple = ((2, 4, 3, 5), (3, 3, 3, 3))
+                 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """(x, h0, h, delta), one per (N, T, D, H) in `sizes`; h comes from a forward pass. The defaults are
+    the public cases: N, T, D, H = 2, 4, 3, 5, then N = T = D = H = 3. Chapter 07."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, T, D, H in ((2, 4, 3, 5), (3, 3, 3, 3)):
+    for N, T, D, H in sizes:
         x = rng.normal(size=(N, T, D))  # (N, T, D)
         h0 = rng.normal(scale=0.8, size=(N, H))  # (N, H): h_{-1}, not zero
         Wx, Wh = rng.normal(scale=0.6, size=(D, H)), rng.normal(scale=0.6, size=(H, H))
@@ -455,12 +458,13 @@ def check_weight_grads_over_time(fn) -> None:
 # ---- 7.3 backpropagation through time ----------------------------------------------------------------
 
 
-def bptt_cases() -> list[tuple[np.ndarray, rnn.RNNCache]]:
-    """(dh, cache): N, T, D, H = 2, 5, 3, 4, then N = D = H = 3 with T = 4. h0 is not zero, and Wh is
-    large enough (entries of std 0.7) that the carried gradient is of the size of dh."""
-    rng = np.random.default_rng(703)
+def bptt_cases(seed: int = 703, sizes: tuple = ((2, 5, 3, 4), (3, 4, 3, 3))) -> list[tuple[np.ndarray, rnn.RNNCache]]:
+    """(dh, cache), one per (N, T, D, H) in `sizes`. The defaults are the public cases: N, T, D, H =
+    2, 5, 3, 4, then N = D = H = 3 with T = 4. h0 is not zero, and Wh is large enough (entries of std
+    0.7) that the carried gradient is of the size of dh. Chapter 07."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, T, D, H in ((2, 5, 3, 4), (3, 4, 3, 3)):
+    for N, T, D, H in sizes:
         x = rng.normal(size=(N, T, D))
         h0 = rng.normal(scale=0.8, size=(N, H))
         Wx = rng.normal(scale=0.6, size=(D, H))

@@ -290,14 +290,15 @@ def _params(D: int, H: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     return {name: rng.normal(0.0, 0.8, size=shapes[name[0]]) for name in PARAM_NAMES}
 
 
-def step_cases() -> list[tuple]:
-    """(x, h_prev, c_prev, params, dh_next, dc_next): N, D, H all different, then D = H (square W and U).
+def step_cases(seed: int = 801, sizes: tuple = ((3, 4, 2), (2, 3, 3))) -> list[tuple]:
+    """(x, h_prev, c_prev, params, dh_next, dc_next), one per (N, D, H) in `sizes`. The defaults are the
+    public cases: N, D, H all different, then D = H (square W and U). Chapter 08.
 
     c_prev has entries beyond +-1, so that c_next does too (1 - c**2 differs from tanh'(c) there).
     """
-    rng = np.random.default_rng(801)
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, D, H in ((3, 4, 2), (2, 3, 3)):  # (N, D, H)
+    for N, D, H in sizes:
         params = _params(D, H, rng)
         x = rng.normal(size=(N, D))  # (N, D)
         h_prev = rng.uniform(-0.9, 0.9, size=(N, H))  # (N, H): a hidden state lies in (-1, 1)
@@ -307,11 +308,12 @@ def step_cases() -> list[tuple]:
     return cases
 
 
-def cell_cases() -> list[tuple]:
-    """(dh, f, o, c), each (N, T, H): N = 2, T = 5, H = 3, then N = 1, T = 4, H = 2; c beyond +-1 in places."""
-    rng = np.random.default_rng(803)
+def cell_cases(seed: int = 803, sizes: tuple = ((2, 5, 3), (1, 4, 2))) -> list[tuple]:
+    """(dh, f, o, c), each (N, T, H), one per (N, T, H) in `sizes`; c beyond +-1 in places. The defaults
+    are the public cases: N = 2, T = 5, H = 3, then N = 1, T = 4, H = 2. Chapter 08."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, T, H in ((2, 5, 3), (1, 4, 2)):
+    for N, T, H in sizes:
         dh = rng.normal(size=(N, T, H))
         f = rng.uniform(0.05, 0.95, size=(N, T, H))
         o = rng.uniform(0.05, 0.95, size=(N, T, H))
@@ -320,12 +322,13 @@ def cell_cases() -> list[tuple]:
     return cases
 
 
-def bptt_cases() -> list[tuple]:
-    """(dh, caches): a sequence run by reference_step_forward; N = 2, T = 4, D = 3, H = 2, then N = 1, T = 3,
-    D = H = 2. Every step's dh is non-zero, so that a forgotten upstream gradient shows."""
-    rng = np.random.default_rng(804)
+def bptt_cases(seed: int = 804, sizes: tuple = ((2, 4, 3, 2), (1, 3, 2, 2))) -> list[tuple]:
+    """(dh, caches), one per (N, T, D, H) in `sizes`: a sequence run by reference_step_forward. The defaults
+    are the public cases: N = 2, T = 4, D = 3, H = 2, then N = 1, T = 3, D = H = 2. Every step's dh is
+    non-zero, so that a forgotten upstream gradient shows. Chapter 08."""
+    rng = np.random.default_rng(seed)
     cases = []
-    for N, T, D, H in ((2, 4, 3, 2), (1, 3, 2, 2)):
+    for N, T, D, H in sizes:
         params = _params(D, H, rng)
         x = rng.normal(size=(N, T, D))  # (N, T, D)
         h, c = rng.uniform(-0.5, 0.5, size=(N, H)), rng.normal(size=(N, H))  # non-zero initial states
