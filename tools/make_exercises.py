@@ -5,13 +5,15 @@
 
 For each solutions/NN_topic.ipynb this writes exercises/NN_topic.ipynb with:
 - every code block between `### BEGIN SOLUTION` and `### END SOLUTION` replaced by
-  `raise NotImplementedError("Exercise N.k")` at the block's indentation. A block at
-  the top level of a cell may hold only assignments `name = value`; each becomes
-  `name = ...`, so the untouched exercise still runs top to bottom without error;
-- every such block in a markdown cell replaced by "YOUR ANSWER HERE";
+  `# YOUR CODE HERE` and `raise NotImplementedError()` at the block's indentation: exactly
+  what nbgrader's generate_assignment writes (its default code stub), so an instructor may
+  use either tool. Solution blocks must sit inside a function (a top-level `raise` would stop
+  an untouched exercise with a traceback);
+- every such block in a markdown cell replaced by "YOUR ANSWER HERE" (nbgrader's text stub);
 - everything between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS` removed;
 - outputs, execution counts and run-time metadata dropped.
-The task number N.k comes from the solution cell's metadata {"bplib": {"task": "N.k"}}.
+A solution cell must name its task in its metadata {"bplib": {"task": "N.k"}}: the grader
+and the checks find tasks by it.
 
 Output is deterministic, so regenerating an unchanged solution gives identical bytes.
 Each exercise records where it came from and a hash of its cells' sources; a file
@@ -22,7 +24,6 @@ overwritten: the command stops with an error instead.
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import json
 import sys
@@ -80,43 +81,28 @@ def strip_hidden_tests(source: str, where: str) -> str:
     return _replace_blocks(source, BEGIN_HIDDEN, END_HIDDEN, where, lambda indent, block: [])
 
 
-def _top_level_placeholder(block: list[str], where: str) -> list[str]:
-    """`name = ...` for each `name = value` of a top-level solution block."""
-    try:
-        statements = ast.parse("\n".join(block)).body
-    except SyntaxError as error:
-        raise GenerationError(f"{where}: the solution block does not parse: {error}") from None
-    names = []
-    for statement in statements:
-        if not (
-            isinstance(statement, ast.Assign)
-            and len(statement.targets) == 1
-            and isinstance(statement.targets[0], ast.Name)
-        ):
-            raise GenerationError(
-                f"{where}: a solution block at the top level of a cell may hold only assignments "
-                "`name = value` (they become `name = ...`); put other code inside a function"
-            )
-        names.append(statement.targets[0].id)
-    if not names:
-        raise GenerationError(f"{where}: the top-level solution block assigns nothing")
-    return ["# YOUR ANSWER HERE: replace each ... by a number"] + [f"{name} = ..." for name in names]
+CODE_STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]  # nbgrader's default code stub for Python
+TEXT_STUB = "YOUR ANSWER HERE"  # nbgrader's default text stub
 
 
-def exercise_code(source: str, task: str, where: str) -> str:
+def exercise_code(source: str, where: str) -> str:
     """A solution code cell's source with its solution blocks replaced (see the module docstring)."""
 
     def replacement(indent: str, block: list[str]) -> list[str]:
         if indent == "":
-            return _top_level_placeholder(block, where)
-        return [f"{indent}# YOUR CODE HERE", f'{indent}raise NotImplementedError("Exercise {task}")']
+            raise GenerationError(
+                f"{where}: a solution block at the top level of a cell becomes a top-level "
+                "`raise NotImplementedError()`, which stops the untouched exercise with a traceback: "
+                "put the solution inside a function"
+            )
+        return [indent + line for line in CODE_STUB]
 
     return _replace_blocks(source, BEGIN_SOLUTION, END_SOLUTION, where, replacement)
 
 
 def exercise_markdown(source: str, where: str) -> str:
     """A markdown answer cell's source with each solution block replaced by YOUR ANSWER HERE."""
-    return _replace_blocks(source, BEGIN_SOLUTION, END_SOLUTION, where, lambda indent, block: ["YOUR ANSWER HERE"])
+    return _replace_blocks(source, BEGIN_SOLUTION, END_SOLUTION, where, lambda indent, block: [TEXT_STUB])
 
 
 # ---- one notebook ----------------------------------------------------------------------
@@ -151,7 +137,7 @@ def make_exercise(solution: nbformat.NotebookNode, source_name: str) -> nbformat
             task = cell.metadata.get("bplib", {}).get("task")
             if not task:
                 raise GenerationError(f'{where}: a solution cell needs metadata {{"bplib": {{"task": "N.k"}}}}')
-            source = exercise_code(source, task, where)
+            source = exercise_code(source, where)
         elif has_solution and cell.cell_type == "markdown":
             source = exercise_markdown(source, where)
         new = {

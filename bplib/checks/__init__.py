@@ -7,8 +7,11 @@ In an exercise notebook:
 
 prints one line, "passed", "not implemented yet" or "wrong: ...", plus a hint line
 that points at the likely mistake without giving the answer away. `check` never
-raises, whatever the learner's function does. For grading and tests,
-`run_task(task_id, answer)` returns the same `Verdict` without printing.
+raises, whatever the learner's function does. An answer that passes the cases of the
+task's checker is also tried on the task's hidden checks (bplib.grade.hidden: other
+shapes, edge cases), which the instructor's grader runs too, so "passed" here means
+what it will mean when graded. `run_task(task_id, answer)` returns the verdict of the
+task's own (public) checker alone, without printing.
 
 `TASKS` maps every task id ("1.1", "2.3", ...) to its `Task`: title, points,
 chapter and checker. The checkers live in one module per chapter, chNN.py, each
@@ -59,6 +62,18 @@ def run_task(task_id: str, answer) -> Verdict:
     return evaluate(_task(task_id), answer)
 
 
+def _first_hidden_failure(task: Task, answer) -> Verdict | None:
+    """The verdict of the first hidden check `answer` fails, labelled as hidden, or None."""
+    from bplib.grade.hidden import HIDDEN_CHECKS, run_hidden  # imported late: it imports this package
+
+    for hidden, verdict in zip(HIDDEN_CHECKS.get(task.id, ()), run_hidden(task.id, answer), strict=True):
+        if not verdict.passed:
+            detail = f"right on the usual cases, but not on a hidden check ({hidden.what})"
+            detail += f": {verdict.detail}" if verdict.detail else ""
+            return Verdict(task.id, task.title, verdict.status, verdict.hint, 0, task.points, detail)
+    return None
+
+
 def check(task_id: str, answer, *, quiet: bool = False) -> Verdict:
     """Check a learner's answer, print the verdict (unless quiet), and return it. Chapter 01.
 
@@ -79,6 +94,8 @@ def check(task_id: str, answer, *, quiet: bool = False) -> Verdict:
         task = TASKS[task_id]
         try:
             verdict = evaluate(task, answer)
+            if verdict.passed:
+                verdict = _first_hidden_failure(task, answer) or verdict
         except Exception as error:  # a bug in bplib.checks, not in the learner's code
             verdict = Verdict(
                 task.id, task.title, "wrong", "This is a bug in bplib.checks, not in your code: please report it.",

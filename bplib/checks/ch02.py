@@ -4,7 +4,7 @@ Tasks:
     2.1 mul_backward(x, y, dout) -> (dx, dy)          the mul gate f = x * y
     2.2 max_backward(x, y, dout) -> (dx, dy)          the max gate f = max(x, y), x != y
     2.3 neuron_backward(w0, x0, w1, x1, w2) -> dict   f = sigma(w0*x0 + w1*x1 + w2)
-    2.4 (df_dx, df_dy, df_dz) by hand                 f = (x + y) * max(y, z) at CHAIN_POINT
+    2.4 chain_rule_by_hand() -> (df_dx, df_dy, df_dz) f = (x + y) * max(y, z) at CHAIN_POINT, worked by hand
 
 The expected gradients come from bplib.graph: each checker builds the graph from
 Values, calls backward(), and compares. All inputs are scalars.
@@ -52,7 +52,7 @@ HINTS = {
         ),
     },
     "2.4": {
-        "not_three": "Pass the three numbers in order: check(\"2.4\", (df_dx, df_dy, df_dz)).",
+        "not_three": "Return the three numbers in order: return df_dx, df_dy, df_dz.",
         "one_path": (
             "y is used twice, in x + y and in max(y, z): add the gradients that reach y along both paths."
         ),
@@ -283,6 +283,14 @@ def check_chain_rule_by_hand(answer, gradients=chain_rule_gradients) -> None:
     raise Wrong(detail, hints["dx"] if wrong == ["df_dx"] else hints["other"])
 
 
+def check_chain_rule_function(fn, gradients=chain_rule_gradients) -> None:
+    """Task 2.4 as the learner answers it: fn() returns (df_dx, df_dy, df_dz), worked out by hand. Chapter 02.
+
+    The numbers sit in a function so that an untouched exercise (whose body raises
+    NotImplementedError, as nbgrader writes it) still runs top to bottom."""
+    check_chain_rule_by_hand(call(fn).value, gradients)
+
+
 TASKS = (
     Task("2.1", "mul_backward", 1, "02", check_mul_backward,
          signature="mul_backward(x, y, dout)", try_it="mul_backward(3.0, -4.0, 2.0)"),
@@ -291,5 +299,6 @@ TASKS = (
     Task("2.3", "neuron_backward", 3, "02", check_neuron_backward,
          signature="neuron_backward(w0, x0, w1, x1, w2)",
          try_it="neuron_backward(2.0, -1.0, -3.0, -2.0, -3.0)"),
-    Task("2.4", "df_dx, df_dy, df_dz", 2, "02", check_chain_rule_by_hand, wants_function=False),
+    Task("2.4", "chain_rule_by_hand", 2, "02", check_chain_rule_function,
+         signature="chain_rule_by_hand()", try_it="chain_rule_by_hand()"),
 )

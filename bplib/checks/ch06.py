@@ -268,6 +268,14 @@ DELTA_VARIANTS = [
 ]
 
 
+def _shape_or_none(value) -> tuple | None:
+    """np.shape(value), or None for a ragged nesting of lists, which has no shape."""
+    try:
+        return np.shape(value)
+    except ValueError:
+        return None
+
+
 def check_delta_case(fn, case: tuple) -> None:
     """Task 6.1 on one (weights, zs, dout, activation): Wrong, NotDone or LearnerRaised unless fn is right.
 
@@ -284,8 +292,8 @@ def check_delta_case(fn, case: tuple) -> None:
         if _is_shape_error(signal.error):
             raise Wrong(f"your function raised {describe_error(signal.error)} ({where})", _H61["shape_error"]) from None
         raise
-    if isinstance(value, (list, tuple)) and any(np.ndim(item) > 0 for item in value):
-        if {np.shape(item) for item in value} == {(N,)}:
+    if isinstance(value, (list, tuple)) and any(_shape_or_none(item) != () for item in value):
+        if {_shape_or_none(item) for item in value} == {(N,)}:
             raise Wrong(f"your function returned {N} numbers per layer ({where})", _H61["per_example"])
         raise Wrong(f"your function returned a list of arrays ({where})", _H61["not_norms"])
     got = as_numbers(value, "your function")

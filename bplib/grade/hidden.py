@@ -400,7 +400,7 @@ HIDDEN_CHECKS: dict[str, tuple[HiddenCheck, ...]] = {
         "2.4",
         ("re-derived", "your three numbers against slopes measured by centered differences at the same point "
                        "(numbers worked out by hand have no other case)",
-         functools.partial(ch02.check_chain_rule_by_hand, gradients=_chain_rule_by_differences)),
+         functools.partial(ch02.check_chain_rule_function, gradients=_chain_rule_by_differences)),
     ),
     "3.1": _checks(
         "3.1",
