@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Maintainer set-up in one command: install the pinned test environment into
-# ./.venv-test (first run only; later runs just update it) and run the whole suite:
+# ./.venv-test and the instructor environment (nbgrader) into ./.venv-instructor (first run
+# only; later runs just update them) and run the whole suite:
 #   1. library, widget and exercise tests, plus chapters/ and solutions/ executed by
 #      nbval with their committed outputs compared (both cores, one notebook per worker);
 #   2. the dashboards driven in a real JupyterLab and Notebook 7 by headless Chromium
@@ -21,6 +22,13 @@ if [ ! -x .venv-test/bin/python ]; then
 fi
 VPY=.venv-test/bin/python
 $VPY -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+# The instructor environment (nbgrader), kept apart so the learner and browser tests run
+# without nbgrader's Jupyter extensions; tests/test_nbgrader.py drives nbgrader from it.
+if [ ! -x .venv-instructor/bin/python ]; then
+    echo "Creating the instructor environment (nbgrader) in .venv-instructor ..."
+    "$PYTHON" -m venv .venv-instructor
+fi
+.venv-instructor/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-instructor.txt
 
 # Build matplotlib's font cache now, so a first run does not print a notice into a notebook.
 $VPY -c "import matplotlib.pyplot"
