@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 
+import nbformat
 import pytest
 import submissions as subs
 
@@ -210,3 +211,24 @@ def test_the_grader_leaves_no_kernel_behind(graded):
         time.sleep(0.2)
     assert left == []
     assert list(graded["work"].iterdir()) == []  # and no temporary files
+
+
+def test_progress_shows_which_tasks_of_which_exercises_pass(tmp_path, capsys):
+    from bplib.grade import progress
+    from bplib.grade.overview import main as overview_main
+
+    mine = tmp_path / "exercises"
+    mine.mkdir()
+    nbformat.write(subs.KINDS["overfitted"]("03"), mine / "03_delta_rule.ipynb")
+    nbformat.write(subs.KINDS["untouched"]("01"), mine / "01_sigmoid_derivative.ipynb")
+    (mine / "scratch.ipynb").write_text("{}")  # not an exercise: not shown
+    shown = progress(mine, jobs=2)
+    lines = str(shown).splitlines()
+    assert lines[1].split()[:2] == ["01_sigmoid_derivative.ipynb", "0/8"]
+    assert lines[1].split()[2:] == ["1.1", "·", "1.2", "·", "1.3", "·", "1.4", "·"]
+    assert lines[2].split()[:2] == ["03_delta_rule.ipynb", "1/7"]  # 3.2 fails a hidden check; 3.3, 3.4 use it
+    assert lines[2].split()[2:] == ["3.1", "✓", "3.2", "✗h", "3.3", "✗h", "3.4", "✗h"]
+    assert lines[3].split() == ["total", "1/15"]
+    assert "<table>" in shown._repr_html_() and "✗h" in shown._repr_html_()
+    assert overview_main([str(tmp_path / "nowhere")]) == 2
+    assert "expected a folder of exercise notebooks" in capsys.readouterr().err
