@@ -130,6 +130,7 @@ def _dashboards() -> list[tuple[str, Callable, Iterable]]:
         delta_rule_dashboard,
         depth_dashboard,
         graph_dashboard,
+        lstm_gates_dashboard,
         momentum_dashboard,
         network_dashboard,
         sigmoid_dashboard,
@@ -146,6 +147,7 @@ def _dashboards() -> list[tuple[str, Callable, Iterable]]:
         ("depth_dashboard", depth_dashboard, ["depth", "activation", "init", "scale"]),
         ("momentum_dashboard", momentum_dashboard, ["lr", "beta"]),
         ("bptt_dashboard", bptt_dashboard, ["scale", "k", "activation"]),
+        ("lstm_gates_dashboard", lstm_gates_dashboard, ["forget_bias", "T"]),
     ]
 
 
@@ -224,7 +226,8 @@ def measure(changes: int = 100, device_pixel_ratio: float = 1.0, dashboards=None
         device_pixel_ratio: the browser's ratio to simulate (1: ordinary screen, 2: HiDPI).
         dashboards: None for all, else names among those of `_dashboards()`
             (sigmoid_dashboard, graph_dashboard, backward_stepper, delta_rule_dashboard,
-            network_dashboard, playground, depth_dashboard, momentum_dashboard, bptt_dashboard).
+            network_dashboard, playground, depth_dashboard, momentum_dashboard, bptt_dashboard,
+            lstm_gates_dashboard).
     Returns:
         list of dicts, one per control: dashboard, control, changes, p50_ms, p95_ms, max_ms
         (wall-clock, change to image sent), update_p95_ms (the observers alone: recompute,
