@@ -8,7 +8,12 @@ draws in three layers:
   background  every static artist, rendered once and kept as pixels (restored in ~0.2 ms);
   dynamic     the artists the controls change, drawn on every frame in zorder;
   overlay     static artists that must stay on top of the dynamic ones (legends, spines),
-              rendered once onto a transparent layer and pasted on top.
+              each rendered once onto a transparent layer and pasted on top as a sprite.
+
+The kept pixels are keyed by what they depend on: the canvas size, the Axes' positions and
+only those view limits that some static artist reads (bplib.widgets._limits). So a panel whose
+y-range follows a slider costs no new background as long as everything that moves with the
+range is dynamic, e.g. its ticks drawn by bplib.widgets._live_ticks.LiveTicks.
 
 Text goes through `TextSprites`: each line is rasterized once, as one bitmap (the way
 matplotlib drew text before 3.11; 3.11's own text sits within a pixel of it and takes five
@@ -36,6 +41,8 @@ from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.font_manager import findfont, get_font
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+from bplib.widgets._limits import EVERYTHING, artist_limits, axes_with_insets, static_limits
 
 __all__ = ["LayeredFigure", "TextSprites"]
 
@@ -282,10 +289,13 @@ class LayeredFigure(Figure):
     Use as `plt.subplots(..., FigureClass=LayeredFigure)`, build the artists, then call
     `set_layers(dynamic, overlay)`. From then on a draw on an Agg canvas (ipympl, Agg)
     restores the background pixels, draws the dynamic artists and pastes the overlay.
-    The layers are rendered again when the canvas size or dpi changes, when an Axes' view
-    limits or position change (each set of limits keeps its own layers, the last MAX_LAYERS),
-    and after `invalidate_layers()`, which a dashboard calls when it changes any other
-    static artist (a title, a colour).
+
+    The background is rendered again when the canvas size or dpi changes, when an Axes moves,
+    when a view limit that a static artist depends on changes (bplib.widgets._limits works out
+    which ones from the artists' transforms; each set of those limits keeps its own background,
+    the last MAX_LAYERS), and after `invalidate_layers()`, which a dashboard calls when it
+    changes any other static artist (a title, a colour, tick labels). The overlay is kept as
+    one sprite per artist, keyed the same way by what that artist depends on.
 
     Constraint: dynamic artists are drawn above every background artist and below every
     overlay artist, so a static artist that a dynamic one must cover belongs in the
@@ -293,25 +303,35 @@ class LayeredFigure(Figure):
 
     Attributes:
         text_sprites: the TextSprites cache used while drawing.
-        layer_renders: how many times the background and overlay were rendered.
+        layer_renders: how many times the background was rendered.
+        overlay_renders: how many overlay sprites were rendered.
         layered_draws: how many draws took the fast path.
     """
 
     MAX_LAYERS = 6
+    MAX_OVERLAY_SPRITES = 256
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._dynamic: list[Artist] = []
         self._overlay: list[Artist] = []
-        self._layers: OrderedDict = OrderedDict()
+        self._backgrounds: OrderedDict = OrderedDict()  # key -> the background's pixels
+        self._overlay_sprites: OrderedDict = OrderedDict()  # (artist, key) -> sprite or None
+        self._static_artists: frozenset | None = None  # the static children the backgrounds show
+        self._background_limits: list | None = None  # (Axes, "x" | "y") the background depends on
+        self._overlay_limits: dict = {}  # id(artist) -> (Axes, "x" | "y") pairs it depends on
         self._overlay_canvas: RendererAgg | None = None  # overlay artists are rendered here
         self._overlay_size = None
         self.text_sprites = TextSprites()
         self.layer_renders = 0
+        self.overlay_renders = 0
         self.layered_draws = 0
 
     def set_layers(self, dynamic: Iterable[Artist], overlay: Iterable[Artist] = ()) -> None:
         """Declare the dynamic and the overlay artists (all others are background).
+
+        The rendered backgrounds are kept when the static artists stay the same, e.g. when a
+        dashboard replaces one dynamic or overlay artist by a new one.
 
         Inputs:
             dynamic: artists of this figure that the controls change.
@@ -329,11 +349,33 @@ class LayeredFigure(Figure):
             artist.set_animated(True)
         self._dynamic = sorted(dynamic, key=lambda a: a.get_zorder())
         self._overlay = sorted(overlay, key=lambda a: a.get_zorder())
-        self.invalidate_layers()
+        static = self._static_children()
+        if static != self._static_artists:
+            self._static_artists = static
+            self._backgrounds.clear()
+        self._work_out_limits()
 
     def invalidate_layers(self) -> None:
         """Forget the rendered background and overlay (after changing a static artist)."""
-        self._layers.clear()
+        self._backgrounds.clear()
+        self._overlay_sprites.clear()
+        self._static_artists = self._static_children()
+        self._work_out_limits()
+
+    def _static_children(self) -> frozenset:
+        """The direct children of the figure and of its Axes that are neither dynamic nor overlay."""
+        declared = {id(a) for a in self._dynamic + self._overlay}
+        children = [*self.get_children(), *(child for ax in axes_with_insets(self.axes) for child in ax.get_children())]
+        return frozenset(a for a in children if id(a) not in declared)
+
+    def _work_out_limits(self) -> None:
+        """Which view limits the background and each overlay artist depend on (bplib.widgets._limits)."""
+        every_axes = axes_with_insets(self.axes)
+        declared = {id(a) for a in self._dynamic + self._overlay}
+        others = [a for a in self.get_children() if a not in self.axes]
+        self._background_limits = _limit_pairs(static_limits(self.axes, others, declared), every_axes)
+        owners = {id(ax.transLimits): ax for ax in every_axes}
+        self._overlay_limits = {id(a): _limit_pairs(artist_limits(a, owners), every_axes) for a in self._overlay}
 
     def _layered(self, renderer) -> bool:
         engine = self.get_layout_engine()
@@ -345,23 +387,25 @@ class LayeredFigure(Figure):
         if not self._layered(renderer):
             self._draw_plain(renderer)
             return
+        if self._background_limits is None:
+            self._work_out_limits()
         # what the static pixels depend on besides the static artists themselves
-        key = (renderer.width, renderer.height, renderer.dpi,
-               *((ax.viewLim.bounds, ax.get_position().bounds) for ax in self.axes))
+        frame = (renderer.width, renderer.height, renderer.dpi,
+                 *(ax.get_position().bounds for ax in self.axes))
+        key = (*frame, *_limits_key(self._background_limits))
         with self.text_sprites.installed(renderer):
-            if key in self._layers:
-                self._layers.move_to_end(key)
-                background, overlay = self._layers[key]
-                renderer.restore_region(background)
+            if key in self._backgrounds:
+                self._backgrounds.move_to_end(key)
+                renderer.restore_region(self._backgrounds[key])
             else:
-                background, overlay = self._render_layers(renderer)
-                self._layers[key] = (background, overlay)
-                if len(self._layers) > self.MAX_LAYERS:
-                    self._layers.popitem(last=False)
+                self._backgrounds[key] = self._render_background(renderer)
+                if len(self._backgrounds) > self.MAX_LAYERS:
+                    self._backgrounds.popitem(last=False)
             for artist in self._dynamic:
                 artist.draw(renderer)
+        sprites = [self._overlay_sprite(artist, renderer, frame) for artist in self._overlay]
         gc = renderer.new_gc()
-        for sprite in overlay:
+        for sprite in sprites:
             _paste(renderer, gc, sprite)
         gc.restore()
         self.layered_draws += 1
@@ -400,33 +444,53 @@ class LayeredFigure(Figure):
             for artist in layered:
                 artist.set_animated(True)
 
-    def _render_layers(self, renderer):
-        """Render the background into `renderer` and the overlay into sprites."""
+    def _render_background(self, renderer):
+        """Render the background (every static artist) into `renderer` and keep its pixels."""
         self.layer_renders += 1
         super().draw(renderer)  # skips the animated (dynamic and overlay) artists
-        background = renderer.copy_from_bbox(self.bbox)
-        sprites = []
-        if self._overlay:
-            size = (renderer.width, renderer.height, renderer.dpi)
-            if self._overlay_canvas is None or self._overlay_size != size:
-                # kept: a lasting renderer keeps its text metrics cached
-                self._overlay_canvas = RendererAgg(*size)
-                self._overlay_size = size
-            scratch = self._overlay_canvas
-            scratch.clear()
-            buffer = np.asarray(scratch.buffer_rgba())
-            height = buffer.shape[0]
-            with self.text_sprites.installed(scratch):
-                for artist in self._overlay:  # one sprite each: small ones paste faster
-                    artist.draw(scratch)
-                    box = artist.get_window_extent(scratch)
-                    if np.all(np.isfinite(box.extents)):
-                        rows = slice(int(height - box.y1) - _PAD, int(height - box.y0) + _PAD + 1)
-                        cols = slice(int(box.x0) - _PAD, int(box.x1) + _PAD + 1)
-                    else:  # an unbounded extent (e.g. a collection with an infinite offset): search it all
-                        rows, cols = slice(0, height), slice(0, buffer.shape[1])
-                    sprite, _, _ = _find_sprite(buffer, rows, cols)
-                    if sprite is not None:
-                        sprites.append(sprite)
-                    scratch.clear()
-        return background, sprites
+        return renderer.copy_from_bbox(self.bbox)
+
+    def _overlay_sprite(self, artist: Artist, renderer, frame: tuple):
+        """The pixels of one overlay artist, rendered alone once per state of what it depends on."""
+        key = (artist, artist.get_visible(), *frame, *_limits_key(self._overlay_limits.get(id(artist), [])))
+        if key in self._overlay_sprites:
+            self._overlay_sprites.move_to_end(key)
+            return self._overlay_sprites[key]
+        self.overlay_renders += 1
+        size = (renderer.width, renderer.height, renderer.dpi)
+        if self._overlay_canvas is None or self._overlay_size != size:
+            # kept: a lasting renderer keeps its text metrics cached
+            self._overlay_canvas = RendererAgg(*size)
+            self._overlay_size = size
+        scratch = self._overlay_canvas
+        scratch.clear()
+        buffer = np.asarray(scratch.buffer_rgba())
+        height = buffer.shape[0]
+        with self.text_sprites.installed(scratch):
+            artist.draw(scratch)
+            box = artist.get_window_extent(scratch)
+        if np.all(np.isfinite(box.extents)):
+            rows = slice(int(height - box.y1) - _PAD, int(height - box.y0) + _PAD + 1)
+            cols = slice(int(box.x0) - _PAD, int(box.x1) + _PAD + 1)
+        else:  # an unbounded extent (e.g. a collection with an infinite offset): search it all
+            rows, cols = slice(0, height), slice(0, buffer.shape[1])
+        sprite, _, _ = _find_sprite(buffer, rows, cols)
+        scratch.clear()
+        self._overlay_sprites[key] = sprite
+        if len(self._overlay_sprites) > self.MAX_OVERLAY_SPRITES:
+            self._overlay_sprites.popitem(last=False)
+        return sprite
+
+
+def _limit_pairs(found, every_axes: list) -> list:
+    """(Axes, "x" | "y") pairs in a fixed order: every Axes' first when `found` is EVERYTHING."""
+    if found == EVERYTHING:
+        return [(ax, dim) for ax in every_axes for dim in ("x", "y")]
+    order = {id(ax): k for k, ax in enumerate(every_axes)}
+    return sorted(found, key=lambda pair: (order.get(id(pair[0]), len(order)), pair[1]))
+
+
+def _limits_key(pairs: list) -> tuple:
+    """The current view limits (and scales) of the pairs, as a hashable key."""
+    return tuple((ax.get_xlim(), ax.get_xscale()) if dim == "x" else (ax.get_ylim(), ax.get_yscale())
+                 for ax, dim in pairs)
