@@ -36,6 +36,7 @@ from bplib._validate import as_float_array, check_shape
 from bplib.rnn import gradient_through_time
 from bplib.widgets._base import Dashboard
 from bplib.widgets._layered import LayeredFigure
+from bplib.widgets._live_ticks import LiveTicks
 
 __all__ = [
     "ACTIVATIONS",
@@ -59,8 +60,6 @@ MAX_T = 200  # keeps one update within a few milliseconds: the pair sum costs T 
 # The readout's words for the gradient that reaches T - 1 steps back, relative to distance 0.
 VANISHED_BELOW = 1e-3
 EXPLODED_ABOVE = 1e3
-# Backgrounds kept by the figure, one per pair of y-limits (1.5 MB each); a sweep of the scale visits ~10 pairs.
-LAYER_CACHE = 16
 
 COLOURS = {
     "gradient": "#1565c0",
@@ -364,6 +363,17 @@ def _log_limits(*arrays: np.ndarray) -> tuple[float, float]:
     return 10.0 ** low, 10.0 ** high
 
 
+def _widest_tick_label(T: int) -> str:
+    """A log-axis tick label as wide as any the panels can show for T steps.
+
+    The curves span at most about 1.5 decades per step (scale 0.05 shrinks the gradient ~20-fold per
+    step; 1e-59 .. 1e22 for T = 40), and float64 ends at 1e-308: so exponents have 2 digits up to
+    T = 66 and 3 beyond.
+    """
+    digits = 2 if 1.5 * T < 100 else 3
+    return "10⁻" + "⁸" * digits
+
+
 def _fmt(value: float) -> str:
     if not math.isfinite(value):
         return "inf" if value > 0 else "nan"
@@ -432,6 +442,7 @@ class BPTTDashboard(Dashboard):
             and d >= k), "shade_g" and "shade_c" (Rectangles over d >= k), "k_g" and "k_c"
             (vertical Line2D at k - 1/2), "summary" (the right panel's title, with what TBPTT(k) drops),
             "note" (Text on the left panel: what a log axis cannot show, zeros and overflow, or "").
+        live_ticks: the LiveTicks (bplib.widgets._live_ticks) of both y axes, whose limits follow the scale.
     """
 
     def __init__(self, scale: float = 1.0, k: int = 5, activation: str = "tanh", T: int = DEFAULT_T,
@@ -451,14 +462,16 @@ class BPTTDashboard(Dashboard):
             fig, (self.ax_g, self.ax_c) = plt.subplots(1, 2, figsize=(9.6, 3.9), layout="constrained",
                                                        FigureClass=LayeredFigure)
         self.artists = self._make_artists()
+        # The y-limits follow the scale slider (a new pair on almost every move): the y ticks are drawn
+        # live, so nothing in the cached background depends on the y-limits.
+        widest = _widest_tick_label(self.T)
+        self.live_ticks = [LiveTicks(ax.yaxis, widest=widest) for ax in (self.ax_g, self.ax_c)]
         # Lay out once, then freeze: the constrained layout on every redraw would cost more than the rest.
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
-        # Curves, shades, the k lines, the note and the right title change; axes, ticks and legends stay as
-        # cached pixels, the frames on top. The y-limits move in whole decades with the scale, so the
-        # figure keeps the background of more limit pairs than the default.
-        fig.MAX_LAYERS = LAYER_CACHE
-        fig.set_layers(dynamic=self.artists.values(),
+        # Curves, shades, the k lines, the note, the right title and the y ticks change; axes, x ticks, labels
+        # and legends stay as cached pixels, the frames on top.
+        fig.set_layers(dynamic=[*self.artists.values(), *self.live_ticks],
                        overlay=[*self.ax_g.spines.values(), *self.ax_c.spines.values()])
         controls = {
             "scale": widgets.FloatSlider(value=scale, min=SCALE_RANGE[0], max=SCALE_RANGE[1], step=SCALE_STEP,
