@@ -60,6 +60,7 @@ __all__ = [
     "lstm_gates",
     "PROBE_QUANTITIES",
     "cell_gradient_through_time",
+    "lstm_probe",
     "LSTMHistory",
     "LSTMClassifier",
 ]
@@ -499,55 +500,97 @@ def cell_gradient_through_time(
     else:
         x_arr = as_float_array(x, "x")
         check_shape(x_arr, (T, D), "x (one sequence, (T, D))")
+    return lstm_probe(p, x_arr, (quantity,))["reach"][quantity]
 
-    # A lean pass with the four gates side by side, columns f | i | g | o: the probe runs on every
-    # slider move and needs only state gradients, not weight gradients. The tests check it against
-    # lstm_backward.
+
+def lstm_probe(params, x, quantities=PROBE_QUANTITIES) -> dict[str, np.ndarray]:
+    """One sequence from zero states: its gates, and the gradient-reach curves of one forward pass. Chapter 08.
+
+    What cell_gradient_through_time measures, for several quantities at once and with the gates and
+    cell states of the same run (the chapter's dashboard shows them side by side), in a lean pass
+    with the four gates side by side: it needs only state gradients, not weight gradients. The
+    tests check it against lstm_forward, lstm_gates and lstm_backward.
+
+    Inputs:
+        params: an LSTM params dict (D and H read from it).
+        x: (T, D) one input sequence, T >= 1.
+        quantities: names among PROBE_QUANTITIES ("c", "c_cell_path", "h"; see
+            cell_gradient_through_time).
+    Returns:
+        dict with f, i, g, o: (T, H) the gates at every step; c: (T, H) the cell state after every
+        step (lstm_gates' names and values); reach: dict quantity -> its curve g (T,), g[k] at k
+        steps before the end.
+    """
+    p = _check_params(params, None, None)
+    D, H = p["W_f"].shape
+    x_arr = as_float_array(x, "x")
+    if x_arr.ndim != 2 or x_arr.shape[0] < 1 or x_arr.shape[1] != D:
+        raise ValueError(f"x: expected one sequence of shape (T, {D}) with T >= 1, got shape {x_arr.shape}")
+    unknown = [q for q in quantities if q not in PROBE_QUANTITIES]
+    if unknown:
+        raise ValueError(f"quantities: expected names among {list(PROBE_QUANTITIES)}, got {unknown}")
+    run = _probe_forward(p, x_arr)
+    out = {name: run["gates"][:, k * H : (k + 1) * H] for k, name in enumerate(GATES)}  # (T, H) each
+    out["c"] = run["c"]
+    out["reach"] = {quantity: _probe_backward(run, quantity) for quantity in quantities}
+    return out
+
+
+def _probe_forward(p: dict, x_arr: np.ndarray) -> dict[str, np.ndarray]:
+    """The forward pass of lstm_probe: gates (T, 4H) in columns f | i | g | o, c_prev, tanh_c, c (T, H)."""
+    T, H = x_arr.shape[0], p["U_f"].shape[0]
     W = np.concatenate([p[f"W_{gate}"] for gate in GATES], axis=1)  # (D, 4H)
     U = np.concatenate([p[f"U_{gate}"] for gate in GATES], axis=1)  # (H, 4H)
     b = np.concatenate([p[f"b_{gate}"] for gate in GATES])  # (4H,)
-    z_input = x_arr @ W + b  # (T, 4H): the input part of every pre-activation, all steps at once
     f_, i_, g_, o_ = (slice(k * H, (k + 1) * H) for k in range(4))
     gates = np.empty((T, 4 * H))
     c_prev = np.empty((T, H))
+    c_all = np.empty((T, H))
     tanh_c = np.empty((T, H))
     h, c = np.zeros(H), np.zeros(H)
     for t in range(T):
-        z = z_input[t] + h @ U  # (4H,)
+        z = x_arr[t] @ W + h @ U + b  # (4H,): summed in lstm_forward's order, so the states match it to rounding
         a = _sigmoid(z)
         a[g_] = np.tanh(z[g_])  # the candidate uses tanh
         c_prev[t] = c
         c = a[f_] * c + a[i_] * a[g_]  # (H,)
+        c_all[t] = c
         tanh_c[t] = np.tanh(c)
         h = a[o_] * tanh_c[t]  # (H,)
         gates[t] = a
+    return {"gates": gates, "c_prev": c_prev, "tanh_c": tanh_c, "c": c_all, "U": U}
 
-    # Backward with one row per loss direction: row j is the gradient of L_j = h_T[j], so the
-    # (H, H) arrays below are Jacobians. dh = dh_T / dh_t; dc_from_later = the part of dh_T / dc_t
-    # that arrives from step t+1.
+
+def _probe_backward(run: dict, quantity: str) -> np.ndarray:
+    """One curve of lstm_probe from its forward pass: g (T,), g[k] at k steps before the end."""
+    gates, c_prev, tanh_c, U = run["gates"], run["c_prev"], run["tanh_c"], run["U"]
+    T, H = c_prev.shape
+    f, i, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H) each
+    into_c = o * (1.0 - tanh_c**2)  # (T, H): from dh_t to dc_t through h_t = o_t * tanh(c_t)
+    if quantity == "c_cell_path":
+        # dh_T / dc_T = diag(into_c[T-1]); each step back multiplies column j by unit j's forget gate, so
+        # dc_{T-k} is diagonal too and its Frobenius norm that of the diagonal.
+        kept = np.ones((T, H))  # kept[k]: the product of the forget gates of the last k steps
+        kept[1:] = np.cumprod(f[:0:-1], axis=0)  # f_{T-1}, f_{T-1} f_{T-2}, ...
+        return np.linalg.norm(into_c[-1] * kept, axis=1) / math.sqrt(H)
+    # dh_{t-1} = dz_t @ U^T with dz_t = [dc * a_f | dc * a_i | dc * a_g | dh * a_o] (lstm_step_backward's
+    # pre-activation gradients), i.e. dc @ through_c[t] + dh @ through_h[t] with (H, H) matrices per step
+    a_f, a_i, a_g, a_o = c_prev * f * (1.0 - f), g * i * (1.0 - i), i * (1.0 - g * g), tanh_c * o * (1.0 - o)
+    U_f, U_i, U_g, U_o = (U[:, k * H : (k + 1) * H].T for k in range(4))  # (H, H) each, transposed
+    through_c = a_f[:, :, None] * U_f + a_i[:, :, None] * U_i + a_g[:, :, None] * U_g  # (T, H, H)
+    through_h = a_o[:, :, None] * U_o  # (T, H, H)
+    # One row per loss direction: row j is the gradient of L_j = h_T[j], so the (H, H) arrays below are
+    # Jacobians. dh = dh_T / dh_t; dc_from_later = the part of dh_T / dc_t that arrives from step t+1.
     dh = np.eye(H)  # dh_T / dh_T
     dc_from_later = np.zeros((H, H))  # nothing but h_T reads c_T
     g_norms = np.empty(T)
     for k in range(T):
         t = T - 1 - k  # the step that produced h_{T-k} and c_{T-k}
-        f, i, g, o = (gates[t][s] for s in (f_, i_, g_, o_))  # (H,) each, broadcast over the rows
-        if quantity == "c_cell_path" and k > 0:
-            dc = dc_from_later  # follow only c_{t-1} -> c_t
-        else:
-            dc = dc_from_later + dh * (o * (1.0 - tanh_c[t] ** 2))  # dh_T / dc_t, both paths, (H, H)
-        g_norms[k] = np.linalg.norm(dh if quantity == "h" else dc) / math.sqrt(H)
-        dc_from_later = dc * f  # the cell path: dc_{t-1} gets dc_t * f_t
-        if quantity != "c_cell_path":
-            dz = np.concatenate(  # (H, 4H): the pre-activation gradients, as in lstm_step_backward
-                [
-                    dc * (c_prev[t] * f * (1.0 - f)),  # forget gate
-                    dc * (g * i * (1.0 - i)),  # input gate
-                    dc * (i * (1.0 - g * g)),  # candidate
-                    dh * (tanh_c[t] * o * (1.0 - o)),  # output gate
-                ],
-                axis=1,
-            )
-            dh = dz @ U.T  # (H, 4H) @ (4H, H) -> (H, H)
+        dc = dc_from_later + dh * into_c[t]  # dh_T / dc_t, both paths, (H, H)
+        shown = dh if quantity == "h" else dc
+        g_norms[k] = math.sqrt(np.vdot(shown, shown)) / math.sqrt(H)
+        dc_from_later = dc * f[t]  # the cell path: dc_{t-1} gets dc_t * f_t
+        dh = dc @ through_c[t] + dh @ through_h[t]  # (H, H)
     return g_norms
 
 

@@ -660,6 +660,31 @@ def test_init_lstm_params_rejects_bad_arguments(kwargs, match):
         init_lstm_params(**arguments)
 
 
+@pytest.mark.parametrize(("T", "H"), [(1, 3), (9, 4), (60, 6)], ids=["T1", "T9", "T60"])
+def test_lstm_probe_is_the_forward_pass_and_every_probe_in_one(T, H):
+    rng = np.random.default_rng(T)
+    params, x = random_params(3, H, rng), rng.normal(size=(T, 3))
+    run = lstm.lstm_probe(params, x)
+    gates = lstm_gates(lstm_forward(x[None], None, None, params)[1])
+    for name in ("f", "i", "g", "o", "c"):  # the same sums, with the four gates' products stacked
+        np.testing.assert_allclose(run[name], gates[name][0], rtol=1e-13, atol=1e-15)
+    assert set(run["reach"]) == set(lstm.PROBE_QUANTITIES)
+    for quantity, curve in run["reach"].items():
+        expected = cell_gradient_through_time(params, T, np.random.default_rng(0), x=x, quantity=quantity)
+        np.testing.assert_array_equal(curve, expected)
+        assert curve.shape == (T,)
+    assert set(lstm.lstm_probe(params, x, ("c",))["reach"]) == {"c"}
+
+
+def test_lstm_probe_rejects_bad_arguments():
+    params = random_params(3, 4, np.random.default_rng(0))
+    expected = r"^x: expected one sequence of shape \(T, 3\) with T >= 1, got shape \(1, 5, 3\)"
+    with pytest.raises(ValueError, match=expected):
+        lstm.lstm_probe(params, np.zeros((1, 5, 3)))
+    with pytest.raises(ValueError, match=r"^quantities: expected names among \['c', 'c_cell_path', 'h'\], got \['f'\]"):
+        lstm.lstm_probe(params, np.zeros((5, 3)), ("c", "f"))
+
+
 def test_probe_rejects_bad_arguments():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match=r"^quantity: expected one of \['c', 'c_cell_path', 'h'\]"):
