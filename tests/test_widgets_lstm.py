@@ -159,12 +159,34 @@ def test_axis_width_is_the_smallest_step_that_holds_T():
         axis_width(MAX_T + 1)
 
 
-def test_the_figure_redraws_only_curves_and_images():
+def test_the_figure_redraws_only_curves_images_and_the_moving_ticks():
     dash = lstm_gates_dashboard()
     assert isinstance(dash.fig, LayeredFigure)
-    assert set(dash.fig._dynamic) == set(dash.artists.values())
+    assert set(dash.fig._dynamic) == {*dash.artists.values(), *dash.live_ticks}
+    # the ticks drawn live are those of the axes whose limits follow the sliders
+    assert {(tick.axis.axes, tick.axis.axis_name) for tick in dash.live_ticks} == {
+        (dash.ax_grad, "y"), (dash.ax_grad, "x"), (dash.ax_f, "x"), (dash.ax_mean, "x"), (dash.ax_c, "x")}
     assert dash.ax_grad.get_legend() in dash.fig._overlay
     assert all(spine in dash.fig._overlay for spine in dash.ax_f.spines.values())
+
+
+def test_moving_the_sliders_keeps_the_cached_background_and_every_frame_current():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    dash = lstm_gates_dashboard()
+    fig = dash.fig
+    FigureCanvasAgg(fig)  # a canvas that draws (the dashboard closed its pyplot figure)
+    fig.canvas.draw()
+    renders = fig.layer_renders
+    for bias, T in [(-2.0, 200), (6.0, 5), (0.5, 45), (3.0, 100), (-1.0, 20)]:  # every axis width, many ranges
+        dash.set(forget_bias=bias, T=T)
+        fig.canvas.draw()
+        frame = np.asarray(fig.canvas.get_renderer().buffer_rgba()).astype(int)
+        fresh = RendererAgg(*frame.shape[1::-1], fig.dpi)
+        fresh.clear()
+        fig.draw_all(fresh)
+        assert np.abs(frame - np.asarray(fresh.buffer_rgba()).astype(int)).max() <= 3
+    assert fig.layer_renders == renders  # the moving limits touch only what is drawn every frame
 
 
 def assert_view_matches(dash: LSTMGatesDashboard, bias: float, T: int) -> None:

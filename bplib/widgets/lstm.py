@@ -14,14 +14,16 @@ The readout gives each curve's gradient at distance T-1 (the first step) relativ
 
 The pure compute function is gate_reach; the view updates its artists in place: line data and
 image data (arrays padded to MAX_T columns with NaN, so every image keeps one fixed extent). The
-figure is a LayeredFigure (bplib.widgets._layered): axes, ticks, labels and colour bars stay as
-cached pixels, and only the curves and images are drawn again. For that the axis limits change in
-coarse steps only: the time axes are AXIS_WIDTHS steps wide (the smallest that holds T, the rest
-left blank), and the gradient axis's lower limit moves in steps of DECADE_STEP decades.
+figure is a LayeredFigure (bplib.widgets._layered): frames, labels and colour bars stay as cached
+pixels; the curves, the images and the ticks of the axes whose limits move (bplib.widgets.
+_live_ticks) are drawn again. The limits change in coarse steps, so the axes do not jump at every
+slider step: the time axes are AXIS_WIDTHS steps wide (the smallest that holds T, the rest left
+blank), and the gradient axis's lower limit moves in steps of DECADE_STEP decades.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -32,6 +34,8 @@ import numpy as np
 from bplib import lstm, rnn
 from bplib.widgets._base import Dashboard
 from bplib.widgets._layered import LayeredFigure
+from bplib.widgets._live_ticks import LiveTicks
+from bplib.widgets._nearest_image import nearest_imshow
 
 __all__ = [
     "AXIS_WIDTHS",
@@ -58,7 +62,7 @@ CELL_COLOUR_LIMIT = 4.0  # the cell-state heatmap's colours run from -4 to 4 and
 _LOWEST_DECADE = -60  # the gradient axis never reaches below 1e-60, however small a curve gets
 DECADE_STEP = 5  # the gradient axis's lower limit is 1e-5, 1e-10, 1e-15, ...: few distinct backgrounds
 AXIS_WIDTHS = (20, 50, 100, MAX_T)  # the time axes show 0 .. width - 1 for the smallest width >= T
-_LAYER_CACHE = 24  # backgrounds kept by the LayeredFigure: widths x lower limits met while exploring
+_WIDEST_GRADIENT_LABEL = "10⁻⁸⁸"  # the gradient axis's labels run from 10⁻⁶⁰ to 10⁶⁰: room for two digits
 
 
 def _check_bias(value) -> float:
@@ -154,11 +158,10 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0) -
     if x_all.ndim != 2 or x_all.shape[0] < T or x_all.shape[1] != D:
         raise ValueError(f"x: expected inputs of shape (T', {D}) with T' >= T = {T}, got shape {x_all.shape}")
     x_seq = x_all[:T]  # (T, D)
-    cell = lstm.cell_gradient_through_time(p, T, np.random.default_rng(seed), x=x_seq, quantity="c")  # (T,)
-    cell_path = lstm.cell_gradient_through_time(p, T, np.random.default_rng(seed), x=x_seq, quantity="c_cell_path")
-    rnn_curve = rnn.gradient_through_time(RNN_WH_SCALE, T, H, np.random.default_rng([seed, 2]))  # (T,)
-    _, cache = lstm.lstm_forward(x_seq[None], None, None, p)  # one sequence: (1, T, D)
-    gates = lstm.lstm_gates(cache)  # each (1, T, H)
+    # one forward pass gives the gates and both curves (cell_gradient_through_time's "c" and "c_cell_path")
+    run = lstm.lstm_probe(p, x_seq, ("c", "c_cell_path"))
+    cell, cell_path = run["reach"]["c"], run["reach"]["c_cell_path"]  # (T,) each
+    rnn_curve = _reference_rnn(T, H, seed)  # (T,)
 
     def ratio(curve: np.ndarray) -> float:
         return float(curve[-1] / curve[0]) if curve[0] > 0 else 0.0
@@ -171,11 +174,11 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0) -
         "cell_ratio": ratio(cell),
         "cell_path_ratio": ratio(cell_path),
         "rnn_ratio": ratio(rnn_curve),
-        "f": gates["f"][0],
-        "i": gates["i"][0],
-        "o": gates["o"][0],
-        "c": gates["c"][0],
-        "mean_f": float(gates["f"].mean()),
+        "f": run["f"],
+        "i": run["i"],
+        "o": run["o"],
+        "c": run["c"],
+        "mean_f": float(run["f"].mean()),
         "sigmoid_bias": 0.5 * (1.0 + math.tanh(0.5 * forget_bias)),  # sigmoid, finite for any bias
         "forget_bias": forget_bias,
         "T": T,
@@ -207,6 +210,18 @@ def _decade_limits(curves) -> tuple[float, float]:
     return 10.0**low, 10.0**high
 
 
+@functools.lru_cache(maxsize=64)
+def _reference_rnn_cached(T: int, H: int, seed: int) -> np.ndarray:
+    curve = rnn.gradient_through_time(RNN_WH_SCALE, T, H, np.random.default_rng([seed, 2]))  # (T,)
+    curve.flags.writeable = False  # shared between calls
+    return curve
+
+
+def _reference_rnn(T: int, H: int, seed: int) -> np.ndarray:
+    """The reference RNN's curve (T,): it does not depend on the forget bias, so it is computed once per T."""
+    return _reference_rnn_cached(T, H, seed).copy()
+
+
 def _ratio_text(value: float) -> str:
     return "0 (underflowed)" if value == 0.0 else f"{value:.1e}"
 
@@ -222,6 +237,8 @@ class LSTMGatesDashboard(Dashboard):
             size against distance), "f_image", "c_image" (AxesImage, units x steps), "mean_f",
             "mean_i", "mean_o" (Line2D, gate means against step), "sigmoid_bias" (Line2D, the
             level sigmoid(b_f) on the gate-means panel).
+        live_ticks: the LiveTicks (bplib.widgets._live_ticks) of the axes whose limits follow the
+            sliders: both axes of the gradient panel and the time axes of the other three.
     """
 
     def __init__(self, forget_bias: float = 1.0, T: int = 60, seed: int = 0):
@@ -246,11 +263,15 @@ class LSTMGatesDashboard(Dashboard):
         self.ax_c = fig.add_subplot(right[2, 0])
         self._colourbar_axes = (fig.add_subplot(right[0, 1]), fig.add_subplot(right[2, 1]))
         self.artists = self._make_artists(fig)
-        # Curves and images change; axes, ticks, labels and colour bars stay as cached pixels, the frames and
-        # the gradient panel's legend on top of the curves.
-        fig.MAX_LAYERS = _LAYER_CACHE
+        # The ticks of the axes whose limits follow the sliders are drawn live: the gradient panel's both
+        # axes and every time axis.
+        self.live_ticks = [LiveTicks(self.ax_grad.yaxis, widest=_WIDEST_GRADIENT_LABEL),
+                           *(LiveTicks(ax.xaxis) for ax in (self.ax_grad, self.ax_f, self.ax_mean, self.ax_c))]
+        # Curves, images and those ticks change; frames, labels and colour bars stay as cached pixels, the
+        # frames and the gradient panel's legend on top of the curves.
         frames = [spine for ax in (self.ax_grad, self.ax_f, self.ax_mean, self.ax_c) for spine in ax.spines.values()]
-        fig.set_layers(dynamic=self.artists.values(), overlay=[*frames, self.ax_grad.get_legend()])
+        fig.set_layers(dynamic=[*self.artists.values(), *self.live_ticks],
+                       overlay=[*frames, self.ax_grad.get_legend()])
         controls = {
             "forget_bias": widgets.FloatSlider(value=forget_bias, min=BIAS_RANGE[0], max=BIAS_RANGE[1],
                                                step=BIAS_STEP, description="forget bias b_f",
@@ -276,8 +297,7 @@ class LSTMGatesDashboard(Dashboard):
 
         blank = np.full((H_PROBE, MAX_T), np.nan)
         extent = (-0.5, MAX_T - 0.5, H_PROBE - 0.5, -0.5)  # fixed: columns are steps, rows are units
-        art["f_image"] = self.ax_f.imshow(blank, aspect="auto", interpolation="nearest", cmap="viridis",
-                                          vmin=0.0, vmax=1.0, extent=extent)
+        art["f_image"] = nearest_imshow(self.ax_f, blank, extent=extent, cmap="viridis", vmin=0.0, vmax=1.0)
         fig.colorbar(art["f_image"], cax=self._colourbar_axes[0])
         self.ax_f.set_title("forget gate f of each unit at each step", fontsize=9)
         self.ax_f.set_ylabel("unit")
@@ -293,8 +313,8 @@ class LSTMGatesDashboard(Dashboard):
         self.ax_mean.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, fontsize=7, frameon=False,
                             handlelength=1.5, columnspacing=1.0, borderaxespad=0.2)
 
-        art["c_image"] = self.ax_c.imshow(blank, aspect="auto", interpolation="nearest", cmap="RdBu_r",
-                                          vmin=-CELL_COLOUR_LIMIT, vmax=CELL_COLOUR_LIMIT, extent=extent)
+        art["c_image"] = nearest_imshow(self.ax_c, blank, extent=extent, cmap="RdBu_r", vmin=-CELL_COLOUR_LIMIT,
+                                        vmax=CELL_COLOUR_LIMIT)
         fig.colorbar(art["c_image"], cax=self._colourbar_axes[1])
         self.ax_c.set_title(f"cell state c (colours saturate beyond ±{CELL_COLOUR_LIMIT:g})", fontsize=9)
         self.ax_c.set_ylabel("unit")
@@ -310,7 +330,7 @@ class LSTMGatesDashboard(Dashboard):
         for name in ("cell", "cell_path", "rnn"):
             art[name].set_data(k, np.maximum(state[name], PLOT_FLOOR))  # an underflowed 0 sits on the floor
         width = axis_width(T)
-        if self.ax_grad.get_xlim() != (0, width - 1):  # set only on a change: each new pair costs a background
+        if self.ax_grad.get_xlim() != (0, width - 1):  # set only on a change: set_xlim marks the figure stale
             self.ax_grad.set_xlim(0, width - 1)
         limits = _decade_limits([state["cell"], state["cell_path"], state["rnn"]])
         if self.ax_grad.get_ylim() != limits:
