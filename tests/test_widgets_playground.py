@@ -243,6 +243,36 @@ def test_architecture_and_data_changes_reset_the_network():
     assert "moons: 200 points, 2 classes" in dash.readout.value
 
 
+def test_data_sets_and_training_keep_the_cached_background_and_every_frame_current():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    dash = playground(dataset="spirals", hidden=8)
+    fig = dash.fig
+    FigureCanvasAgg(fig)  # a canvas that draws (the dashboard closed its pyplot figure)
+
+    def assert_frame_is_current():
+        fig.canvas.draw()
+        frame = np.asarray(fig.canvas.get_renderer().buffer_rgba()).astype(int)
+        fresh = RendererAgg(*frame.shape[1::-1], fig.dpi)
+        fresh.clear()
+        fig.draw_all(fresh)
+        assert np.abs(frame - np.asarray(fresh.buffer_rgba()).astype(int)).max() <= 3
+
+    assert_frame_is_current()
+    renders = fig.layer_renders
+    for name in ("moons", "blobs", "xor_blobs"):  # new data limits, new scatters
+        dash.controls["dataset"].value = name
+        assert_frame_is_current()
+    sprites = fig.overlay_renders
+    dash.controls["dataset"].value = "moons"  # shown before: its scatter and its pixels come back
+    assert_frame_is_current()
+    assert fig.overlay_renders == sprites
+    for _ in range(3):
+        dash.step(20)  # the loss and gradient axes follow the training
+        assert_frame_is_current()
+    assert fig.layer_renders == renders
+
+
 def test_learning_rate_and_batch_size_change_without_a_reset():
     dash = playground(dataset="xor_blobs", hidden=3)
     dash.step(2)

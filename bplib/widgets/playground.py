@@ -46,6 +46,8 @@ from bplib.network import History, Network
 from bplib.optim import SGD
 from bplib.widgets._base import Dashboard
 from bplib.widgets._layered import LayeredFigure
+from bplib.widgets._live_ticks import LiveTicks
+from bplib.widgets._nearest_image import nearest_imshow
 
 __all__ = [
     "ACTIVATIONS",
@@ -88,6 +90,7 @@ CLASS_COLOURS = np.array([  # (3, 3) RGB in [0, 1], one row per class
 ])
 NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)  # mantissas of the loss and gradient axes' limits
 WHITE_SHARE = 0.55  # the image is the blended class colour mixed with this much white
+_WIDEST_DATA_LABEL = "−0.75"  # the widest tick label of the data axes over the four data sets (xor_blobs)
 _STATUS_COLOURS = {"ready": "#616161", "running": "#2e7d32", "stopped": "#616161", "diverged": "#c62828"}
 
 
@@ -296,6 +299,8 @@ class Playground(Dashboard):
         task is training; task: that asyncio task (or None);
         ax_data, ax_loss, ax_grads: the three Axes; artists: dict "image", "points", "loss",
         "bars" (list of Rectangles, one per possible weight matrix);
+        live_ticks: the LiveTicks (bplib.widgets._live_ticks) of the axes whose limits move: both data
+        axes, both loss axes and the gradient axis;
         buttons: dict "start" (ToggleButton), "step", "reset" (Buttons).
     """
 
@@ -359,10 +364,10 @@ class Playground(Dashboard):
         self.fig = fig
         blank = np.ones((2, 2, 3))
         self.artists = {
-            "image": self.ax_data.imshow(blank, origin="lower", extent=(0, 1, 0, 1), aspect="auto",
-                                         interpolation="nearest", zorder=0),
+            "image": nearest_imshow(self.ax_data, blank, extent=(0, 1, 0, 1), origin="lower", zorder=0),
             "points": None,  # a scatter, made for each data set in _show_dataset
         }
+        self._scatters: dict = {}  # data set name -> its scatter, made once and shown again when it comes back
         self.ax_data.set_xlabel("$x_1$", labelpad=1)
         self.ax_data.set_ylabel("$x_2$", labelpad=1)
         (self.artists["loss"],) = self.ax_loss.plot([], [], color="#1565c0", lw=1.5)
@@ -374,15 +379,20 @@ class Playground(Dashboard):
         self.ax_grads.set_title("gradient size |dW| per layer", fontsize=10)
         self.ax_grads.set_xlim(-0.6, n_bars - 0.4)
         self._bar_labels: list[str] | None = None  # the gradient bars' tick labels, set per network
+        # The data axes follow the data set, the loss axes the epochs and the loss, the gradient axis the
+        # largest bar: their ticks are drawn live, so the cached background never depends on those limits.
+        self.live_ticks = [LiveTicks(self.ax_data.xaxis), LiveTicks(self.ax_data.yaxis, widest=_WIDEST_DATA_LABEL),
+                           LiveTicks(self.ax_loss.xaxis), LiveTicks(self.ax_loss.yaxis), LiveTicks(self.ax_grads.yaxis)]
 
     def _set_layers(self) -> None:
-        """The image, the loss curve, the bars and the title change; the frames (which the image, the curve and
-        the bars touch) are pasted on top; the rest stays as cached pixels. The points are static but lie on the image,
-        so they are drawn with it, above it (a scatter's extent cannot place it as an overlay)."""
+        """The image, the loss curve, the bars, the title and the moving ticks change; the points (static, above the
+        image) and the frames (which the image, the curve and the bars touch) are pasted on top as cached sprites;
+        the rest stays as cached pixels."""
         art = self.artists
         self.fig.set_layers(
-            dynamic=[art["image"], art["points"], art["loss"], *art["bars"], self.ax_data.title],
-            overlay=[*self.ax_data.spines.values(), *self.ax_loss.spines.values(), *self.ax_grads.spines.values()])
+            dynamic=[art["image"], art["loss"], *art["bars"], self.ax_data.title, *self.live_ticks],
+            overlay=[art["points"], *self.ax_data.spines.values(), *self.ax_loss.spines.values(),
+                     *self.ax_grads.spines.values()])
 
     def _show_dataset(self, name: str) -> None:
         """Scatter the data set (once per data set) and fix the image's extent."""
@@ -390,14 +400,17 @@ class Playground(Dashboard):
         self.bounds = grid_bounds(self.x)
         if self.artists["points"] is not None:
             self.artists["points"].remove()
-        colours = CLASS_COLOURS[self.y]  # (N, 3)
-        self.artists["points"] = self.ax_data.scatter(self.x[:, 0], self.x[:, 1], c=colours, s=14,
-                                                      edgecolors="white", linewidths=0.5, zorder=2)
+        if name in self._scatters:  # shown before: the same artist, whose pixels the figure has kept
+            self.artists["points"] = self.ax_data.add_collection(self._scatters[name], autolim=False)
+        else:
+            colours = CLASS_COLOURS[self.y]  # (N, 3)
+            self.artists["points"] = self._scatters[name] = self.ax_data.scatter(
+                self.x[:, 0], self.x[:, 1], c=colours, s=14, edgecolors="white", linewidths=0.5, zorder=2)
         self.artists["image"].set_extent(self.bounds)
         self.ax_data.set_xlim(self.bounds[0], self.bounds[1])
         self.ax_data.set_ylim(self.bounds[2], self.bounds[3])
         self._dataset = name
-        self._set_layers()  # a new scatter: the layers are rendered again
+        self._set_layers()  # another scatter in the overlay; the background stays
 
     # ---- training state ----------------------------------------------------------------------
 
