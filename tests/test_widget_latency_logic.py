@@ -336,12 +336,25 @@ def test_text_sprites_paste_repeated_lines():
     assert_same_picture(canvas_pixels(fig.canvas), reference_pixels(fig))
 
 
-def test_equal_lines_on_the_same_sub_pixel_offset_share_pixels():
+def test_equal_plain_lines_share_one_bitmap_wherever_they_are():
     fig, ax = plt.subplots(figsize=(3, 2), FigureClass=LayeredFigure)
     ax.set_axis_off()
     pixels = IdentityTransform()  # positions in display pixels
-    # x = 10.0 and 110.0 share their sub-pixel offset; 60.5 does not
-    texts = [fig.text(x, 60.0, "grad 0.1966", transform=pixels) for x in (10.0, 110.0, 60.5)]
+    # a plain line is one bitmap placed on whole pixels: any offset, sub-pixel or not, shares it
+    texts = [fig.text(x, y, "grad 0.1966", transform=pixels) for x, y in ((10.0, 60.0), (110.0, 60.0),
+                                                                           (60.5, 100.25))]
+    fig.set_layers(dynamic=texts)
+    fig.canvas.draw()
+    assert fig.text_sprites.misses == 1
+    assert_same_picture(canvas_pixels(fig.canvas), reference_pixels(fig))
+
+
+def test_equal_math_lines_on_the_same_sub_pixel_offset_share_pixels():
+    fig, ax = plt.subplots(figsize=(3, 2), FigureClass=LayeredFigure)
+    ax.set_axis_off()
+    pixels = IdentityTransform()
+    # mathtext is rendered at its position: x = 10.0 and 110.0 share their sub-pixel offset; 60.5 does not
+    texts = [fig.text(x, 60.0, r"$\sigma'(z)$", transform=pixels) for x in (10.0, 110.0, 60.5)]
     fig.set_layers(dynamic=texts)
     fig.canvas.draw()
     assert fig.text_sprites.misses == 2

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack, contextmanager
 
 import matplotlib as mpl
@@ -127,20 +127,22 @@ def _paste(renderer, gc, sprite) -> None:
     renderer.draw_image(gc, x, y, image)
 
 
-def _line_sprite(renderer, gc, x, y, s, prop):
+def _line_bitmap(renderer, gc, s, prop):
     """One line of plain horizontal text rasterized by FreeType as a single bitmap.
 
     This is how matplotlib drew text before 3.11 (one bitmap per line, placed on whole
     pixels); 3.11 places each glyph on its own sub-pixel position, in a Python loop that
-    costs ~1 ms per line. The two differ by less than a pixel in where glyphs sit.
+    costs ~1 ms per line. The two differ by less than a pixel in where glyphs sit. The bitmap
+    does not depend on where the line goes: _place_line puts it there.
 
     Inputs:
         renderer: the RendererAgg the line is for; gc: its graphics context (colour, alpha,
-        anti-aliasing); x, y: the left end of the baseline, y counted down from the top;
-        s: the line; prop: its FontProperties.
+        anti-aliasing); s: the line; prop: its FontProperties.
     Returns:
-        a sprite (x, y, image) as from _sprite, None for a blank line, or False if the font
-        lacks a glyph of s (matplotlib's own drawing then uses a fallback font).
+        (image, dx, dy): image (h, w, 4) uint8 ready for RendererAgg.draw_image (row 0 at the
+        bottom), dx, dy the offsets of its left column and of the row under it from the left
+        end of the baseline, in pixels (dy downward); None for a blank line; or False if the
+        font lacks a glyph of s (matplotlib's own drawing then uses a fallback font).
     """
     font = get_font(findfont(prop))
     if any(font.get_char_index(ord(c)) == 0 for c in s):
@@ -153,25 +155,32 @@ def _line_sprite(renderer, gc, x, y, s, prop):
     if not coverage.any():
         return None
     xo, yo = font.get_bitmap_offset()
-    left = round(x + xo / 64.0)
-    below = round(y + yo / 64.0 + font.get_descent() / 64.0) + 1  # first row under the bitmap
     red, green, blue, alpha = gc.get_rgb()
     image = np.empty((*coverage.shape, 4), np.uint8)
     image[:, :, :3] = np.round(np.array([red, green, blue]) * 255.0)
     image[:, :, 3] = coverage if alpha == 1 else np.round(coverage * alpha)
-    return left, int(renderer.height) - below, image[::-1].copy()
+    return image[::-1].copy(), xo / 64.0, yo / 64.0 + font.get_descent() / 64.0
+
+
+def _place_line(renderer, bitmap, x: float, y: float):
+    """The sprite (x, y, image) of a _line_bitmap whose baseline starts at x, y (y counted down from the top)."""
+    image, dx, dy = bitmap
+    left = round(x + dx)
+    below = round(y + dy) + 1  # first row under the bitmap
+    return left, int(renderer.height) - below, image
 
 
 class TextSprites:
     """Remembers the pixels of each line of text drawn by RendererAgg. Chapter 01 (dashboards).
 
     While installed on a renderer, every `draw_text` call is looked up by everything that
-    decides its pixels (string, font, size, angle, position, colour, alpha, clipping,
-    anti-aliasing, hinting); a hit pastes the stored pixels (~0.03 ms). A miss rasterizes
-    plain, horizontal, unclipped lines as one bitmap (_line_sprite, ~0.2 ms; matplotlib 3.11
-    itself takes ~1 ms), and renders anything else (mathtext, rotated or clipped text) with
-    matplotlib on a transparent scratch canvas; either way the result is kept and pasted.
-    Text with a clip path is drawn directly.
+    decides its pixels (string, font, size, angle, colour, alpha, anti-aliasing, hinting, and
+    where needed position and clipping); a hit pastes the stored pixels (~0.03 ms). Plain,
+    horizontal, unclipped lines are rasterized once as one bitmap (_line_bitmap, ~0.2 ms;
+    matplotlib 3.11 itself takes ~1 ms) and placed on whole pixels wherever they are drawn,
+    e.g. a tick label that moves with the axis limits. Anything else (mathtext, rotated or
+    clipped text) is rendered with matplotlib on a transparent scratch canvas and kept for its
+    position. Text with a clip path is drawn directly.
 
     Inputs:
         max_sprites: how many lines to keep (least recently used ones are dropped).
@@ -236,6 +245,21 @@ class TextSprites:
         # that part is kept in the key: matplotlib < 3.11 rounds text positions to whole
         # pixels, half to even, so an odd shift can move a line by one pixel more.
         # A line cut by a clip rectangle or by the canvas's edge is stored where it is.
+        if clip is None and not ismath and angle % 360 == 0 and not features and not language:
+            # a plain line: one bitmap per look wherever it goes, placed on whole pixels
+            line_key = ("line", *looks)
+            if line_key in self._sprites:
+                self.hits += 1
+                self._sprites.move_to_end(line_key)
+            else:
+                self.misses += 1
+                self._sprites[line_key] = _line_bitmap(renderer, gc, s, prop)
+                self._trim()
+            bitmap = self._sprites[line_key]
+            if bitmap is not False:  # False: a glyph is missing, matplotlib draws it below
+                if bitmap is not None:
+                    _paste(renderer, paste_gc, _place_line(renderer, bitmap, x, y))
+                return
         whole_x, whole_y = math.floor(x), math.floor(y)
         shared = (*looks, x - whole_x, y - whole_y, whole_x % 2, whole_y % 2)
         placed = (*looks, x, y, None if clip is None else tuple(clip.bounds))
@@ -248,20 +272,18 @@ class TextSprites:
                 _paste(renderer, paste_gc, _moved(self._sprites[key], shift))
                 return
         self.misses += 1
-        sprite = False
-        if clip is None and not ismath and angle % 360 == 0 and not features and not language:
-            sprite = _line_sprite(renderer, gc, x, y, s, prop)
-        whole = True  # a line rasterized on its own is never cut by the canvas's edge
-        if sprite is False:
-            sprite, whole = self._render(renderer, gc, x, y, s, prop, angle, ismath, mtext)
+        sprite, whole = self._render(renderer, gc, x, y, s, prop, angle, ismath, mtext)
         if clip is None and whole:
             self._sprites[shared] = _moved(sprite, (-whole_x, -whole_y))
         else:
             self._sprites[placed] = sprite
-        if len(self._sprites) > self.max_sprites:
-            self._sprites.popitem(last=False)
+        self._trim()
         if sprite is not None:
             _paste(renderer, paste_gc, sprite)
+
+    def _trim(self) -> None:
+        if len(self._sprites) > self.max_sprites:
+            self._sprites.popitem(last=False)
 
     def _render(self, renderer, gc, x, y, s, prop, angle, ismath, mtext):
         """Render one line on the scratch canvas; returns (sprite or None, whether it is whole)."""
@@ -457,6 +479,18 @@ class LayeredFigure(Figure):
             self._overlay_sprites.move_to_end(key)
             return self._overlay_sprites[key]
         self.overlay_renders += 1
+        sprite = self._render_sprite(renderer, artist.draw, artist.get_window_extent)
+        self._overlay_sprites[key] = sprite
+        if len(self._overlay_sprites) > self.MAX_OVERLAY_SPRITES:
+            self._overlay_sprites.popitem(last=False)
+        return sprite
+
+    def _render_sprite(self, renderer, draw: Callable, extent: Callable):
+        """Render draw(scratch) on a transparent canvas the size of `renderer`; its pixels as a sprite (or None).
+
+        Inputs:
+            draw: draw(renderer) paints the pixels; extent(renderer) -> Bbox roughly where (display pixels).
+        """
         size = (renderer.width, renderer.height, renderer.dpi)
         if self._overlay_canvas is None or self._overlay_size != size:
             # kept: a lasting renderer keeps its text metrics cached
@@ -467,8 +501,8 @@ class LayeredFigure(Figure):
         buffer = np.asarray(scratch.buffer_rgba())
         height = buffer.shape[0]
         with self.text_sprites.installed(scratch):
-            artist.draw(scratch)
-            box = artist.get_window_extent(scratch)
+            draw(scratch)
+            box = extent(scratch)
         if np.all(np.isfinite(box.extents)):
             rows = slice(int(height - box.y1) - _PAD, int(height - box.y0) + _PAD + 1)
             cols = slice(int(box.x0) - _PAD, int(box.x1) + _PAD + 1)
@@ -476,9 +510,6 @@ class LayeredFigure(Figure):
             rows, cols = slice(0, height), slice(0, buffer.shape[1])
         sprite, _, _ = _find_sprite(buffer, rows, cols)
         scratch.clear()
-        self._overlay_sprites[key] = sprite
-        if len(self._overlay_sprites) > self.MAX_OVERLAY_SPRITES:
-            self._overlay_sprites.popitem(last=False)
         return sprite
 
 
