@@ -503,7 +503,7 @@ def cell_gradient_through_time(
     return lstm_probe(p, x_arr, (quantity,))["reach"][quantity]
 
 
-def lstm_probe(params, x, quantities=PROBE_QUANTITIES) -> dict[str, np.ndarray]:
+def lstm_probe(params, x, quantities=PROBE_QUANTITIES, *, steps: int | None = None, run=None) -> dict:
     """One sequence from zero states: its gates, and the gradient-reach curves of one forward pass. Chapter 08.
 
     What cell_gradient_through_time measures, for several quantities at once and with the gates and
@@ -511,15 +511,21 @@ def lstm_probe(params, x, quantities=PROBE_QUANTITIES) -> dict[str, np.ndarray]:
     with the four gates side by side: it needs only state gradients, not weight gradients. The
     tests check it against lstm_forward, lstm_gates and lstm_backward.
 
+    The forward pass is causal, so a run over all of x holds the run over its first `steps` steps:
+    pass `run` back (from an earlier result for the same params and x) to report another length
+    without running the sequence again.
+
     Inputs:
         params: an LSTM params dict (D and H read from it).
         x: (T, D) one input sequence, T >= 1.
         quantities: names among PROBE_QUANTITIES ("c", "c_cell_path", "h"; see
             cell_gradient_through_time).
+        steps: the length reported, 1 .. T (the loss sits at step `steps`); None: T.
+        run: the "run" of an earlier lstm_probe result for these params and this x, or None.
     Returns:
-        dict with f, i, g, o: (T, H) the gates at every step; c: (T, H) the cell state after every
-        step (lstm_gates' names and values); reach: dict quantity -> its curve g (T,), g[k] at k
-        steps before the end.
+        dict with f, i, g, o: (steps, H) the gates at every step; c: (steps, H) the cell state after
+        every step (lstm_gates' names and values); reach: dict quantity -> its curve g (steps,), g[k]
+        at k steps before the end; run: the forward pass over all of x (opaque, for `run`).
     """
     p = _check_params(params, None, None)
     D, H = p["W_f"].shape
@@ -529,10 +535,21 @@ def lstm_probe(params, x, quantities=PROBE_QUANTITIES) -> dict[str, np.ndarray]:
     unknown = [q for q in quantities if q not in PROBE_QUANTITIES]
     if unknown:
         raise ValueError(f"quantities: expected names among {list(PROBE_QUANTITIES)}, got {unknown}")
-    run = _probe_forward(p, x_arr)
-    out = {name: run["gates"][:, k * H : (k + 1) * H] for k, name in enumerate(GATES)}  # (T, H) each
-    out["c"] = run["c"]
-    out["reach"] = {quantity: _probe_backward(run, quantity) for quantity in quantities}
+    T = x_arr.shape[0]
+    steps = T if steps is None else _positive_int(steps, "steps")
+    if steps > T:
+        raise ValueError(f"steps: expected at most the {T} steps of x, got {steps}")
+    if run is None:
+        run = _probe_forward(p, x_arr)
+    elif not (isinstance(run, dict) and getattr(run.get("gates"), "shape", None) == (T, 4 * H)):
+        raise ValueError(f"run: expected the 'run' of an lstm_probe result over these {T} steps")
+    prefix = {name: value[:steps] for name, value in run.items() if name != "U"}  # the first `steps` steps
+    prefix["U"] = run["U"]
+    # copies: the run may be shared between calls
+    out = {name: prefix["gates"][:, k * H : (k + 1) * H].copy() for k, name in enumerate(GATES)}  # (steps, H) each
+    out["c"] = prefix["c"].copy()
+    out["reach"] = {quantity: _probe_backward(prefix, quantity) for quantity in quantities}
+    out["run"] = run
     return out
 
 

@@ -676,6 +676,21 @@ def test_lstm_probe_is_the_forward_pass_and_every_probe_in_one(T, H):
     assert set(lstm.lstm_probe(params, x, ("c",))["reach"]) == {"c"}
 
 
+def test_lstm_probe_reports_any_length_from_one_run():
+    rng = np.random.default_rng(3)
+    params, x = random_params(3, 5, rng), rng.normal(size=(40, 3))
+    whole = lstm.lstm_probe(params, x)
+    for steps in (1, 17, 40):  # a shorter sequence is the prefix of the run: the very same numbers
+        fresh = lstm.lstm_probe(params, x[:steps])
+        reused = lstm.lstm_probe(params, x, steps=steps, run=whole["run"])
+        for name in ("f", "i", "g", "o", "c"):
+            np.testing.assert_array_equal(reused[name], fresh[name])
+        for quantity in lstm.PROBE_QUANTITIES:
+            np.testing.assert_array_equal(reused["reach"][quantity], fresh["reach"][quantity])
+    reused["f"][...] = -1.0  # the results are copies: the run stays as it was
+    np.testing.assert_array_equal(lstm.lstm_probe(params, x, run=whole["run"])["f"], whole["f"])
+
+
 def test_lstm_probe_rejects_bad_arguments():
     params = random_params(3, 4, np.random.default_rng(0))
     expected = r"^x: expected one sequence of shape \(T, 3\) with T >= 1, got shape \(1, 5, 3\)"
@@ -683,6 +698,11 @@ def test_lstm_probe_rejects_bad_arguments():
         lstm.lstm_probe(params, np.zeros((1, 5, 3)))
     with pytest.raises(ValueError, match=r"^quantities: expected names among \['c', 'c_cell_path', 'h'\], got \['f'\]"):
         lstm.lstm_probe(params, np.zeros((5, 3)), ("c", "f"))
+    with pytest.raises(ValueError, match=r"^steps: expected at most the 5 steps of x, got 6"):
+        lstm.lstm_probe(params, np.zeros((5, 3)), steps=6)
+    short = lstm.lstm_probe(params, np.zeros((4, 3)))["run"]
+    with pytest.raises(ValueError, match=r"^run: expected the 'run' of an lstm_probe result over these 5 steps"):
+        lstm.lstm_probe(params, np.zeros((5, 3)), run=short)
 
 
 def test_probe_rejects_bad_arguments():

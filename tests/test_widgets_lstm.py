@@ -104,6 +104,16 @@ def test_a_larger_forget_bias_reaches_further_back():
     np.testing.assert_array_equal(gate_reach(-2.0, 40)["rnn"], gate_reach(5.0, 40)["rnn"])
 
 
+def test_gate_reach_with_a_kept_run_is_gate_reach():
+    params, x = probe_params(), probe_inputs()
+    run = lstm.lstm_probe({**params, "b_f": np.full_like(params["b_f"], 2.0)}, x, ())["run"]
+    for T in (5, 60, 200):
+        kept, fresh = gate_reach(2.0, T, params=params, x=x, run=run), gate_reach(2.0, T, params=params, x=x)
+        assert kept.keys() == fresh.keys()
+        for key, value in fresh.items():
+            np.testing.assert_array_equal(kept[key], value)
+
+
 def test_a_longer_sequence_extends_the_same_run():
     short, long = gate_reach(1.0, 30), gate_reach(1.0, 90)
     np.testing.assert_allclose(short["f"], long["f"][:30], rtol=1e-13)  # the same inputs, read further

@@ -118,7 +118,7 @@ def probe_inputs(seed: int = 0) -> np.ndarray:
     return np.random.default_rng([_check_seed(seed), 1]).standard_normal((MAX_T, D_PROBE))
 
 
-def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0) -> dict:
+def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0, run=None) -> dict:
     """The gradient-reach curves and the gates of one untrained LSTM, for the dashboard. Chapter 08.
 
     The LSTM's weights are params (default probe_params(seed)) with every entry of b_f set to
@@ -135,6 +135,9 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0) -
         params: an LSTM params dict (D, H read from it) or None.
         x: (T', D) inputs with T' >= T, or None.
         seed: a non-negative integer, used for what is None.
+        run: None, or the forward pass of these params (b_f = forget_bias) over all T' steps of x,
+            bplib.lstm.lstm_probe(...)["run"], reused instead of running the sequence again (the
+            dashboard keeps one while only T moves).
     Returns:
         dict with
             distance: (T,) 0 .. T-1;
@@ -148,19 +151,17 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0) -
     forget_bias = _check_bias(forget_bias)
     T = _check_T(T)
     seed = _check_seed(seed)
-    p = {name: np.array(value, dtype=np.float64) for name, value in (probe_params(seed) if params is None
-                                                                     else params).items()}
-    if "b_f" not in p:
-        raise ValueError(f"params: expected an LSTM params dict with the keys {list(lstm.PARAM_NAMES)}")
-    p["b_f"][...] = forget_bias
+    p = _with_forget_bias(probe_params(seed) if params is None else params, forget_bias)
     D, H = p["W_f"].shape
     x_all = probe_inputs(seed) if x is None else np.asarray(x, dtype=np.float64)
     if x_all.ndim != 2 or x_all.shape[0] < T or x_all.shape[1] != D:
         raise ValueError(f"x: expected inputs of shape (T', {D}) with T' >= T = {T}, got shape {x_all.shape}")
-    x_seq = x_all[:T]  # (T, D)
     # one forward pass gives the gates and both curves (cell_gradient_through_time's "c" and "c_cell_path")
-    run = lstm.lstm_probe(p, x_seq, ("c", "c_cell_path"))
-    cell, cell_path = run["reach"]["c"], run["reach"]["c_cell_path"]  # (T,) each
+    if run is None:
+        probe = lstm.lstm_probe(p, x_all[:T], ("c", "c_cell_path"))
+    else:
+        probe = lstm.lstm_probe(p, x_all, ("c", "c_cell_path"), steps=T, run=run)
+    cell, cell_path = probe["reach"]["c"], probe["reach"]["c_cell_path"]  # (T,) each
     rnn_curve = _reference_rnn(T, H, seed)  # (T,)
 
     def ratio(curve: np.ndarray) -> float:
@@ -174,11 +175,11 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0) -
         "cell_ratio": ratio(cell),
         "cell_path_ratio": ratio(cell_path),
         "rnn_ratio": ratio(rnn_curve),
-        "f": run["f"],
-        "i": run["i"],
-        "o": run["o"],
-        "c": run["c"],
-        "mean_f": float(run["f"].mean()),
+        "f": probe["f"],
+        "i": probe["i"],
+        "o": probe["o"],
+        "c": probe["c"],
+        "mean_f": float(probe["f"].mean()),
         "sigmoid_bias": 0.5 * (1.0 + math.tanh(0.5 * forget_bias)),  # sigmoid, finite for any bias
         "forget_bias": forget_bias,
         "T": T,
@@ -208,6 +209,15 @@ def _decade_limits(curves) -> tuple[float, float]:
     low = max(_LOWEST_DECADE, min(DECADE_STEP * math.floor(low / DECADE_STEP), -DECADE_STEP))
     high = min(60, max(high, 1))
     return 10.0**low, 10.0**high
+
+
+def _with_forget_bias(params, forget_bias: float) -> dict:
+    """A float64 copy of LSTM params with every entry of b_f set to forget_bias."""
+    p = {name: np.array(value, dtype=np.float64) for name, value in params.items()}
+    if "b_f" not in p:
+        raise ValueError(f"params: expected an LSTM params dict with the keys {list(lstm.PARAM_NAMES)}")
+    p["b_f"][...] = forget_bias
+    return p
 
 
 @functools.lru_cache(maxsize=64)
@@ -252,6 +262,8 @@ class LSTMGatesDashboard(Dashboard):
         self.params = probe_params(seed)
         self.x = probe_inputs(seed)
         self.state: dict = {}
+        self._last_bias: float | None = None  # the forget bias of the last update
+        self._run: tuple | None = None  # (forget bias, its forward pass over all MAX_T steps of x)
         with plt.ioff():
             fig = plt.figure(figsize=(10.0, 5.6), FigureClass=LayeredFigure)
         outer = fig.add_gridspec(1, 2, width_ratios=(1.0, 1.08), left=0.07, right=0.95, bottom=0.09, top=0.93,
@@ -323,7 +335,8 @@ class LSTMGatesDashboard(Dashboard):
 
     def _render(self, values: dict) -> str:
         T = int(values["T"])
-        state = gate_reach(values["forget_bias"], T, params=self.params, x=self.x, seed=self.seed)
+        state = gate_reach(values["forget_bias"], T, params=self.params, x=self.x, seed=self.seed,
+                           run=self._forward_run(values["forget_bias"]))
         self.state = state
         art = self.artists
         k = state["distance"]
@@ -346,6 +359,23 @@ class LSTMGatesDashboard(Dashboard):
             if ax.get_xlim() != (-0.5, width - 0.5):
                 ax.set_xlim(-0.5, width - 0.5)
         return self._readout(state)
+
+    def _forward_run(self, forget_bias: float):
+        """The forward pass over the whole input to reuse while only T moves, or None.
+
+        The run does not depend on T (a shorter sequence is its prefix), so once T moves with the bias
+        kept, the whole sequence is run once and every length then reuses it. A new bias runs only
+        the T steps it needs (gate_reach without a run).
+        """
+        if self._run is not None and self._run[0] == forget_bias:
+            return self._run[1]
+        kept = forget_bias == self._last_bias
+        self._last_bias, self._run = forget_bias, None
+        if not kept:
+            return None
+        run = lstm.lstm_probe(_with_forget_bias(self.params, forget_bias), self.x, ())["run"]
+        self._run = (forget_bias, run)
+        return run
 
     @staticmethod
     def _readout(state: dict) -> str:
