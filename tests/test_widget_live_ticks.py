@@ -127,6 +127,28 @@ def test_the_axis_no_longer_draws_what_moves():
     assert ticks[1] in ax.get_children()
 
 
+def test_the_layout_of_a_plain_label_is_matplotlibs_to_the_last_bit():
+    from matplotlib.text import Text
+    from matplotlib.transforms import IdentityTransform
+
+    from bplib.widgets._live_ticks import _line_layout
+
+    fig, _ = plt.subplots()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ha in ("left", "right", "center"):
+        for va in ("bottom", "top", "center", "baseline", "center_baseline"):
+            for label in ("10⁻⁴⁵", "0.25", "−0.75", "Wg", "", "ÅÉ", "2×10⁻¹"):
+                for size in (7, 10, 13.5):
+                    text = Text(0, 0, label, ha=ha, va=va, fontsize=size)
+                    text.set_figure(fig)
+                    text.set_transform(IdentityTransform())
+                    box, info, _ = text._get_layout(renderer)
+                    lines, extents = _line_layout(text, label, renderer)
+                    assert lines == [(line, False, x, y) for line, _, (x, y) in info]
+                    assert tuple(extents) == tuple(box.extents)
+
+
 def test_live_ticks_take_only_rectilinear_axes():
     fig = plt.figure()
     polar = fig.add_subplot(projection="polar")

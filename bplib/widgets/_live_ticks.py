@@ -19,14 +19,16 @@ Labels that matplotlib writes as mathtext powers (log axes: "$\\mathdefault{10^{
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import OrderedDict
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axis import Axis
+from matplotlib.font_manager import fontManager, get_font
 from matplotlib.lines import Line2D
-from matplotlib.text import Text
+from matplotlib.text import Text, _get_text_metrics_with_cache
 from matplotlib.transforms import Bbox, IdentityTransform
 
 __all__ = ["LiveTicks", "plain_tick_label"]
@@ -58,6 +60,50 @@ def plain_tick_label(label: str) -> str:
     if _NUMBER.fullmatch(body):
         return body.replace("-", "−")
     return label
+
+
+def _plain_line(helper: Text, label: str, ismath) -> bool:
+    """Whether Text._get_layout's single-line, unrotated case applies (_line_layout)."""
+    return ("\n" not in label and not ismath and not helper.get_usetex() and not helper.get_wrap()
+            and helper.get_rotation() == 0 and helper._linespacing == "normal")
+
+
+@functools.lru_cache(maxsize=64)
+def _font_heights(font_file: str, size: float, dpi: float) -> tuple[float, float]:
+    """The least ascent and descent (pixels) of a line in this font, from its tables, as Text._get_layout reads them."""
+    font = get_font(font_file)
+    for table_name, ascent_key, descent_key in (("OS/2", "sTypoAscender", "sTypoDescender"),
+                                                ("hhea", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is not None:
+            scale = size * dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+            return table[ascent_key] * scale, -table[descent_key] * scale
+    return 0.0, 0.0
+
+
+def _line_layout(helper: Text, line: str, renderer):
+    """Text._get_layout for one unrotated line of plain text: ([(line, False, dx, dy)], bbox extents).
+
+    matplotlib gives the line at least the font's ascent and descent, then aligns the box; only the
+    line's width and its own ascent and descent vary from label to label.
+    """
+    prop = helper.get_fontproperties()
+    dpi = helper.get_figure(root=True).dpi
+    min_ascent, min_descent = _font_heights(fontManager._find_fonts_by_props(prop)[0], prop.get_size_in_points(),
+                                            dpi)
+    width, height, descent = _get_text_metrics_with_cache(renderer, line, prop, False, dpi) if line else (0, 0, 0)
+    ascent = max(height - descent, min_ascent)
+    descent = max(descent, min_descent)
+    # the same arithmetic as _get_layout's, so that the numbers are the same to the last bit
+    line_y = 0.0 - ascent
+    y_min, y_max = line_y - descent, 0.0
+    box_height = y_max - y_min
+    halign, valign = helper.get_horizontalalignment(), helper.get_verticalalignment()
+    offset_x = {"left": 0.0, "right": width, "center": (0 + width) / 2}[halign]
+    offset_y = {"bottom": y_min, "top": y_max, "center": (y_min + y_max) / 2, "baseline": y_min + descent,
+                "center_baseline": y_min + box_height - ascent / 2}[valign]
+    x0, y0 = 0 - offset_x, y_min - offset_y
+    return [(line, False, 0.0 - offset_x, line_y - offset_y)], (x0, y0, x0 + width, y0 + box_height)
 
 
 class _Style:
@@ -179,9 +225,13 @@ class LiveTicks(Artist):
         key = (id(helper), label, renderer.dpi)
         if key not in self._layouts:
             helper.set_text(label)
-            box, info, _ = helper._get_layout(renderer)  # the layout Text.draw uses
-            lines = [(*helper._preprocess_math(line), x, y) for line, _, (x, y) in info]
-            self._layouts[key] = (lines, box.extents)
+            clean, ismath = helper._preprocess_math(label)
+            if _plain_line(helper, label, ismath):
+                self._layouts[key] = _line_layout(helper, clean, renderer)
+            else:
+                box, info, _ = helper._get_layout(renderer)  # the layout Text.draw uses
+                lines = [(*helper._preprocess_math(line), x, y) for line, _, (x, y) in info]
+                self._layouts[key] = (lines, box.extents)
         return self._layouts[key]
 
     # ---- drawing ---------------------------------------------------------------------------------
