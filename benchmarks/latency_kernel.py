@@ -143,7 +143,7 @@ def _dashboards() -> list[tuple[str, Callable, Iterable]]:
         ("backward_stepper", backward_stepper, ["step"]),
         ("delta_rule_dashboard", delta_rule_dashboard, ["lr", "w1", "w2", "mode"]),
         ("network_dashboard", network_dashboard, ["W1_00", "W2_11"]),
-        ("playground", playground, ["lr", "hidden", "activation", "dataset", STEP]),
+        ("playground", playground, ["lr", "hidden", "layers", "activation", "batch_size", "dataset", STEP]),
         ("depth_dashboard", depth_dashboard, ["depth", "activation", "init", "scale"]),
         ("momentum_dashboard", momentum_dashboard, ["lr", "beta"]),
         ("bptt_dashboard", bptt_dashboard, ["scale", "k", "activation"]),

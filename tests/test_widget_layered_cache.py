@@ -225,3 +225,21 @@ def test_invalidate_layers_renders_both_again():
     fig.invalidate_layers()
     assert_draw_is_current(fig)
     assert fig.layer_renders == renders + 1 and fig.overlay_renders == sprites + 4
+
+
+def test_each_named_static_state_keeps_its_own_background():
+    fig, ax, curve = figure_with_a_curve()
+    set_layers(fig, dynamic=[curve])
+    fig.set_static_state("a")
+    assert_draw_is_current(fig)
+    renders = fig.layer_renders
+    ax.set_title("state b")  # a static artist changes: the dashboard names the new state
+    fig.set_static_state("b")
+    assert_draw_is_current(fig)
+    assert fig.layer_renders == renders + 1
+    ax.set_title("")
+    fig.set_static_state("a")  # back to a state shown before: its pixels, no render
+    assert_draw_is_current(fig)
+    assert fig.layer_renders == renders + 1
+    with pytest.raises(TypeError):
+        fig.set_static_state(["unhashable"])

@@ -271,6 +271,10 @@ def test_data_sets_and_training_keep_the_cached_background_and_every_frame_curre
         dash.step(20)  # the loss and gradient axes follow the training
         assert_frame_is_current()
     assert fig.layer_renders == renders
+    for layers in (2, 3, 1, 2, 3, 1):  # other bar labels: one background per number of layers
+        dash.controls["layers"].value = layers
+        assert_frame_is_current()
+    assert fig.layer_renders == renders + 2  # layers 2 and 3, rendered once each
 
 
 def test_learning_rate_and_batch_size_change_without_a_reset():

@@ -316,8 +316,10 @@ class LayeredFigure(Figure):
     when a view limit that a static artist depends on changes (bplib.widgets._limits works out
     which ones from the artists' transforms; each set of those limits keeps its own background,
     the last MAX_LAYERS), and after `invalidate_layers()`, which a dashboard calls when it
-    changes any other static artist (a title, a colour, tick labels). The overlay is kept as
-    one sprite per artist, keyed the same way by what that artist depends on.
+    changes any other static artist (a title, a colour, tick labels). A dashboard whose static
+    artists switch among a few known states (tick labels for 1, 2 or 3 layers) names the
+    state with `set_static_state(state)` instead: each state keeps its own background. The
+    overlay is kept as one sprite per artist, keyed the same way by what that artist depends on.
 
     Constraint: dynamic artists are drawn above every background artist and below every
     overlay artist, so a static artist that a dynamic one must cover belongs in the
@@ -344,6 +346,7 @@ class LayeredFigure(Figure):
         self._overlay_limits: dict = {}  # id(artist) -> (Axes, "x" | "y") pairs it depends on
         self._overlay_canvas: RendererAgg | None = None  # overlay artists are rendered here
         self._overlay_size = None
+        self._static_state = None  # a dashboard's name for the state of its switching static artists
         self.text_sprites = TextSprites()
         self.layer_renders = 0
         self.overlay_renders = 0
@@ -376,6 +379,17 @@ class LayeredFigure(Figure):
             self._static_artists = static
             self._backgrounds.clear()
         self._work_out_limits()
+
+    def set_static_state(self, state) -> None:
+        """Name the state of static artists that switch among a few known states; call it after
+        changing them. Backgrounds are cached per state (the last MAX_LAYERS), so switching back
+        to a state shown before restores its pixels. The overlay artists must not depend on it.
+
+        Inputs:
+            state: any hashable value that differs exactly when those artists look different.
+        """
+        hash(state)  # fails now, not at the next draw, for an unhashable state
+        self._static_state = state
 
     def invalidate_layers(self) -> None:
         """Forget the rendered background and overlay (after changing a static artist)."""
@@ -414,7 +428,7 @@ class LayeredFigure(Figure):
         # what the static pixels depend on besides the static artists themselves
         frame = (renderer.width, renderer.height, renderer.dpi,
                  *(ax.get_position().bounds for ax in self.axes))
-        key = (*frame, *_limits_key(self._background_limits))
+        key = (*frame, self._static_state, *_limits_key(self._background_limits))
         with self.text_sprites.installed(renderer):
             if key in self._backgrounds:
                 self._backgrounds.move_to_end(key)

@@ -434,10 +434,10 @@ class Playground(Dashboard):
             self.status = "ready"
         labels = [f"W{k}" for k in range(1, len(sizes))]
         labels += [""] * (len(self.artists["bars"]) - len(labels))
-        if labels != self._bar_labels:  # new tick labels are new static pixels
+        if labels != self._bar_labels:  # new tick labels: another background, one per number of layers
             self.ax_grads.set_xticks(range(len(labels)), labels)
             self._bar_labels = labels
-            self.fig.invalidate_layers()
+            self.fig.set_static_state(tuple(labels))
 
     @property
     def epoch(self) -> int:
