@@ -91,8 +91,9 @@ def measure_slider(view, i: int, presses: int) -> list[float]:
     return latencies
 
 
-def run(presses: int) -> list[tuple[str, str, float, float, bool]]:
-    """Rows (dashboard, slider, p50 ms, p95 ms, redraws) for every slider of every dashboard."""
+def run(presses: int, only: list[str] | None = None) -> list[tuple[str, str, float, float, bool]]:
+    """Rows (dashboard, slider, p50 ms, p95 ms, redraws) for every slider of every dashboard (of the
+    notebooks whose names start with one of `only`, when given)."""
     reason = harness.unavailable_reason()
     if reason:
         raise SystemExit(reason)
@@ -105,6 +106,8 @@ def run(presses: int) -> list[tuple[str, str, float, float, bool]]:
             with sync_playwright() as playwright:
                 browser = harness.launch_browser(playwright)
                 for notebook, specs in sorted(notebooks().items()):
+                    if only and not notebook.startswith(tuple(only)):
+                        continue
                     context = browser.new_context(viewport=harness.VIEWPORT)
                     context.add_init_script(PROBE_JS)
                     page = harness.NotebookPage(context.new_page(), server, notebook).open()
@@ -129,10 +132,12 @@ def run(presses: int) -> list[tuple[str, str, float, float, bool]]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=20, help="timed presses per slider")
+    parser.add_argument("--notebook", action="append", default=None,
+                        help="only the notebook whose name starts with this, e.g. 05 (repeatable)")
     args = parser.parse_args(argv)
     if args.presses < 2:
         parser.error(f"--presses: expected at least 2, got {args.presses}")
-    rows = run(args.presses)
+    rows = run(args.presses, args.notebook)
     print(f"key press -> figure on screen, {args.presses} presses per slider "
           f"(JupyterLab, headless Chromium)")
     print(f"{'dashboard':<10} {'slider':<16} {'p50 ms':>8} {'p95 ms':>8} {'target ms':>10}")
