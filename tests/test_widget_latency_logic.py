@@ -18,9 +18,9 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.transforms import IdentityTransform
 from PIL import Image
+from pixels import reference_pixels
 
 import bplib.widgets._base as base
 from bplib.activations import sigmoid, sigmoid_prime
@@ -96,14 +96,6 @@ def canvas_pixels(canvas) -> np.ndarray:
     """A copy of what the canvas's renderer holds (savefig may draw into the same buffer)."""
     return np.asarray(canvas.get_renderer().buffer_rgba()).copy()
 
-
-def reference_pixels(fig) -> np.ndarray:
-    """Every artist drawn in matplotlib's own order, no layers; text as live frames draw it."""
-    renderer = fig.canvas.get_renderer()
-    fresh = RendererAgg(renderer.width, renderer.height, renderer.dpi)
-    fresh.clear()
-    fig.draw_all(fresh)
-    return np.asarray(fresh.buffer_rgba()).copy()
 
 
 def plain_pixels(fig) -> np.ndarray:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.offsetbox import AnchoredText
+from pixels import reference_pixels
 
 from bplib.widgets._layered import LayeredFigure
 from bplib.widgets._limits import EVERYTHING, artist_limits, static_limits
@@ -21,14 +21,6 @@ from bplib.widgets._limits import EVERYTHING, artist_limits, static_limits
 def canvas_pixels(fig) -> np.ndarray:
     return np.asarray(fig.canvas.get_renderer().buffer_rgba()).copy()
 
-
-def reference_pixels(fig) -> np.ndarray:
-    """Every artist drawn in matplotlib's own order, no layers."""
-    renderer = fig.canvas.get_renderer()
-    fresh = RendererAgg(renderer.width, renderer.height, renderer.dpi)
-    fresh.clear()
-    fig.draw_all(fresh)
-    return np.asarray(fresh.buffer_rgba()).copy()
 
 
 def assert_draw_is_current(fig) -> None:

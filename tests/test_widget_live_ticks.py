@@ -10,7 +10,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.backends.backend_agg import RendererAgg
+from pixels import reference_pixels
 
 from bplib.widgets._layered import LayeredFigure
 from bplib.widgets._live_ticks import LiveTicks, plain_tick_label
@@ -20,13 +20,6 @@ def pixels(fig) -> np.ndarray:
     fig.canvas.draw()
     return np.asarray(fig.canvas.get_renderer().buffer_rgba()).copy()
 
-
-def reference_pixels(fig) -> np.ndarray:
-    renderer = fig.canvas.get_renderer()
-    fresh = RendererAgg(renderer.width, renderer.height, renderer.dpi)
-    fresh.clear()
-    fig.draw_all(fresh)
-    return np.asarray(fresh.buffer_rgba()).copy()
 
 
 def panel(scale="linear", ylim=(0.0, 1.5), grid=False, live=False, widest=None):
