@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
+import json
 import subprocess
 import sys
 import tempfile
@@ -67,13 +68,8 @@ def main(argv=None) -> int:
         print(f"command: python -m bplib.grade INBOX --out OUT{' --jobs ' + str(args.jobs) if args.jobs else ''}"
               f" (exit {run.returncode})")
         print(f"wall time: {wall:.1f} s")
-        status = collections.Counter()
-        for line in run.stdout.splitlines():
-            for word in ("partly graded", "not graded", "graded"):
-                if line.startswith("  student") and line.rstrip().endswith(word):
-                    status[word] += 1
-                    break
-        print("submissions by status:", dict(status))
+        graded = json.loads((out / "scores.json").read_text())["submissions"]
+        print("submissions by status:", dict(collections.Counter(s["status"] for s in graded)))
         students = {row["student"] for row in rows}
         expected = sum(len(submissions.solution(ex).metadata["bplib"]["tasks"]) if kind not in submissions.RAW_FILES
                        else 1 for _, ex, kind in made)

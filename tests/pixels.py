@@ -14,3 +14,18 @@ def reference_pixels(fig) -> np.ndarray:
     fresh.clear()
     fig.draw_all(fresh)
     return np.asarray(fresh.buffer_rgba()).copy()
+
+
+def drawing_canvas(fig) -> None:
+    """Give a dashboard's figure an Agg canvas that draws (dashboards close their pyplot figure)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+
+
+def assert_frame_is_current(fig, tolerance: int = 3) -> None:
+    """Draw the figure (layered, from its caches) and assert it shows what a full draw shows: no stale
+    pixels. `tolerance`: the largest channel difference allowed (text placed on whole pixels)."""
+    fig.canvas.draw()
+    frame = np.asarray(fig.canvas.get_renderer().buffer_rgba()).astype(int)
+    assert np.abs(frame - reference_pixels(fig).astype(int)).max() <= tolerance

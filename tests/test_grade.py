@@ -23,7 +23,7 @@ import submissions as subs
 
 pytestmark = pytest.mark.notebooks
 
-LIMITS = ["--timeout", "40", "--cell-seconds", "4", "--check-seconds", "4", "--memory-mb", "1024"]
+LIMITS = ["--timeout", "40", "--cell-seconds", "4", "--check-seconds", "4", "--memory-mb", "1536"]
 BATCH = {  # student -> kind of submission of exercise 03
     "ada": "correct",
     "ben": "untouched",

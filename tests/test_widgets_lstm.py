@@ -14,6 +14,7 @@ import warnings
 import ipywidgets as widgets
 import numpy as np
 import pytest
+from pixels import assert_frame_is_current, drawing_canvas
 
 from bplib import lstm, rnn
 from bplib.activations import sigmoid
@@ -181,21 +182,14 @@ def test_the_figure_redraws_only_curves_images_and_the_moving_ticks():
 
 
 def test_moving_the_sliders_keeps_the_cached_background_and_every_frame_current():
-    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
-
     dash = lstm_gates_dashboard()
     fig = dash.fig
-    FigureCanvasAgg(fig)  # a canvas that draws (the dashboard closed its pyplot figure)
+    drawing_canvas(fig)
     fig.canvas.draw()
     renders = fig.layer_renders
     for bias, T in [(-2.0, 200), (6.0, 5), (0.5, 45), (3.0, 100), (-1.0, 20)]:  # every axis width, many ranges
         dash.set(forget_bias=bias, T=T)
-        fig.canvas.draw()
-        frame = np.asarray(fig.canvas.get_renderer().buffer_rgba()).astype(int)
-        fresh = RendererAgg(*frame.shape[1::-1], fig.dpi)
-        fresh.clear()
-        fig.draw_all(fresh)
-        assert np.abs(frame - np.asarray(fresh.buffer_rgba()).astype(int)).max() <= 3
+        assert_frame_is_current(fig)
     assert fig.layer_renders == renders  # the moving limits touch only what is drawn every frame
 
 

@@ -14,6 +14,7 @@ import warnings
 import ipywidgets as widgets
 import numpy as np
 import pytest
+from pixels import assert_frame_is_current, drawing_canvas
 
 from bplib.network import Network
 from bplib.optim import SGD
@@ -244,36 +245,25 @@ def test_architecture_and_data_changes_reset_the_network():
 
 
 def test_data_sets_and_training_keep_the_cached_background_and_every_frame_current():
-    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
-
     dash = playground(dataset="spirals", hidden=8)
     fig = dash.fig
-    FigureCanvasAgg(fig)  # a canvas that draws (the dashboard closed its pyplot figure)
-
-    def assert_frame_is_current():
-        fig.canvas.draw()
-        frame = np.asarray(fig.canvas.get_renderer().buffer_rgba()).astype(int)
-        fresh = RendererAgg(*frame.shape[1::-1], fig.dpi)
-        fresh.clear()
-        fig.draw_all(fresh)
-        assert np.abs(frame - np.asarray(fresh.buffer_rgba()).astype(int)).max() <= 3
-
-    assert_frame_is_current()
+    drawing_canvas(fig)
+    assert_frame_is_current(fig)
     renders = fig.layer_renders
     for name in ("moons", "blobs", "xor_blobs"):  # new data limits, new scatters
         dash.controls["dataset"].value = name
-        assert_frame_is_current()
+        assert_frame_is_current(fig)
     sprites = fig.overlay_renders
     dash.controls["dataset"].value = "moons"  # shown before: its scatter and its pixels come back
-    assert_frame_is_current()
+    assert_frame_is_current(fig)
     assert fig.overlay_renders == sprites
     for _ in range(3):
         dash.step(20)  # the loss and gradient axes follow the training
-        assert_frame_is_current()
+        assert_frame_is_current(fig)
     assert fig.layer_renders == renders
     for layers in (2, 3, 1, 2, 3, 1):  # other bar labels: one background per number of layers
         dash.controls["layers"].value = layers
-        assert_frame_is_current()
+        assert_frame_is_current(fig)
     assert fig.layer_renders == renders + 2  # layers 2 and 3, rendered once each
 
 

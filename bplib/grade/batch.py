@@ -11,6 +11,7 @@ are only ever read: their hashes are compared before and after. Chapter: every e
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,6 +23,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import nbformat
 
 from bplib.grade import submission as subs
 from bplib.grade.verdicts import combined_status
@@ -104,7 +107,7 @@ def _run_one(submission: subs.Submission, limits: Limits, hidden: bool, work: Pa
     """Run bplib.grade.runner on a copy of the submission; never raises."""
     folder = Path(tempfile.mkdtemp(prefix="submission-", dir=work))
     copy = folder / "submission.ipynb"
-    subs.nbformat.write(submission.notebook, copy)  # the parsed notebook: the original file is not reopened
+    nbformat.write(submission.notebook, copy)  # the parsed notebook: the original file is not reopened
     job = {"notebook": str(copy), "result": str(folder / "result.json"),
            "executed": str(executed) if executed else "", "tasks": submission.tasks,
            "timeout": limits.timeout, "cell_seconds": limits.cell_seconds, "check_seconds": limits.check_seconds,
@@ -193,7 +196,7 @@ def grade(paths, *, exercise: str | None = None, limits: Limits | None = None, h
             else:
                 executed = None
                 if executed_dir is not None:
-                    executed = Path(executed_dir) / _safe(submission.student) / _safe_file(submission.name)
+                    executed = Path(executed_dir) / safe_name(submission.student) / _safe_file(submission.name)
                     executed.parent.mkdir(parents=True, exist_ok=True)
                 graded = _run_one(submission, limits, hidden, work, executed, sys.executable)
             if progress is not None:
@@ -209,18 +212,16 @@ def grade(paths, *, exercise: str | None = None, limits: Limits | None = None, h
 
 
 def _assert_unchanged(submissions: list[subs.Submission]) -> None:
-    import hashlib
-
     for submission in submissions:
         if submission.sha256 and hashlib.sha256(submission.path.read_bytes()).hexdigest() != submission.sha256:
             raise RuntimeError(f"{submission.path} changed while it was being graded")
 
 
-def _safe(name: str) -> str:
+def safe_name(name: str) -> str:
     """A file-system-safe version of a student's name (letters, digits, - _ . only)."""
     cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._")
     return cleaned or "student"
 
 
 def _safe_file(name: str) -> str:
-    return "__".join(_safe(part) for part in Path(name).parts)
+    return "__".join(safe_name(part) for part in Path(name).parts)

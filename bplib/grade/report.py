@@ -20,7 +20,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from bplib.grade.batch import Graded, _safe
+from bplib.grade.batch import Graded, safe_name
 
 COLUMNS = ["student", "submission", "exercise", "task", "title", "points", "max_points", "verdict", "public",
            "hidden", "detail", "reason"]
@@ -183,7 +183,7 @@ def write_feedback(results: list[Graded], out: Path) -> list[Path]:
     folder.mkdir(exist_ok=True)
     written = []
     for student, graded in sorted(by_student.items()):
-        path = folder / f"{_safe(student)}.md"
+        path = folder / f"{safe_name(student)}.md"
         path.write_text(feedback_text(student, graded), encoding="utf-8")
         written.append(path)
     return written
