@@ -61,3 +61,30 @@ def check_shape(arr: np.ndarray, expected: tuple, name: str) -> None:
     """Raise a ValueError unless `arr.shape == expected`."""
     if arr.shape != tuple(expected):
         raise ValueError(f"{name}: expected shape {tuple(expected)}, got shape {arr.shape}")
+
+
+def check_batch(arr: np.ndarray, name: str, dims: tuple[str, ...], sizes: tuple[int | None, ...]) -> None:
+    """Raise a ValueError unless `arr` has one axis per symbol in `dims`, of the sizes given.
+
+    A size of None is free but must be at least 1 (no empty batch, no empty sequence). The
+    message names the argument, the expected shape with its symbols and the shape it got, e.g.
+        x: expected shape (N, D) = (N, 4) with N >= 1, got shape (0, 4)
+    """
+    fits = arr.ndim == len(dims) and all(
+        n >= 1 if size is None else n == size for n, size in zip(arr.shape, sizes, strict=True)
+    )
+    if fits:
+        return
+    comma = "," if len(dims) == 1 else ""
+    symbolic = f"({', '.join(dims)}{comma})"
+    concrete = f"({', '.join(d if s is None else str(s) for d, s in zip(dims, sizes, strict=True))}{comma})"
+    free = [d for d, s in zip(dims, sizes, strict=True) if s is None]
+    expected = symbolic + ("" if concrete == symbolic else f" = {concrete}")
+    expected += f" with {', '.join(free)} >= 1" if free else ""
+    raise ValueError(f"{name}: expected shape {expected}, got shape {arr.shape}")
+
+
+def check_not_empty(arr: np.ndarray, name: str) -> None:
+    """Raise a ValueError if `arr` has no entries (an empty batch)."""
+    if arr.size == 0:
+        raise ValueError(f"{name}: expected at least one entry, got an empty array of shape {arr.shape}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplib._validate import as_float_array, as_output
+from bplib._validate import as_float_array, as_output, check_not_empty
 
 __all__ = [
     "sigmoid",
@@ -30,6 +30,13 @@ __all__ = [
 ]
 
 
+def _z(z) -> np.ndarray:
+    """z as a float64 array with at least one entry, or a ValueError naming z."""
+    z_arr = as_float_array(z, "z")
+    check_not_empty(z_arr, "z")
+    return z_arr
+
+
 def sigmoid(z):
     """The logistic function sigma(z) = 1 / (1 + exp(-z)). Chapter 01.
 
@@ -38,7 +45,7 @@ def sigmoid(z):
     Returns:
         a: same shape as z, every entry in [0, 1].
     """
-    z_arr = as_float_array(z, "z")
+    z_arr = _z(z)
     # exp of a non-positive number never overflows: use exp(-|z|) on both branches.
     e = np.exp(-np.abs(z_arr))  # same shape as z
     a = np.where(z_arr >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -53,7 +60,7 @@ def sigmoid_prime(z):
     Returns:
         same shape as z, every entry in [0, 0.25].
     """
-    z_arr = as_float_array(z, "z")
+    z_arr = _z(z)
     # sigma'(z) = e / (1 + e)**2 with e = exp(-|z|) (sigma' is even). The same value as
     # s * (1 - s), but without the cancellation in 1 - s, which gives 0 for z > ~37.
     e = np.exp(-np.abs(z_arr))  # same shape as z, in (0, 1]
@@ -69,7 +76,7 @@ def tanh(z):
     Returns:
         same shape as z, every entry in [-1, 1].
     """
-    return as_output(np.tanh(as_float_array(z, "z")), z)
+    return as_output(np.tanh(_z(z)), z)
 
 
 def tanh_prime(z):
@@ -80,7 +87,7 @@ def tanh_prime(z):
     Returns:
         same shape as z, every entry in [0, 1].
     """
-    z_arr = as_float_array(z, "z")
+    z_arr = _z(z)
     # 1 - tanh(z)**2 == 4 e / (1 + e)**2 with e = exp(-2|z|); this form keeps full relative
     # precision in the tails, where 1 - t*t cancels to 0 for |z| > ~19.
     e = np.exp(-np.abs(z_arr)) ** 2  # exp(-2|z|), same shape as z; -2|z| itself could overflow
@@ -95,7 +102,7 @@ def relu(z):
     Returns:
         same shape as z.
     """
-    return as_output(np.maximum(as_float_array(z, "z"), 0.0), z)
+    return as_output(np.maximum(_z(z), 0.0), z)
 
 
 def relu_prime(z):
@@ -106,7 +113,7 @@ def relu_prime(z):
     Returns:
         same shape as z, entries 0.0 or 1.0.
     """
-    return as_output((as_float_array(z, "z") > 0).astype(np.float64), z)
+    return as_output((_z(z) > 0).astype(np.float64), z)
 
 
 def _check_slope(alpha) -> float:
@@ -126,7 +133,7 @@ def leaky_relu(z, alpha: float = 0.01):
         same shape as z.
     """
     alpha = _check_slope(alpha)
-    z_arr = as_float_array(z, "z")
+    z_arr = _z(z)
     return as_output(np.where(z_arr > 0, z_arr, alpha * z_arr), z)
 
 
@@ -140,7 +147,7 @@ def leaky_relu_prime(z, alpha: float = 0.01):
         same shape as z.
     """
     alpha = _check_slope(alpha)
-    z_arr = as_float_array(z, "z")
+    z_arr = _z(z)
     return as_output(np.where(z_arr > 0, 1.0, alpha), z)
 
 
@@ -155,7 +162,7 @@ def softmax(z, axis: int = -1):
     Returns:
         same shape as z; entries in [0, 1], summing to 1 along `axis`.
     """
-    z_arr = as_float_array(z, "z")
+    z_arr = _z(z)
     if z_arr.ndim == 0:
         raise ValueError("z: expected an array with at least one axis for softmax, got a scalar")
     with np.errstate(over="ignore"):  # logits over 1.8e308 apart: the gap is -inf and exp gives 0, as it should
@@ -172,7 +179,7 @@ def softmax_jacobian(z):
     Returns:
         J: (C, C).
     """
-    z_arr = as_float_array(z, "z")
+    z_arr = _z(z)
     if z_arr.ndim != 1:
         raise ValueError(f"z: expected a 1-d vector of logits, got shape {z_arr.shape}")
     p = softmax(z_arr)  # (C,)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bplib import activations as act
-from bplib._validate import _describe, as_float_array, check_shape
+from bplib._validate import _describe, as_float_array, check_batch, check_shape
 from bplib.layers import init_std
 from bplib.optim import SGD, Adam, Momentum, Rprop
 
@@ -177,8 +177,7 @@ def deep_forward(x, weights, activation: str) -> ForwardPass:
     f, _ = _FUNCTIONS[_activation(activation)]
     arrays = _matrices(weights)
     a = as_float_array(x, "x")
-    if a.ndim != 2 or a.shape[1] != arrays[0].shape[0]:
-        raise ValueError(f"x: expected shape (N, {arrays[0].shape[0]}) to match weights[0], got shape {a.shape}")
+    check_batch(a, "x", ("N", "D"), (None, arrays[0].shape[0]))  # D: the rows of weights[0]
     zs, outs = [], [a]
     with np.errstate(over="ignore", invalid="ignore"):
         for W in arrays:

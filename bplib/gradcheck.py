@@ -11,6 +11,13 @@ The relative error between an analytic gradient a and a numeric one n is
 The floor keeps two tiny numbers (say 1e-12 and 3e-12) from counting as a 50%
 mismatch: below the floor the error is, in effect, absolute.
 
+What a check prints is the same on every computer. Round-off (which differs between
+CPUs and their numpy and BLAS kernels) decides the exact size of a correct gradient's
+error and which entry is the largest, so a passing check says only that every entry is
+below the tolerance. A failing check names its worst entry; entries whose errors tie to
+within round-off count as equal, and the first of them (in parameter order, then row-major
+index order) is named.
+
 The checkers raise each entry's floor to what the finite difference can resolve.
 Round-off in f(x + h) - f(x - h) leaves the numeric gradient uncertain by about
 eps * (|f(x + h)| + |f(x - h)|) / (2h), some 1e-10 for h = 1e-5 and f of order
@@ -180,14 +187,16 @@ def relative_error(analytic, numeric, floor: float = DEFAULT_FLOOR) -> np.ndarra
 
 @dataclass(frozen=True)
 class GradCheckResult:
-    """The outcome of a gradient check: the worst entry and where it is.
+    """The outcome of a gradient check: the worst entry and where it is. Chapter 01.
 
     Fields:
         max_rel_error: the largest relative error over all entries (nan if a gradient had a NaN).
+            For a correct gradient it is round-off, so its digits differ between computers.
         where: the name (for parameter dicts, else None) and the index of the worst entry.
         analytic: the analytic gradient at that entry.
         numeric: the numeric gradient at that entry.
         tol: the tolerance it was judged by.
+    str() gives a report that reads the same on every computer (module docstring).
     """
 
     max_rel_error: float
@@ -204,18 +213,23 @@ class GradCheckResult:
         return self.passed
 
     def __str__(self) -> str:
+        if self.passed:
+            return f"gradient check passed: max relative error < {self.tol:.0e} (the tolerance)"
         name, index = self.where
         place = (f"{name}" if name is not None else "x") + (f"[{', '.join(map(str, index))}]" if index else "")
-        verdict = "passed" if self.passed else "FAILED"
         return (
-            f"gradient check {verdict}: max relative error {self.max_rel_error:.2e} (tol {self.tol:.0e}) "
-            f"at {place}: analytic {self.analytic:.8g}, numeric {self.numeric:.8g}"
+            f"gradient check FAILED: max relative error {self.max_rel_error:.2e} (tol {self.tol:.0e}) "
+            f"at {place}: analytic {self.analytic:.6g}, numeric {self.numeric:.6g}"
         )
+
+
+# Errors within this relative distance of the largest are ties decided by round-off.
+_TIE = 1e-6
 
 
 def _worst(analytic: Mapping, numeric: Mapping, tol: float, floor: float) -> GradCheckResult:
     """numeric: name -> (gradient, round-off uncertainty), as _centered_differences returns."""
-    best = None
+    errors = {}  # name -> (relative error with NaN as inf, analytic, numeric), in parameter order
     for name, (n, roundoff) in numeric.items():
         a = as_float_array(analytic[name], f"analytic gradient {name!r}", allow_nan=True)
         if a.shape != n.shape:
@@ -225,17 +239,16 @@ def _worst(analytic: Mapping, numeric: Mapping, tol: float, floor: float) -> Gra
         # never demand more than the finite difference can resolve (module docstring)
         resolvable = np.maximum(floor, ROUNDOFF_MARGIN * roundoff / tol)
         err = np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), resolvable)
-        err = np.where(np.isnan(err), np.inf, err)
-        idx = np.unravel_index(int(np.argmax(err)), err.shape)
-        value = float(err[idx])
-        if best is None or value > best[0]:
-            best = (value, name, idx, float(a[idx]), float(n[idx]))
-    if best is None:
+        errors[name] = (np.where(np.isnan(err), np.inf, err), a, n)
+    if not errors:
         return GradCheckResult(0.0, (None, ()), 0.0, 0.0, tol)
-    value, name, idx, a_val, n_val = best
-    return GradCheckResult(
-        float("nan") if np.isinf(value) else value, (name, tuple(int(i) for i in idx)), a_val, n_val, tol
-    )
+    largest = max(float(err.max()) for err, _, _ in errors.values())
+    # the first entry (parameter order, then row-major) that ties with the largest
+    name = next(name for name, (err, _, _) in errors.items() if err.max() >= largest * (1.0 - _TIE))
+    err, a, n = errors[name]
+    idx = np.unravel_index(int(np.argmax(err >= largest * (1.0 - _TIE))), err.shape)
+    value = float("nan") if np.isinf(largest) else largest
+    return GradCheckResult(value, (name, tuple(int(i) for i in idx)), float(a[idx]), float(n[idx]), tol)
 
 
 def check_gradient(
@@ -256,7 +269,7 @@ def check_gradient(
         dout: None, or an array of f(x)'s shape (checks the vector-Jacobian product).
         h, tol, floor: step, pass threshold on the max relative error, relative-error floor.
     Returns:
-        GradCheckResult; truthy when it passed, and prints the worst entry.
+        GradCheckResult; truthy when it passed; prints the verdict, and a failure's worst entry.
     """
     x64 = np.array(as_float_array(x, "x"), dtype=np.float64, copy=True)
     numeric = _centered_differences(f, x64, _scalarizer(dout), _check_step(h))

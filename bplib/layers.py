@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from bplib import activations as act
-from bplib._validate import _describe, as_float_array, check_shape
+from bplib._validate import _describe, as_float_array, check_batch, check_not_empty, check_shape
 
 __all__ = [
     "DenseCache",
@@ -94,17 +94,14 @@ def dense_forward(x, W, b):
     x_arr = as_float_array(x, "x")
     W_arr = as_float_array(W, "W")
     b_arr = as_float_array(b, "b")
-    if x_arr.ndim != 2:
-        hint = " (for a single example of D features, pass x.reshape(1, -1))" if x_arr.ndim == 1 else ""
-        raise ValueError(f"x: expected a 2-d batch of shape (N, D), one example per row, got shape {x_arr.shape}{hint}")
+    if x_arr.ndim == 1:
+        raise ValueError(f"x: expected a batch of shape (N, D), one example per row, got shape {x_arr.shape} "
+                         "(for a single example of D features, pass x.reshape(1, -1))")
     if W_arr.ndim != 2:
         raise ValueError(f"W: expected a 2-d weight matrix of shape (D, H), got shape {W_arr.shape}")
-    N, D = x_arr.shape
-    if W_arr.shape[0] != D:
-        raise ValueError(
-            f"W: expected shape (D, H) = ({D}, H) to match x of shape {x_arr.shape}, got shape {W_arr.shape}"
-        )
-    check_shape(b_arr, (W_arr.shape[1],), "b")
+    D, H = W_arr.shape
+    check_batch(x_arr, "x", ("N", "D"), (None, D))  # the weights fix D; x must match them
+    check_shape(b_arr, (H,), "b")
     z = x_arr @ W_arr + b_arr  # (N, D) @ (D, H) + (H,) -> (N, H); b broadcasts over rows
     return z, DenseCache(x=x_arr, W=W_arr)
 
@@ -142,8 +139,7 @@ def add_bias_column(x):
         x_aug: (N, D + 1), x with a last column of ones.
     """
     x_arr = as_float_array(x, "x")
-    if x_arr.ndim != 2:
-        raise ValueError(f"x: expected a 2-d batch of shape (N, D), got shape {x_arr.shape}")
+    check_batch(x_arr, "x", ("N", "D"), (None, None))
     return np.hstack([x_arr, np.ones((x_arr.shape[0], 1))])  # (N, D) | (N, 1) -> (N, D + 1)
 
 
@@ -322,6 +318,7 @@ def identity_forward(z):
         cache: IdentityCache(shape).
     """
     z_arr = as_float_array(z, "z")
+    check_not_empty(z_arr, "z")
     return z_arr.copy(), IdentityCache(shape=z_arr.shape)
 
 

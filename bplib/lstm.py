@@ -43,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 from bplib import losses
-from bplib._validate import _describe, as_float_array, check_shape
+from bplib._validate import _describe, as_float_array, check_batch, check_shape
 from bplib.layers import INITS, init_std
 from bplib.rnn import clip_by_norm, global_norm
 
@@ -103,6 +103,10 @@ def _check_params(params, D: int | None, H: int | None) -> dict[str, np.ndarray]
     W_f = checked["W_f"]
     if W_f.ndim != 2:
         raise ValueError(f"params['W_f']: expected a 2-d matrix of shape (D, H), got shape {W_f.shape}")
+    W_shapes = {f"W_{gate}": checked[f"W_{gate}"].shape for gate in GATES}
+    if len(set(W_shapes.values())) > 1:  # say which disagree rather than blame the ones after W_f
+        listed = ", ".join(f"{name} {shape}" for name, shape in W_shapes.items())
+        raise ValueError(f"params: expected every W_<gate> to have the same shape (D, H), got {listed}")
     D = W_f.shape[0] if D is None else D
     H = W_f.shape[1] if H is None else H
     for gate in GATES:
@@ -233,14 +237,15 @@ def lstm_step_forward(x_t, h_prev, c_prev, params):
         c_next: (N, H) = f * c_prev + i * g.
         cache: LSTMStepCache with the gates f, i, g, o as named fields.
     """
-    x_arr = _batch_2d(x_t, "x_t", None, "of shape (N, D)")
-    N, D = x_arr.shape
-    h_arr = _batch_2d(h_prev, "h_prev", None, "of shape (N, H)")
-    if h_arr.shape[0] != N:
-        raise ValueError(f"h_prev: expected shape ({N}, H) with one row per row of x_t, got shape {h_arr.shape}")
-    H = h_arr.shape[1]
-    c_arr = _batch_2d(c_prev, "c_prev", (N, H), "of shape (N, H)")
-    p = _check_params(params, D, H)
+    p = _check_params(params, None, None)  # the weights fix D and H; the inputs must match them
+    D, H = p["W_f"].shape
+    x_arr = as_float_array(x_t, "x_t")
+    check_batch(x_arr, "x_t", ("N", "D"), (None, D))
+    N = x_arr.shape[0]
+    h_arr = as_float_array(h_prev, "h_prev")
+    check_batch(h_arr, "h_prev", ("N", "H"), (N, H))
+    c_arr = as_float_array(c_prev, "c_prev")
+    check_batch(c_arr, "c_prev", ("N", "H"), (N, H))
     cache = _step_forward(x_arr, h_arr, c_arr, p)
     return cache.h, cache.c, cache
 
@@ -335,13 +340,14 @@ def lstm_forward(x, h0, c0, params):
         h: (N, T, H) the hidden state after every step; h[:, -1] is the last.
         cache: LSTMCache(steps, x, h0, c0); lstm_gates(cache) gives the gates for plotting.
     """
+    p = _check_params(params, None, None)  # the weights fix D and H; the inputs must match them
+    D, H = p["W_f"].shape
     x_arr = as_float_array(x, "x")
-    if x_arr.ndim != 3 or x_arr.shape[1] == 0:
-        hint = " (for one sequence of T steps, pass x.reshape(1, T, D))" if x_arr.ndim == 2 else ""
-        raise ValueError(f"x: expected a sequence batch of shape (N, T, D) with T >= 1, got shape {x_arr.shape}{hint}")
-    N, T, D = x_arr.shape
-    p = _check_params(params, D, None)
-    H = p["U_f"].shape[0]
+    if x_arr.ndim == 2:
+        raise ValueError(f"x: expected a batch of sequences of shape (N, T, D) = (N, T, {D}), got shape "
+                         f"{x_arr.shape} (for one sequence of T steps, pass x.reshape(1, T, D))")
+    check_batch(x_arr, "x", ("N", "T", "D"), (None, None, D))
+    N, T, _ = x_arr.shape
     h = np.zeros((N, H)) if h0 is None else _batch_2d(h0, "h0", (N, H), "of shape (N, H)")
     c = np.zeros((N, H)) if c0 is None else _batch_2d(c0, "c0", (N, H), "of shape (N, H)")
     h_start, c_start = h, c

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bplib._validate import as_float_array, check_shape
+from bplib._validate import as_float_array, check_batch, check_shape
 from bplib.activations import sigmoid, sigmoid_prime
 
 __all__ = [
@@ -44,20 +44,20 @@ DEFAULT_GRAD_TOL = 1e-6  # full-data gradient norm below which training counts a
 # ---- validation -------------------------------------------------------------------
 
 
-def _check_x(x) -> np.ndarray:
-    x = as_float_array(x, "x")
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise ValueError(f"x: expected a 2-d array (N, D) with at least one example, got shape {x.shape}")
-    return x
-
-
-def _check_params(x: np.ndarray, w, b) -> tuple[np.ndarray, float]:
-    w = as_float_array(w, "w")
-    check_shape(w, (x.shape[1],), "w")
-    b = as_float_array(b, "b")
+def _check_params(w, b, w_name: str = "w", b_name: str = "b") -> tuple[np.ndarray, float]:
+    w = as_float_array(w, w_name)
+    check_batch(w, w_name, ("D",), (None,))
+    b = as_float_array(b, b_name)
     if b.ndim != 0:
-        raise ValueError(f"b: expected a scalar bias, got an array of shape {b.shape}")
+        raise ValueError(f"{b_name}: expected a scalar bias, got an array of shape {b.shape}")
     return w, float(b)
+
+
+def _check_x(x, D: int) -> np.ndarray:
+    """x: (N, D) with N >= 1; D is fixed by the weights, so a mismatch is blamed on x."""
+    x = as_float_array(x, "x")
+    check_batch(x, "x", ("N", "D"), (None, D))
+    return x
 
 
 def _check_targets(x: np.ndarray, y) -> np.ndarray:
@@ -91,8 +91,8 @@ def neuron_forward(x, w, b):
     Returns:
         a: (N,) outputs in [0, 1].
     """
-    x = _check_x(x)
-    w, b = _check_params(x, w, b)
+    w, b = _check_params(w, b)
+    x = _check_x(x, w.size)
     return sigmoid(x @ w + b)
 
 
@@ -107,9 +107,9 @@ def neuron_loss(x, y, w, b) -> float:
     Returns:
         L: a float >= 0.
     """
-    x = _check_x(x)
+    w, b = _check_params(w, b)
+    x = _check_x(x, w.size)
     y = _check_targets(x, y)
-    w, b = _check_params(x, w, b)
     return _loss(x, y, w, b)
 
 
@@ -127,9 +127,9 @@ def neuron_gradients(x, y, w, b) -> tuple[np.ndarray, float]:
         dw: (D,) gradient of the loss with respect to w.
         db: a float, the gradient with respect to b.
     """
-    x = _check_x(x)
+    w, b = _check_params(w, b)
+    x = _check_x(x, w.size)
     y = _check_targets(x, y)
-    w, b = _check_params(x, w, b)
     return _gradients(x, y, w, b)
 
 
@@ -146,9 +146,9 @@ def delta_rule_update(x, y, w, b, lr) -> tuple[np.ndarray, float]:
         w_new: (D,) a new array.
         b_new: a float.
     """
-    x = _check_x(x)
+    w, b = _check_params(w, b)
+    x = _check_x(x, w.size)
     y = _check_targets(x, y)
-    w, b = _check_params(x, w, b)
     lr = _check_lr(lr)
     dw, db = _gradients(x, y, w, b)
     return w - lr * dw, b - lr * db
@@ -261,9 +261,9 @@ def train_online(x, y, w0, b0, lr, epochs, rng=None, grad_tol: float = DEFAULT_G
 def _check_training_inputs(x, y, w0, b0, lr, epochs, grad_tol):
     if isinstance(grad_tol, bool) or not isinstance(grad_tol, numbers.Real) or not grad_tol > 0:
         raise ValueError(f"grad_tol: expected a number > 0, got {grad_tol!r}")
-    x = _check_x(x)
+    w, b = _check_params(w0, b0, "w0", "b0")
+    x = _check_x(x, w.size)
     y = _check_targets(x, y)
-    w, b = _check_params(x, w0, b0)
     if not np.isfinite(_loss_or_inf(x, y, w, b)):
         raise ValueError(
             "w0, b0: expected a starting point with a finite loss, got x @ w0 + b0 or the loss overflowing"
@@ -322,13 +322,11 @@ def loss_surface(x, y, w1_grid, w2_grid, b) -> np.ndarray:
         L: (G2, G1); L[i, j] is the loss at w = (w1_grid[j], w2_grid[i]), the layout of
         np.meshgrid(w1_grid, w2_grid) and of matplotlib's contour.
     """
-    x = _check_x(x)
-    if x.shape[1] != 2:
-        raise ValueError(f"x: expected shape (N, 2) (a surface over two weights), got shape {x.shape}")
+    x = _check_x(x, 2)  # a surface over two weights
     y = _check_targets(x, y)
     w1 = _check_grid(w1_grid, "w1_grid")
     w2 = _check_grid(w2_grid, "w2_grid")
-    _, b = _check_params(x, np.zeros(2), b)
+    _, b = _check_params(np.zeros(2), b)
     z = x[:, 0, None, None] * w1[None, None, :] + x[:, 1, None, None] * w2[None, :, None] + b  # (N, G2, G1)
     a = sigmoid(z)  # (N, G2, G1)
     return 0.5 * np.mean((a - y[:, None, None]) ** 2, axis=0)

@@ -40,7 +40,7 @@ import numpy as np
 
 from bplib import activations as act
 from bplib import losses
-from bplib._validate import _describe, as_float_array, check_shape
+from bplib._validate import _describe, as_float_array, check_batch, check_shape
 from bplib.layers import DenseCache, _check_cache, dense_backward, dense_forward, init_std
 from bplib.optim import SGD
 
@@ -162,8 +162,7 @@ def rnn_step_forward(x_t, h_prev, Wx, Wh, b):
     Wx_arr, Wh_arr, b_arr = _weights(Wx, Wh, b)
     D, H = Wx_arr.shape
     x_arr = as_float_array(x_t, "x_t")
-    if x_arr.ndim != 2 or x_arr.shape[1] != D:
-        raise ValueError(f"x_t: expected the inputs of one step, shape (N, D) = (N, {D}), got shape {x_arr.shape}")
+    check_batch(x_arr, "x_t", ("N", "D"), (None, D))
     h_arr = _state(h_prev, x_arr.shape[0], H, "h_prev")
     h_next = np.tanh(x_arr @ Wx_arr + h_arr @ Wh_arr + b_arr)  # (N, D)@(D, H) + (N, H)@(H, H) + (H,) -> (N, H)
     return h_next, RNNStepCache(x_t=x_arr, h_prev=h_arr, Wx=Wx_arr, Wh=Wh_arr, h_next=h_next)
@@ -423,10 +422,12 @@ def dense_over_time_forward(h, Wy, by):
         cache: DenseOverTimeCache.
     """
     h_arr = as_float_array(h, "h")
-    if h_arr.ndim != 3:
-        raise ValueError(f"h: expected hidden states of shape (N, T, H), got shape {h_arr.shape}")
+    Wy_arr = as_float_array(Wy, "Wy")
+    if Wy_arr.ndim != 2:
+        raise ValueError(f"Wy: expected a 2-d output matrix of shape (H, V), got shape {Wy_arr.shape}")
+    check_batch(h_arr, "h", ("N", "T", "H"), (None, None, Wy_arr.shape[0]))
     N, T, H = h_arr.shape
-    y, dense_cache = dense_forward(h_arr.reshape(N * T, H), Wy, by)  # (N * T, V)
+    y, dense_cache = dense_forward(h_arr.reshape(N * T, H), Wy_arr, by)  # (N * T, V)
     return y.reshape(N, T, -1), DenseOverTimeCache(dense=dense_cache, N=N, T=T)
 
 

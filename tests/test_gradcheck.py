@@ -271,6 +271,43 @@ def test_check_gradient_params_names_the_parameter_and_index_of_the_worst_entry(
     assert "FAILED" in str(result) and "b[1]" in str(result)
 
 
+# ---- reports that read the same on every computer --------------------------------------
+
+
+def _roundoff_variants(value, count=20, seed=0):
+    """`value` with each entry nudged by a few ulps, as another CPU's kernels might compute it."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        yield value * (1.0 + rng.integers(-4, 5, size=value.shape) * np.finfo(np.float64).eps)
+
+
+def test_a_passing_report_does_not_depend_on_round_off():
+    rng = np.random.default_rng(9)
+    x = rng.uniform(0.5, 2.0, size=(3, 4))
+    reports = {str(check_gradient(_cube_sum, x, g)) for g in _roundoff_variants(x**2)}
+    assert reports == {"gradient check passed: max relative error < 1e-07 (the tolerance)"}
+
+
+def test_a_failing_report_names_the_first_of_entries_that_tie_to_round_off():
+    # Forgetting a factor 1/4 everywhere gives every entry the same relative error 3/5: which
+    # one is "largest" is round-off, so the report must name the first, whatever the CPU.
+    rng = np.random.default_rng(10)
+    params = {"W": rng.uniform(0.5, 2.0, size=(2, 3)), "b": rng.uniform(0.5, 2.0, size=3)}
+
+    def loss():
+        return 0.25 * (np.sum(params["W"] ** 2) + np.sum(params["b"] ** 2))
+
+    forgot_quarter = {"W": 2.0 * params["W"], "b": 2.0 * params["b"]}  # true: 0.5 * W, 0.5 * b
+    reports = set()
+    for seed in range(10):
+        variant = {name: next(_roundoff_variants(g, 1, seed)) for name, g in forgot_quarter.items()}
+        result = check_gradient_params(loss, params, variant)
+        assert result.where == ("W", (0, 0))
+        reports.add(str(result))
+    assert len(reports) == 1
+    assert reports.pop().startswith("gradient check FAILED: max relative error 6.00e-01 (tol 1e-07) at W[0, 0]")
+
+
 # ---- relative_error ----------------------------------------------------------------
 
 

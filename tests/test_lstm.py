@@ -592,18 +592,21 @@ def test_fit_callback_can_stop_training():
 
 def test_step_forward_rejects_bad_shapes_and_values():
     params, x_t, h_prev, c_prev, _, _ = step_case(2, 3, 4)
-    with pytest.raises(ValueError, match=r"^x_t: expected a 2-d array of shape \(N, D\), got shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"^x_t: expected shape \(N, D\) = \(N, 3\) with N >= 1, got shape \(3,\)"):
         lstm_step_forward(x_t[0], h_prev, c_prev, params)
-    with pytest.raises(ValueError, match=r"^h_prev: expected shape \(2, H\).*got shape \(3, 4\)"):
+    with pytest.raises(ValueError, match=r"^h_prev: expected shape \(N, H\) = \(2, 4\), got shape \(3, 4\)"):
         lstm_step_forward(x_t, np.zeros((3, 4)), c_prev, params)
-    with pytest.raises(ValueError, match=r"^c_prev: expected shape \(2, 4\), got shape \(2, 5\)"):
+    with pytest.raises(ValueError, match=r"^c_prev: expected shape \(N, H\) = \(2, 4\), got shape \(2, 5\)"):
         lstm_step_forward(x_t, h_prev, np.zeros((2, 5)), params)
     with pytest.raises(ValueError, match=r"^x_t: expected finite numbers"):
         lstm_step_forward(np.full((2, 3), np.nan), h_prev, c_prev, params)
     with pytest.raises(ValueError, match=r"^params\['U_i'\] \(H, H\): expected shape \(4, 4\), got shape \(4, 3\)"):
         lstm_step_forward(x_t, h_prev, c_prev, {**params, "U_i": np.zeros((4, 3))})
-    with pytest.raises(ValueError, match=r"^params\['W_f'\] \(D, H\): expected shape \(3, 4\), got shape \(2, 4\)"):
+    with pytest.raises(ValueError, match=r"^params: expected every W_<gate> to have the same shape \(D, H\), "
+                                         r"got W_f \(2, 4\), W_i \(3, 4\)"):
         lstm_step_forward(x_t, h_prev, c_prev, {**params, "W_f": np.zeros((2, 4))})
+    with pytest.raises(ValueError, match=r"^x_t: expected shape \(N, D\) = \(N, 3\) with N >= 1, got shape \(2, 2\)"):
+        lstm_step_forward(x_t[:, :2], h_prev, c_prev, params)  # the weights are right: x_t is blamed
     with pytest.raises(ValueError, match=r"^params: missing \['b_o'\]"):
         lstm_step_forward(x_t, h_prev, c_prev, {k: v for k, v in params.items() if k != "b_o"})
     with pytest.raises(ValueError, match=r"^params: expected a dict"):
@@ -633,9 +636,10 @@ def test_backward_functions_reject_a_wrong_cache_and_wrong_gradient_shapes():
 
 def test_lstm_forward_rejects_a_2d_sequence_with_a_reshape_hint_and_bad_states():
     params = init_lstm_params(3, 4, np.random.default_rng(0))
-    with pytest.raises(ValueError, match=r"^x: expected a sequence batch of shape \(N, T, D\).*x.reshape\(1, T, D\)"):
+    with pytest.raises(ValueError, match=r"^x: expected a batch of sequences of shape \(N, T, D\).*reshape\(1, T, D\)"):
         lstm_forward(np.zeros((5, 3)), None, None, params)
-    with pytest.raises(ValueError, match=r"^params\['W_f'\] \(D, H\): expected shape \(2, 4\)"):
+    narrow = r"^x: expected shape \(N, T, D\) = \(N, T, 3\) with N, T >= 1, got shape \(1, 5, 2\)"
+    with pytest.raises(ValueError, match=narrow):
         lstm_forward(np.zeros((1, 5, 2)), None, None, params)
     with pytest.raises(ValueError, match=r"^h0: expected shape \(1, 4\), got shape \(1, 3\)"):
         lstm_forward(np.zeros((1, 5, 3)), np.zeros((1, 3)), None, params)

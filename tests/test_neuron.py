@@ -269,8 +269,8 @@ Y3 = np.zeros(3)
     [
         (lambda: neuron_forward(np.ones(3), np.ones(3), 0.0), ("x:", "(N, D)", "(3,)")),
         (lambda: neuron_forward(np.ones((0, 2)), np.ones(2), 0.0), ("x:", "(0, 2)")),
-        (lambda: neuron_forward(X2, np.ones(3), 0.0), ("w:", "(2,)", "(3,)")),
-        (lambda: neuron_forward(X2, np.ones((2, 1)), 0.0), ("w:", "(2,)", "(2, 1)")),
+        (lambda: neuron_forward(X2, np.ones(3), 0.0), ("x:", "(N, 3)", "(3, 2)")),
+        (lambda: neuron_forward(X2, np.ones((2, 1)), 0.0), ("w:", "(D,)", "(2, 1)")),
         (lambda: neuron_forward(X2, np.ones(2), np.ones(2)), ("b:", "scalar", "(2,)")),
         (lambda: neuron_forward([[1.0, np.nan]], np.ones(2), 0.0), ("x:", "finite")),
         (lambda: neuron_forward("x", np.ones(2), 0.0), ("x:", "str")),

@@ -99,7 +99,7 @@ def write_table(results: list[Graded], out: Path, settings: dict) -> None:
         "status": g.status, "reason": g.reason, "points": g.points, "max_points": g.max_points,
         "sha256": g.submission.sha256, "seconds": g.seconds, "cell_errors": g.cell_errors, "tasks": g.tasks,
     } for g in results]
-    document = {"graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    document = {"graded_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                 "settings": settings, "rows": table, "submissions": submissions}
     (out / "scores.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
 

@@ -105,10 +105,7 @@ def _find_sprite(buffer: np.ndarray, rows: slice, cols: slice):
 
 def _root_figure(artist: Artist):
     """The top-level Figure an artist belongs to (None if it belongs to none)."""
-    try:
-        return artist.get_figure(root=True)
-    except TypeError:  # matplotlib < 3.10: no subfigures to look through here
-        return artist.figure
+    return artist.get_figure(root=True)
 
 
 def _moved(sprite, shift):
