@@ -99,6 +99,7 @@ def _no_slope(z):
 MISTAKES = [
     ("4.1", lambda z, y: np.sum(output_delta(z, y)), "shape"),
     ("4.1", lambda z, y: (sigmoid(z) - y) / len(z), "missing_sigma_prime"),
+    ("4.1", lambda z, y: (sigmoid(z) - y) * sp(z) / (2 * len(z)), "no_two"),
     ("4.1", lambda z, y: (sigmoid(z) - y) * sigmoid_prime(sigmoid(z)) / len(z), "prime_of_a"),
     ("4.1", lambda z, y: (sigmoid(z) - y) * z * (1 - z) / len(z), "z_in_prime"),
     ("4.1", lambda z, y: (z - y) * sp(z) / len(z), "z_for_a"),

@@ -167,6 +167,8 @@ MISTAKES = [
     ("5.1", lambda x, W, b: (np.vstack([x, np.ones(x.shape[1])]), np.vstack([W, b])), "ones_row"),
     ("5.1", lambda x, W, b: (np.hstack([x, np.ones((len(x), 1))]), np.append(W, b)), "W_shape"),
     ("5.1", lambda x, W, b: (np.hstack([x, np.ones((len(x), 1))]), np.hstack([W, b[:, None]])), "concat"),
+    # the product comes out right, but the ones and b are first, where the task puts them last
+    ("5.1", lambda x, W, b: (np.hstack([np.ones((len(x), 1)), x]), np.vstack([b, W])), "not_last"),
     ("5.1", lambda x, W, b: (np.hstack([x, np.ones(len(x))]), np.vstack([W, b])), "concat"),
     ("5.1", lambda x, W, b: (np.hstack([x, np.zeros((len(x), 1))]), np.vstack([W, b])), "zeros"),
     ("5.1", lambda x, W, b: (np.hstack([2 * x, np.ones((len(x), 1))]), np.vstack([W, b])), "x_changed"),
@@ -409,9 +411,6 @@ def test_reference_passes(task_id, capsys):
 
 
 def test_other_right_answers_pass():
-    def bias_trick_ones_first(x, W, b):  # the ones column first and b as the first row: just as right
-        return np.hstack([np.ones((len(x), 1)), x]), np.vstack([b, W])
-
     def softmax_cross_entropy_with_bplib(z, y):
         from bplib.losses import softmax_cross_entropy_loss
 
@@ -426,7 +425,6 @@ def test_other_right_answers_pass():
                 params[name] -= lr * grads[name]
         return params, np.array(losses)
 
-    assert run_task("5.1", bias_trick_ones_first).passed
     assert run_task("5.2", softmax_cross_entropy_with_bplib).passed
     assert run_task("5.2", lambda z, y: (np.array([softmax_cross_entropy(z, y)[0]]), softmax_cross_entropy(z, y)[1]))
     assert run_task("5.4", sgd_epoch_in_place).passed

@@ -1,9 +1,10 @@
-"""bplib.grade.hidden: the checks the grading command runs after each task's public check.
+"""Hidden checks (Task.hidden, run by run_hidden): what the grading command runs after each task's public check.
 
-For every task: a right answer passes every hidden check, an untouched stub is "not implemented",
-an answer overfitted to the public cases passes the public check and fails a hidden one, the hidden
-cases differ from the public ones, every known mistake still fails with one of the chapter's hints,
-and no hidden detail or hint shows an expected value or a number of a hidden case.
+For every task: a right answer passes every hidden check on the cases of many seeds, an untouched stub
+is "not implemented", an answer overfitted to the public cases passes the public check and fails a
+hidden one, the hidden cases differ from the public ones and from one seed to the next, every known
+mistake still fails with one of the chapter's hints, and no hidden detail or hint shows an expected
+value or a number of a hidden case.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ import test_checks_ch06
 import test_checks_ch07
 import test_checks_ch08
 
-from bplib.checks import TASKS, ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, run_task
-from bplib.grade.hidden import HIDDEN_CHECKS, HiddenCheck, OnCases, run_hidden
+from bplib.checks import TASKS, ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, hidden_rng, run_hidden, run_task
+from bplib.checks._core import HiddenCheck
+
+HIDDEN_CHECKS = {task_id: task.hidden for task_id, task in TASKS.items()}
+SEED = 20261207  # the seed of the runs these tests look into; test_..._many_seeds tries others
 
 CHAPTER_TESTS = (test_checks, test_checks_ch03, test_checks_ch04, test_checks_ch05, test_checks_ch06,
                  test_checks_ch07, test_checks_ch08)
@@ -44,9 +48,14 @@ def _not_implemented(*args, **kwargs):
 STUB = {task_id: _not_implemented for task_id in TASKS}
 
 
-def _verdicts_by_name(task_id: str, answer) -> dict:
+def _verdicts_by_name(task_id: str, answer, seed: int = SEED) -> dict:
     return {check.name: verdict
-            for check, verdict in zip(HIDDEN_CHECKS[task_id], run_hidden(task_id, answer), strict=True)}
+            for check, verdict in zip(HIDDEN_CHECKS[task_id], run_hidden(task_id, answer, seed), strict=True)}
+
+
+def _cases(task_id: str, index: int, seed: int = SEED) -> list:
+    """The cases hidden check `index` of a task runs in the run with `seed`."""
+    return HIDDEN_CHECKS[task_id][index].make_cases(hidden_rng(seed, task_id, index))
 
 
 # ---- chapter 01's answers written out by hand (chapter 01's REFERENCE are bplib's own functions) -------
@@ -317,19 +326,19 @@ def _numbers(value) -> list[float]:
     return []
 
 
-def _expected_and_inputs(check: HiddenCheck) -> tuple[list[float], list[float]]:
-    """The numbers a hidden check compares against (the right answer's outputs), and its cases' inputs."""
-    if check.task in ONE_POINT:  # 2.4: the three numbers at ch02.CHAIN_POINT
-        return list(REFERENCE[check.task]()), list(ch02.CHAIN_POINT.values())
+def _expected_and_inputs(task_id: str, index: int) -> tuple[list[float], list[float]]:
+    """The numbers hidden check `index` compares against (the right answer's outputs), and its cases' inputs."""
+    if task_id in ONE_POINT:  # 2.4: the three numbers at ch02.CHAIN_POINT
+        return list(REFERENCE[task_id]()), list(ch02.CHAIN_POINT.values())
     expected, inputs = [], []
 
     def recording(*args, **kwargs):
-        value = REFERENCE[check.task](*args, **kwargs)
+        value = REFERENCE[task_id](*args, **kwargs)
         expected.extend(_numbers(value))
         inputs.extend(_numbers((args, kwargs)))
         return value
 
-    check.checker(recording)
+    HIDDEN_CHECKS[task_id][index].checker(hidden_rng(SEED, task_id, index))(recording)
     return expected, inputs
 
 
@@ -342,14 +351,15 @@ def _significant_digits(token: str) -> int:
     return len(mantissa.lstrip("0"))
 
 
-def assert_nothing_of_the_case_shown(check: HiddenCheck, output: str) -> None:
-    """No number in `output` is an expected value or a non-integer input of the check's cases, exactly or
-    rounded to 3 or more digits. Integer inputs (sizes, counts) may show, as may 0, 1/2 and 1."""
-    expected, inputs = _expected_and_inputs(check)
+def assert_nothing_of_the_case_shown(task_id: str, index: int, output: str) -> None:
+    """No number in `output` is an expected value or a non-integer input of the check's cases (in the run
+    with SEED), exactly or rounded to 3 or more digits. Integer inputs (sizes, counts) may show, as may
+    0, 1/2 and 1."""
+    expected, inputs = _expected_and_inputs(task_id, index)
     allowed = [v for v in inputs if float(v).is_integer()] + list(LANDMARKS)
     forbidden = [v for v in expected + inputs
                  if not any(math.isclose(v, a, rel_tol=1e-9, abs_tol=1e-12) for a in allowed)]
-    body = output.replace(f"Exercise {check.task} ", "")
+    body = output.replace(f"Exercise {task_id} ", "")
     for token in NUMBER.findall(body):
         number = float(token)
         rounded = _significant_digits(token) >= 3
@@ -357,22 +367,22 @@ def assert_nothing_of_the_case_shown(check: HiddenCheck, output: str) -> None:
         assert not leaked, f"the output shows {token}, a number of the hidden case, in {output!r}"
 
 
-def _a_check_with_values(task_id: str) -> tuple[HiddenCheck, float]:
-    """A hidden check of the task and a number it must never show."""
-    for check in HIDDEN_CHECKS[task_id]:
-        expected, inputs = _expected_and_inputs(check)
+def _a_check_with_values(task_id: str) -> tuple[int, float]:
+    """The index of a hidden check of the task and a number it must never show."""
+    for index in range(len(HIDDEN_CHECKS[task_id])):
+        expected, inputs = _expected_and_inputs(task_id, index)
         for value in expected + inputs:
             if not float(value).is_integer() and value not in LANDMARKS:
-                return check, value
+                return index, value
     raise AssertionError(f"task {task_id} has no non-integer value to hide")
 
 
 @pytest.mark.parametrize("task_id", ["1.4", "2.2", "3.3", "5.4", "6.3", "8.4"])
 def test_the_leak_detector_finds_a_shown_value(task_id):
-    check, value = _a_check_with_values(task_id)
+    index, value = _a_check_with_values(task_id)
     for shown in (f"{value:.4g}", f"{value!r}"):
         with pytest.raises(AssertionError):
-            assert_nothing_of_the_case_shown(check, f"Exercise {task_id} (x): wrong: expected {shown}")
+            assert_nothing_of_the_case_shown(task_id, index, f"Exercise {task_id} (x): wrong: expected {shown}")
 
 
 # ---- the registry ---------------------------------------------------------------------------------------
@@ -380,17 +390,17 @@ def test_the_leak_detector_finds_a_shown_value(task_id):
 
 def test_every_task_and_no_other_has_one_to_three_hidden_checks():
     assert list(HIDDEN_CHECKS) == list(TASKS)
-    for task_id, checks in HIDDEN_CHECKS.items():
+    for checks in HIDDEN_CHECKS.values():
         assert 1 <= len(checks) <= 3
         assert len({check.name for check in checks}) == len(checks)
         for check in checks:
-            assert isinstance(check, HiddenCheck) and check.task == task_id
-            assert check.name and check.what and callable(check.checker)
+            assert isinstance(check, HiddenCheck)
+            assert check.name and check.what and callable(check.check_case) and callable(check.make_cases)
             assert not re.search(r"\d", check.name + check.what), f"a name or description shows a value: {check}"
 
 
 def test_run_hidden_titles_each_verdict_with_its_check():
-    verdicts = run_hidden("4.2", REFERENCE["4.2"])
+    verdicts = run_hidden("4.2", REFERENCE["4.2"], SEED)
     assert [v.title for v in verdicts] == [f"dense_backward, hidden: {c.name}" for c in HIDDEN_CHECKS["4.2"]]
     assert str(verdicts[0]) == "Exercise 4.2 (dense_backward, hidden: other shapes): passed"
     assert all(v.task == "4.2" and v.max_points == TASKS["4.2"].points for v in verdicts)
@@ -411,20 +421,30 @@ def test_a_result_passed_instead_of_the_function_keeps_the_tasks_own_call_in_the
 
 
 @pytest.mark.parametrize("task_id", list(TASKS))
-def test_the_reference_answer_passes_every_hidden_check(task_id):
-    verdicts = run_hidden(task_id, REFERENCE[task_id])
-    assert len(verdicts) == len(HIDDEN_CHECKS[task_id])
-    assert all(v.status == "passed" and v.points == TASKS[task_id].points for v in verdicts), [str(v) for v in verdicts]
+def test_the_reference_answer_passes_every_hidden_check_on_many_seeds(task_id):
+    for seed in range(12):  # random cases must be fit for every seed: no near-tie, no overflow, no kink
+        verdicts = run_hidden(task_id, REFERENCE[task_id], seed)
+        assert len(verdicts) == len(HIDDEN_CHECKS[task_id])
+        assert all(v.status == "passed" and v.points == TASKS[task_id].points for v in verdicts), (
+            seed, [str(v) for v in verdicts])
+
+
+@pytest.mark.parametrize("task_id", FUNCTION_TASKS)
+def test_the_hidden_cases_come_from_the_seed(task_id):
+    for index in range(len(HIDDEN_CHECKS[task_id])):
+        assert _fingerprint(_cases(task_id, index, 1)) == _fingerprint(_cases(task_id, index, 1))
+        assert _fingerprint(_cases(task_id, index, 1)) != _fingerprint(_cases(task_id, index, 2)), (
+            f"hidden check {HIDDEN_CHECKS[task_id][index].name!r} of {task_id} draws the same cases for two seeds")
 
 
 @pytest.mark.parametrize("task_id", list(BY_HAND))
 def test_answers_written_by_hand_pass_every_hidden_check(task_id):
-    assert all(v.passed for v in run_hidden(task_id, BY_HAND[task_id]))
+    assert all(v.passed for v in run_hidden(task_id, BY_HAND[task_id], SEED))
 
 
 @pytest.mark.parametrize("task_id", list(TASKS))
 def test_an_untouched_stub_is_not_implemented_in_every_hidden_check(task_id):
-    verdicts = run_hidden(task_id, STUB[task_id])
+    verdicts = run_hidden(task_id, STUB[task_id], SEED)
     assert [v.status for v in verdicts] == ["not implemented"] * len(HIDDEN_CHECKS[task_id])
     assert all(v.points == 0 for v in verdicts)
 
@@ -439,7 +459,8 @@ def test_an_overfitted_answer_passes_the_public_check_and_fails_a_hidden_one(tas
     verdict = _verdicts_by_name(task_id, answer)[check_name]
     assert verdict.status == "wrong"
     assert verdict.hint and verdict.detail
-    assert_nothing_of_the_case_shown(next(c for c in HIDDEN_CHECKS[task_id] if c.name == check_name), str(verdict))
+    index = next(i for i, c in enumerate(HIDDEN_CHECKS[task_id]) if c.name == check_name)
+    assert_nothing_of_the_case_shown(task_id, index, str(verdict))
 
 
 def test_every_function_task_has_an_overfitted_answer():
@@ -451,7 +472,7 @@ def test_every_function_task_has_an_overfitted_answer():
 def test_memorised_public_outputs_fail_every_hidden_check(task_id):
     answer = Memorised(task_id)
     assert run_task(task_id, answer).passed
-    assert [v.status for v in run_hidden(task_id, answer)] == ["wrong"] * len(HIDDEN_CHECKS[task_id])
+    assert [v.status for v in run_hidden(task_id, answer, SEED)] == ["wrong"] * len(HIDDEN_CHECKS[task_id])
 
 
 @pytest.mark.parametrize("task_id", FUNCTION_TASKS)
@@ -460,9 +481,8 @@ def test_the_hidden_cases_differ_from_the_public_ones(task_id):
     public_values = {_fingerprint(case) for case in public}
     public_shapes = {_shapes(case) for case in public}
     hidden_shapes = set()
-    for check in HIDDEN_CHECKS[task_id]:
-        assert isinstance(check.checker, OnCases)
-        cases = check.checker.make_cases()
+    for index in range(len(HIDDEN_CHECKS[task_id])):
+        cases = _cases(task_id, index)
         assert cases and not public_values & {_fingerprint(case) for case in cases}
         hidden_shapes |= {_shapes(case) for case in cases}
     if task_id not in SCALAR_INPUTS:
@@ -471,11 +491,12 @@ def test_the_hidden_cases_differ_from_the_public_ones(task_id):
 
 def test_the_hidden_cases_of_scalar_tasks_reach_what_the_public_ones_leave_out():
     # the public neuron cases all have z > 0, the public max cases a larger input that is the positive one
-    neuron = HIDDEN_CHECKS["2.3"][0].checker.make_cases()
-    assert {w0 * x0 + w1 * x1 + w2 > 0 for w0, x0, w1, x1, w2 in neuron} == {True, False}
-    gates = HIDDEN_CHECKS["2.2"][0].checker.make_cases()
-    assert any(0 < x < y for x, y, _ in gates) and any(y < x < 0 for x, y, _ in gates)
-    assert any(0 in (x, y) for x, y, _ in HIDDEN_CHECKS["2.1"][0].checker.make_cases())
+    for seed in range(20):
+        neuron = _cases("2.3", 0, seed)
+        assert {w0 * x0 + w1 * x1 + w2 > 0 for w0, x0, w1, x1, w2 in neuron} == {True, False}
+        gates = _cases("2.2", 0, seed)
+        assert any(0 < x < y for x, y, _ in gates) and any(y < x < 0 for x, y, _ in gates)
+        assert any(0 in (x, y) for x, y, _ in _cases("2.1", 0, seed))
 
 
 @pytest.mark.parametrize("task_id", list(TASKS))
@@ -483,7 +504,7 @@ def test_every_known_mistake_fails_a_hidden_check_with_one_of_the_chapters_hints
     mistakes = [(answer, key) for t, answer, key in MISTAKES if t == task_id]
     assert mistakes
     for answer, key in mistakes:
-        hints = [v.hint for v in run_hidden(task_id, answer) if v.status == "wrong"]
+        hints = [v.hint for v in run_hidden(task_id, answer, SEED) if v.status == "wrong"]
         assert set(hints) & set(HINTS[task_id].values()), (key, hints)
 
 
@@ -493,5 +514,5 @@ def test_hidden_verdicts_show_no_expected_value_and_no_number_of_a_hidden_case(t
     if task_id in FUNCTION_TASKS:
         answers.append(Memorised(task_id))
     for answer in answers:
-        for check, verdict in zip(HIDDEN_CHECKS[task_id], run_hidden(task_id, answer), strict=True):
-            assert_nothing_of_the_case_shown(check, str(verdict))
+        for index, verdict in enumerate(run_hidden(task_id, answer, SEED)):
+            assert_nothing_of_the_case_shown(task_id, index, str(verdict))

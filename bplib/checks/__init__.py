@@ -8,24 +8,29 @@ In an exercise notebook:
 prints one line, "passed", "not implemented yet" or "wrong: ...", plus a hint line
 that points at the likely mistake without giving the answer away. `check` never
 raises, whatever the learner's function does. An answer that passes the cases of the
-task's checker is also tried on the task's hidden checks (bplib.grade.hidden: other
-shapes, edge cases), which the instructor's grader runs too, so "passed" here means
-what it will mean when graded. `run_task(task_id, answer)` returns the verdict of the
-task's own (public) checker alone, without printing.
+task's checker is also tried on the task's hidden checks (other shapes, edge cases, on
+values drawn afresh each time), which the instructor's grader runs too, so "passed" here
+means what it will mean when graded. `run_task(task_id, answer)` returns the verdict of
+the task's own (public) checker alone, and `run_hidden(task_id, answer, seed)` those of
+its hidden checks, without printing.
 
-`TASKS` maps every task id ("1.1", "2.3", ...) to its `Task`: title, points,
-chapter and checker. The checkers live in one module per chapter, chNN.py, each
-with a TASKS tuple; a new chapter's module is found by its name, nothing to register.
+`TASKS` maps every task id ("1.1", "2.3", ...) to its `Task`: title, points, chapter,
+checker, hidden checks, the bplib functions that implement it, the tasks it builds on.
+The checks live in one module per chapter, chNN.py, each with a TASKS tuple; a new
+chapter's module is found by its name, nothing to register.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import secrets
+
+import numpy as np
 
 from bplib.checks._core import Task, Verdict, _execution_count, evaluate
 
-__all__ = ["TASKS", "Task", "Verdict", "check", "run_task"]
+__all__ = ["TASKS", "Task", "Verdict", "check", "run_hidden", "run_task"]
 
 
 def _collect_tasks() -> dict[str, Task]:
@@ -62,11 +67,39 @@ def run_task(task_id: str, answer) -> Verdict:
     return evaluate(_task(task_id), answer)
 
 
+def hidden_rng(seed: int, task_id: str, index: int) -> np.random.Generator:
+    """The generator of hidden check `index` of task `task_id` in a run with `seed`: every check
+    gets its own stream, and the same seed gives the same cases again."""
+    major, minor = (int(part) for part in task_id.split("."))
+    return np.random.default_rng([int(seed), major, minor, index])
+
+
+def run_hidden(task_id: str, answer, seed: int | None = None) -> list[Verdict]:
+    """Every hidden check of task `task_id` on `answer`, printing nothing. Chapter: every exercise.
+
+    Inputs:
+        task_id: a key of TASKS, e.g. "3.2".
+        answer: the learner's function (or a stand-in that runs it elsewhere).
+        seed: the cases' seed (a fresh random one when None).
+    Returns:
+        one Verdict per hidden check, in order, titled "<title>, hidden: <name>"; errors raised by
+        the learner's code become status "wrong".
+    Raises:
+        ValueError for an unknown task_id.
+    """
+    task = _task(task_id)
+    seed = secrets.randbits(63) if seed is None else seed
+    verdicts = []
+    for index, hidden in enumerate(task.hidden):
+        verdict = evaluate(task, answer, hidden.checker(hidden_rng(seed, task_id, index)))
+        verdict.title = f"{task.title}, hidden: {hidden.name}"
+        verdicts.append(verdict)
+    return verdicts
+
+
 def _first_hidden_failure(task: Task, answer) -> Verdict | None:
     """The verdict of the first hidden check `answer` fails, labelled as hidden, or None."""
-    from bplib.grade.hidden import HIDDEN_CHECKS, run_hidden  # imported late: it imports this package
-
-    for hidden, verdict in zip(HIDDEN_CHECKS.get(task.id, ()), run_hidden(task.id, answer), strict=True):
+    for hidden, verdict in zip(task.hidden, run_hidden(task.id, answer), strict=True):
         if not verdict.passed:
             detail = f"right on the usual cases, but not on a hidden check ({hidden.what})"
             detail += f": {verdict.detail}" if verdict.detail else ""

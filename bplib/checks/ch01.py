@@ -7,7 +7,8 @@ Tasks:
     1.4 stable_sigmoid(z)                   sigma(z) with no overflow for any finite z
 
 Each checker compares the learner's function with bplib's reference on fixed-seed
-inputs, and when they differ, recognises the common mistakes (`HINTS`).
+inputs, and when they differ, recognises the common mistakes (`HINTS`). The hidden
+checks run the same per-case checks on cases drawn from a random generator.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import numpy as np
 
 from bplib import activations, gradcheck
 from bplib.checks._core import (
+    HiddenCheck,
+    OnCases,
     Task,
     Variant,
     Wrong,
@@ -128,12 +131,6 @@ def check_sigmoid_prime_case(fn, z) -> None:
     _check_elementwise_case(fn, activations.sigmoid_prime, "1.1", SIGMOID_PRIME_VARIANTS, z)
 
 
-def check_sigmoid_prime(fn) -> None:
-    """Task 1.1: fn(z) == sigma(z) * (1 - sigma(z)) for scalar and array z. Chapter 01."""
-    for z in _z_cases():
-        check_sigmoid_prime_case(fn, z)
-
-
 # ---- 1.3 tanh_prime ---------------------------------------------------------------
 
 _t = np.tanh
@@ -151,12 +148,6 @@ TANH_PRIME_VARIANTS = [
 def check_tanh_prime_case(fn, z) -> None:
     """Task 1.3 on one z (a number or an array of any shape): Wrong, NotDone or LearnerRaised unless fn is right."""
     _check_elementwise_case(fn, activations.tanh_prime, "1.3", TANH_PRIME_VARIANTS, z)
-
-
-def check_tanh_prime(fn) -> None:
-    """Task 1.3: fn(z) == 1 - tanh(z)**2 for scalar and array z. Chapter 01."""
-    for z in _z_cases():
-        check_tanh_prime_case(fn, z)
 
 
 # ---- 1.2 numerical_derivative -------------------------------------------------------
@@ -288,19 +279,100 @@ def check_stable_sigmoid_case(fn, z) -> None:
     raise Wrong(f"wrong values for {where}", _H14["other"])
 
 
-def check_stable_sigmoid(fn) -> None:
-    """Task 1.4: fn(z) == sigma(z) with no warning, inf or NaN, even for |z| ~ 1000. Chapter 01."""
-    for z in _extreme_cases():
-        check_stable_sigmoid_case(fn, z)
+# ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
+
+def _seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(2**32))
+
+
+def _z_other(rng: np.random.Generator) -> list:
+    """1.1, 1.3: new values, a 0-d array, and shapes the public cases lack (a length-one axis, four axes)."""
+    scalar = float(np.round(rng.uniform(-6.0, 6.0), 3))
+    shapes = ((1,), (int(rng.integers(4, 8)), 1), (2, 1, 3, int(rng.integers(2, 4))))
+    return [*_z_cases(seed=_seed(rng), scalar=scalar, shapes=shapes, bound=6.0), np.array(rng.uniform(-3.0, 3.0))]
+
+
+def _z_integer(rng: np.random.Generator) -> list:
+    """1.1, 1.3: a Python int and int64 arrays: an answer that computes into an integer array truncates."""
+    return [int(rng.integers(-4, 5)), rng.integers(-3, 4, size=int(rng.integers(5, 9))),
+            rng.integers(-4, 6, size=(2, 3))]
+
+
+def _z_huge(rng: np.random.Generator) -> list:
+    """1.4: |z| from 1e4 up to the largest float64, far beyond 710, where exp(|z|) starts to overflow."""
+    largest = np.finfo(np.float64).max
+    magnitudes = 10.0 ** rng.uniform(4.0, 300.0, size=4)
+    signs = rng.choice([-1.0, 1.0], size=4)
+    edge = np.array([-largest, largest, -1e4, 1e4])
+    return [rng.permutation(np.concatenate([edge, signs * magnitudes])),  # (8,)
+            rng.uniform(-1e5, 1e5, size=(3, 1, 2)),  # (3, 1, 2)
+            float(rng.uniform(1e4, 1e6))]
+
+
+def _z_integer_extreme(rng: np.random.Generator) -> list:
+    """1.4: integer arrays with large entries and a large negative Python int."""
+    return [rng.permutation(np.array([-int(rng.integers(750, 2000)), -30, -1, 0, 1, 30, int(rng.integers(750, 2000))])),
+            rng.integers(-6, 6, size=(3, 4)), -int(rng.integers(1000, 10_000))]
+
+
+def _quartic(x):
+    return x**4 - x
+
+
+def _exp_minus_2x(x):
+    return np.exp(-2.0 * x)
+
+
+def _exp_20x(x):
+    return np.exp(20.0 * x)
+
+
+def _derivative_cases(rng: np.random.Generator) -> list:
+    """1.2: (name, f, x, h) other than the public ones; the last point is a Python int."""
+    steps = rng.permutation([1e-2, 5e-3, 1e-3])
+    return [("np.cos(x)", np.cos, float(np.round(rng.uniform(-2.0, 2.0), 2)), float(steps[0])),
+            ("x**4 - x", _quartic, float(np.round(rng.uniform(-1.5, 1.5), 2)), float(steps[1])),
+            ("np.exp(-2*x)", _exp_minus_2x, int(rng.integers(1, 4)), float(steps[2]))]
+
+
+def _derivative_case(fn, case) -> None:
+    check_derivative_case(fn, case, at="a hidden point")
+
+
+def _steep_default_cases(rng: np.random.Generator) -> list:
+    """1.2 without h: exp(20x), whose centered difference is off by (20h)**2 / 6 relatively, about 7e-7 for
+    h = 1e-4 (beyond the check's 1e-7) and 7e-9 for the default 1e-5."""
+    return [("np.exp(20*x)", _exp_20x, float(np.round(rng.uniform(-0.2, 0.2), 3)), None)]
+
+
+_OTHER_Z = "new values, a zero-dimensional array, and shapes with a length-one axis or four axes"
+_INTEGER_Z = "a Python int and integer arrays: the derivative of an integer z is still a fraction"
 
 TASKS = (
-    Task("1.1", "sigmoid_prime", 2, "01", check_sigmoid_prime,
-         signature="sigmoid_prime(z)", try_it="sigmoid_prime(np.array([-1.0, 0.0, 2.0]))"),
+    Task("1.1", "sigmoid_prime", 2, "01", OnCases(check_sigmoid_prime_case, _z_cases),
+         signature="sigmoid_prime(z)", try_it="sigmoid_prime(np.array([-1.0, 0.0, 2.0]))",
+         hidden=(HiddenCheck("other values and shapes", _OTHER_Z, check_sigmoid_prime_case, _z_other),
+                 HiddenCheck("integer input", _INTEGER_Z, check_sigmoid_prime_case, _z_integer)),
+         implemented_by=("bplib.activations.sigmoid_prime", "bplib.layers.sigmoid_backward")),
     Task("1.2", "numerical_derivative", 2, "01", check_numerical_derivative,
-         signature="numerical_derivative(f, x, h=1e-5)", try_it="numerical_derivative(np.sin, 1.0)"),
-    Task("1.3", "tanh_prime", 1, "01", check_tanh_prime,
-         signature="tanh_prime(z)", try_it="tanh_prime(np.array([-1.0, 0.0, 2.0]))"),
-    Task("1.4", "stable_sigmoid", 3, "01", check_stable_sigmoid,
-         signature="stable_sigmoid(z)", try_it="stable_sigmoid(np.array([-1000.0, 0.0, 1000.0]))"),
+         signature="numerical_derivative(f, x, h=1e-5)", try_it="numerical_derivative(np.sin, 1.0)",
+         hidden=(HiddenCheck("other functions", "other functions and points, an integer x among them",
+                             _derivative_case, _derivative_cases),
+                 HiddenCheck("default step", "called without h on a steeply growing function: only the task's "
+                                             "default step is accurate enough",
+                             check_default_step_case, _steep_default_cases)),
+         implemented_by=("bplib.gradcheck.numerical_derivative", "bplib.gradcheck.numerical_gradient")),
+    Task("1.3", "tanh_prime", 1, "01", OnCases(check_tanh_prime_case, _z_cases),
+         signature="tanh_prime(z)", try_it="tanh_prime(np.array([-1.0, 0.0, 2.0]))",
+         hidden=(HiddenCheck("other values and shapes", _OTHER_Z, check_tanh_prime_case, _z_other),
+                 HiddenCheck("integer input", _INTEGER_Z, check_tanh_prime_case, _z_integer)),
+         implemented_by=("bplib.activations.tanh_prime", "bplib.layers.tanh_backward")),
+    Task("1.4", "stable_sigmoid", 3, "01", OnCases(check_stable_sigmoid_case, _extreme_cases),
+         signature="stable_sigmoid(z)", try_it="stable_sigmoid(np.array([-1000.0, 0.0, 1000.0]))",
+         hidden=(HiddenCheck("huge inputs", "|z| far beyond the public cases, up to the largest float: no warning, "
+                                            "inf or NaN", check_stable_sigmoid_case, _z_huge),
+                 HiddenCheck("integer input", "integer arrays and a large Python int",
+                             check_stable_sigmoid_case, _z_integer_extreme)),
+         implemented_by=("bplib.activations.sigmoid", "bplib.layers.sigmoid_forward")),
 )

@@ -13,11 +13,23 @@ Values, calls backward(), and compares. All inputs are scalars.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from bplib.checks._core import NotDone, Task, Variant, Wrong, a_type, all_close, as_number, call, diagnose
+from bplib.checks._core import (
+    HiddenCheck,
+    NotDone,
+    OnCases,
+    Task,
+    Variant,
+    Wrong,
+    a_type,
+    all_close,
+    as_number,
+    call,
+    diagnose,
+    unpack,
+)
 from bplib.graph import Value
 
 HINTS = {
@@ -65,16 +77,8 @@ HINTS = {
 
 def _pair(value, hint: str) -> tuple[float, float]:
     """The learner's (dx, dy) as two floats, or Wrong saying what came instead."""
-    if isinstance(value, np.ndarray) and value.ndim == 1:
-        value = tuple(value)
-    if not isinstance(value, (tuple, list)):
-        if isinstance(value, (numbers.Real, np.ndarray)) and np.ndim(value) == 0:
-            raise Wrong("your function returned one number", hint)
-        raise Wrong(f"your function returned {a_type(value)}, expected two numbers (dx, dy)", hint)
-    if len(value) != 2:
-        count = f"{len(value)} value{'' if len(value) == 1 else 's'}"
-        raise Wrong(f"your function returned {count}, expected 2 (dx, dy)", hint)
-    return as_number(value[0], "dx"), as_number(value[1], "dy")
+    dx, dy = unpack(value, ("dx", "dy"), hint)
+    return as_number(dx, "dx"), as_number(dy, "dy")
 
 
 # ---- 2.1 and 2.2: two-input gates ---------------------------------------------------
@@ -121,12 +125,6 @@ def check_mul_case(fn, case: tuple, where: str | None = None) -> None:
     _check_gate_case(fn, "mul", "2.1", MUL_VARIANTS, case, where)
 
 
-def check_mul_backward(fn) -> None:
-    """Task 2.1: fn(x, y, dout) == (y * dout, x * dout). Chapter 02."""
-    for case in GATE_CASES:
-        check_mul_case(fn, case)
-
-
 def _route(x, y, to_larger: bool, g):
     larger_is_x = (x > y) == to_larger
     return (g, 0.0) if larger_is_x else (0.0, g)
@@ -147,12 +145,6 @@ def check_max_case(fn, case: tuple, where: str | None = None) -> None:
     Chapter 02.
     """
     _check_gate_case(fn, "max", "2.2", MAX_VARIANTS, case, where)
-
-
-def check_max_backward(fn) -> None:
-    """Task 2.2: fn(x, y, dout) sends dout to the larger of x, y and 0 to the other. Chapter 02."""
-    for case in GATE_CASES:
-        check_max_case(fn, case)
 
 
 # ---- 2.3 neuron_backward -------------------------------------------------------------
@@ -236,12 +228,6 @@ def check_neuron_case(fn, case: tuple, where: str | None = None) -> None:
     raise Wrong(f"wrong gradients for {names} (for {args})", _H23["other"])
 
 
-def check_neuron_backward(fn) -> None:
-    """Task 2.3: fn(w0, x0, w1, x1, w2) returns the five gradients of sigma(w0*x0 + w1*x1 + w2). Chapter 02."""
-    for case in _neuron_cases():
-        check_neuron_case(fn, case)
-
-
 # ---- 2.4 by hand -----------------------------------------------------------------------
 
 CHAIN_POINT = {"x": 1.0, "y": 3.0, "z": -2.0}  # y > z, so y reaches f along two paths
@@ -291,14 +277,108 @@ def check_chain_rule_function(fn, gradients=chain_rule_gradients) -> None:
     check_chain_rule_by_hand(call(fn).value, gradients)
 
 
+# ---- hidden cases: drawn from the grading run's generator ---------------------------------
+
+
+def _value(rng: np.random.Generator, low: float = 0.25, high: float = 4.0) -> float:
+    """A nonzero number of either sign, 2 decimals, |value| in [low, high)."""
+    return float(np.round(rng.choice([-1.0, 1.0]) * rng.uniform(low, high), 2))
+
+
+def _mul_cases(rng: np.random.Generator) -> list:
+    """2.1: (x, y, dout) with a zero input (a division by x fails there) and integer inputs."""
+    ints = tuple(int(v) for v in rng.choice([-5, -4, -3, -2, 2, 3, 4, 5], size=3))
+    return [(0.0, _value(rng), _value(rng)), (_value(rng), _value(rng), _value(rng)), ints,
+            (_value(rng), 0.0, _value(rng))]
+
+
+def _max_cases(rng: np.random.Generator) -> list:
+    """2.2: (x, y, dout), x != y: a positive x below y, a negative x above y (comparing x with 0 fails),
+    a negative x below a positive y, and integers."""
+
+    def apart(low: float, high: float) -> tuple[float, float]:  # two values in (low, high), 0.25 or more apart
+        first = float(np.round(rng.uniform(low, high - 0.3), 2))
+        return first, float(np.round(rng.uniform(first + 0.25, high), 2))
+
+    small, large = apart(0.25, 4.0)
+    lower, upper = apart(-4.0, -0.25)
+    low, high = sorted(int(v) for v in rng.choice(np.arange(-6, 8), size=2, replace=False))
+    return [(small, large, _value(rng)), (upper, lower, _value(rng)), (lower, large, _value(rng)),
+            (low, high, int(rng.choice([-3, -2, 2, 3])))]
+
+
+def _sign(value: float) -> str:
+    return "negative" if value < 0 else "zero" if value == 0 else "positive"
+
+
+def _gate_where(case: tuple) -> str:
+    x, y, dout = case
+    return f"a hidden case with x {_sign(x)}, y {_sign(y)} and dout {_sign(dout)}"
+
+
+def _mul_hidden_case(fn, case) -> None:
+    check_mul_case(fn, case, where=_gate_where(case))
+
+
+def _max_hidden_case(fn, case) -> None:
+    check_max_case(fn, case, where=_gate_where(case) + f", {'x' if case[0] > case[1] else 'y'} the larger")
+
+
+def _neuron_hidden_cases(rng: np.random.Generator) -> list:
+    """2.3: four (w0, x0, w1, x1, w2) in (-3, 3), at least one pre-activation z of each sign."""
+    while True:
+        cases = _neuron_cases(seed=int(rng.integers(2**32)), count=4, bound=3.0)
+        signs = {np.sign(w0 * x0 + w1 * x1 + w2) for w0, x0, w1, x1, w2 in cases}
+        if {-1.0, 1.0} <= signs:
+            return cases
+
+
+def _neuron_hidden_case(fn, case) -> None:
+    w0, x0, w1, x1, w2 = case
+    check_neuron_case(fn, case, where=f"a hidden case with {_sign(w0 * x0 + w1 * x1 + w2)} z")
+
+
+def _chain_rule_by_differences(x: float, y: float, z: float) -> tuple[float, float, float]:
+    """2.4's slopes of f = (x + y) * max(y, z) measured by centered differences, not by bplib.graph.
+
+    Away from y = z, f is quadratic in each input, so the centered difference is exact up to rounding.
+    """
+
+    def f(x, y, z):
+        return (x + y) * max(y, z)
+
+    h = 1e-3
+    return ((f(x + h, y, z) - f(x - h, y, z)) / (2 * h), (f(x, y + h, z) - f(x, y - h, z)) / (2 * h),
+            (f(x, y, z + h) - f(x, y, z - h)) / (2 * h))
+
+
+def _re_derived(fn, _case) -> None:
+    check_chain_rule_function(fn, gradients=_chain_rule_by_differences)
+
+
+_VALUES = "new values, among them a zero input and integer inputs"
+_GRAPH = ("bplib.graph.Value.backward",)  # an autograd engine computes every gradient of this chapter
+
 TASKS = (
-    Task("2.1", "mul_backward", 1, "02", check_mul_backward,
-         signature="mul_backward(x, y, dout)", try_it="mul_backward(3.0, -4.0, 2.0)"),
-    Task("2.2", "max_backward", 1, "02", check_max_backward,
-         signature="max_backward(x, y, dout)", try_it="max_backward(3.0, -4.0, 2.0)"),
-    Task("2.3", "neuron_backward", 3, "02", check_neuron_backward,
+    Task("2.1", "mul_backward", 1, "02", OnCases(check_mul_case, lambda: GATE_CASES),
+         signature="mul_backward(x, y, dout)", try_it="mul_backward(3.0, -4.0, 2.0)",
+         hidden=(HiddenCheck("other values", _VALUES, _mul_hidden_case, _mul_cases),),
+         implemented_by=_GRAPH),
+    Task("2.2", "max_backward", 1, "02", OnCases(check_max_case, lambda: GATE_CASES),
+         signature="max_backward(x, y, dout)", try_it="max_backward(3.0, -4.0, 2.0)",
+         hidden=(HiddenCheck("other values", "new values: a positive x below y, a negative x above y, integer "
+                                             "inputs", _max_hidden_case, _max_cases),),
+         implemented_by=_GRAPH),
+    Task("2.3", "neuron_backward", 3, "02", OnCases(check_neuron_case, _neuron_cases),
          signature="neuron_backward(w0, x0, w1, x1, w2)",
-         try_it="neuron_backward(2.0, -1.0, -3.0, -2.0, -3.0)"),
+         try_it="neuron_backward(2.0, -1.0, -3.0, -2.0, -3.0)",
+         hidden=(HiddenCheck("other values", "new weights and inputs, some with a negative pre-activation z",
+                             _neuron_hidden_case, _neuron_hidden_cases),),
+         implemented_by=_GRAPH),
     Task("2.4", "chain_rule_by_hand", 2, "02", check_chain_rule_function,
-         signature="chain_rule_by_hand()", try_it="chain_rule_by_hand()"),
+         signature="chain_rule_by_hand()", try_it="chain_rule_by_hand()",
+         hidden=(HiddenCheck("re-derived", "your three numbers against slopes measured by centered differences at "
+                                           "the same point (numbers worked out by hand have no other case)",
+                             _re_derived, lambda rng: [()]),),
+         implemented_by=(*_GRAPH, "bplib.checks.ch02.chain_rule_gradients")),
 )

@@ -19,7 +19,19 @@ import numpy as np
 
 from bplib import neuron
 from bplib.activations import sigmoid, sigmoid_prime
-from bplib.checks._core import Task, Variant, Wrong, a_type, all_close, as_number, call, diagnose
+from bplib.checks._core import (
+    HiddenCheck,
+    OnCases,
+    Task,
+    Variant,
+    Wrong,
+    a_type,
+    all_close,
+    as_number,
+    call,
+    diagnose,
+    unpack,
+)
 from bplib.graph import Value
 
 # Every hint a checker can give for a recognised mistake, by task and mistake.
@@ -121,12 +133,7 @@ def _where(x: np.ndarray) -> str:
 
 def _pair(value, names: tuple[str, str], hint: str) -> tuple:
     """The learner's two results, or Wrong saying what came instead."""
-    if not isinstance(value, (tuple, list)):
-        raise Wrong(f"your function returned {a_type(value)}, expected two values ({names[0]}, {names[1]})", hint)
-    if len(value) != 2:
-        count = f"{len(value)} value{'' if len(value) == 1 else 's'}"
-        raise Wrong(f"your function returned {count}, expected 2 ({names[0]}, {names[1]})", hint)
-    return value[0], value[1]
+    return unpack(value, names, hint)
 
 
 def _array(value, name: str) -> np.ndarray:
@@ -239,12 +246,6 @@ def check_forward_loss_case(fn, case: tuple) -> None:
         _diagnosed(loss, case, LOSS_VARIANTS, _H31["other"], "the loss is")
 
 
-def check_forward_loss(fn) -> None:
-    """Task 3.1: fn(x, y, w, b) == (sigma(x @ w + b), (1/2N) sum (a - y)**2). Chapter 03."""
-    for case in _cases():
-        check_forward_loss_case(fn, case)
-
-
 # ---- 3.2 compute_delta ------------------------------------------------------------------
 
 _H32 = HINTS["3.2"]
@@ -262,12 +263,6 @@ def check_compute_delta_case(fn, case: tuple) -> None:
         raise Wrong(f"delta has shape {got.shape} {_where(x)}, expected one number per example", _H32["shape"])
     if not all_close(got, _delta(*case)):
         _diagnosed(got, case, DELTA_VARIANTS, _H32["other"], "delta is")
-
-
-def check_compute_delta(fn) -> None:
-    """Task 3.2: fn(x, y, w, b) == (a - y) * a * (1 - a), one entry per example. Chapter 03."""
-    for case in _cases():
-        check_compute_delta_case(fn, case)
 
 
 # ---- 3.3 gradients ----------------------------------------------------------------------
@@ -326,12 +321,6 @@ def check_gradients_case(fn, case: tuple) -> None:
     raise Wrong(f"the gradients are wrong ({_where(x)})", _H33["other"])
 
 
-def check_gradients(fn) -> None:
-    """Task 3.3: fn(x, y, w, b) == (x.T @ delta / N, mean(delta)). Chapter 03."""
-    for case in _cases():
-        check_gradients_case(fn, case)
-
-
 # ---- 3.4 delta_rule_step ----------------------------------------------------------------
 
 _H34 = HINTS["3.4"]
@@ -385,21 +374,76 @@ def check_delta_rule_step_case(fn, case: tuple) -> None:
     raise Wrong(f"the new weights or bias are wrong ({_where(x)})", _H34["other"])
 
 
-def check_delta_rule_step(fn) -> None:
-    """Task 3.4: fn(x, y, w, b, lr) == (w - lr * dw, b - lr * db), inputs unchanged. Chapter 03."""
-    for x, y, w, b in _cases():
-        check_delta_rule_step_case(fn, (x, y, w, b, LEARNING_RATE))
+def _step_cases() -> list[tuple]:
+    """(x, y, w, b, lr): the cases of the other tasks with LEARNING_RATE."""
+    return [(*case, LEARNING_RATE) for case in _cases()]
 
 
-_TRY_ARGS = "np.array([[1.0, 2.0], [0.0, -1.0]]), np.array([1.0, 0.0]), np.array([0.5, -0.5]), 0.1"
+# ---- hidden cases: drawn from the grading run's generator ---------------------------------
+
+
+def _neuron_data(rng: np.random.Generator, sizes: tuple) -> list[tuple]:
+    """(x: (N, D), y: (N,), w: (D,), b), one per (N, D): 0/1 targets, moderate weights (no saturated example)."""
+    cases = []
+    for N, D in sizes:
+        x = np.round(rng.normal(size=(N, D)), 2)
+        y = rng.integers(0, 2, size=N).astype(np.float64)
+        w = np.round(rng.normal(scale=0.6, size=D), 2)
+        cases.append((x, y, w, round(float(rng.uniform(-0.5, 0.5)), 2)))
+    return cases
+
+
+def _other_shapes(rng: np.random.Generator) -> list[tuple]:
+    """One example of one input, fewer examples than inputs, a square x, and more examples than inputs."""
+    return _neuron_data(rng, ((1, 1), (2, int(rng.integers(5, 8))), (4, 4), (int(rng.integers(6, 10)), 4)))
+
+
+def _integer_data(rng: np.random.Generator) -> list[tuple]:
+    """x and y as int64 arrays (0/1 inputs, then small counts), integer biases."""
+    x_bits = rng.integers(0, 2, size=(int(rng.integers(4, 7)), 2))  # (N, 2)
+    y_bits = rng.integers(0, 2, size=len(x_bits))  # (N,)
+    x_counts = rng.integers(-2, 3, size=(5, 3))  # (5, 3)
+    y_counts = rng.integers(0, 2, size=5)  # (5,)
+    return [(x_bits, y_bits, np.round(rng.normal(scale=0.6, size=2), 2), int(rng.integers(-1, 2))),
+            (x_counts, y_counts, np.round(rng.normal(scale=0.4, size=3), 2), int(rng.integers(-1, 2)))]
+
+
+def _with_rates(cases: list[tuple], rng: np.random.Generator) -> list[tuple]:
+    return [(*case, float(np.round(rng.uniform(0.05, 3.0), 2))) for case in cases]
+
+
+_NEURON_OTHER = "a single example with a single input, fewer examples than inputs, and a square x"
+_NEURON_INTEGER = "x and y as integer arrays (targets of zeros and ones) and an integer bias, as a dataset often comes"
+
+
+def _hidden(check_case) -> tuple[HiddenCheck, ...]:
+    return (HiddenCheck("other shapes", _NEURON_OTHER, check_case, _other_shapes),
+            HiddenCheck("integer data", _NEURON_INTEGER, check_case, _integer_data))
+
+
+# x: (3, 2), not square, so a transposed product fails with a shape error here too
+_TRY_ARGS = "np.array([[1.0, 2.0], [0.0, -1.0], [0.5, 0.5]]), np.array([1.0, 0.0, 1.0]), np.array([0.5, -0.5]), 0.1"
+_NEURON = "bplib.neuron"
 
 TASKS = (
-    Task("3.1", "forward_loss", 1, "03", check_forward_loss,
-         signature="forward_loss(x, y, w, b)", try_it=f"forward_loss({_TRY_ARGS})"),
-    Task("3.2", "compute_delta", 2, "03", check_compute_delta,
-         signature="compute_delta(x, y, w, b)", try_it=f"compute_delta({_TRY_ARGS})"),
-    Task("3.3", "gradients", 2, "03", check_gradients,
-         signature="gradients(x, y, w, b)", try_it=f"gradients({_TRY_ARGS})"),
-    Task("3.4", "delta_rule_step", 2, "03", check_delta_rule_step,
-         signature="delta_rule_step(x, y, w, b, lr)", try_it=f"delta_rule_step({_TRY_ARGS}, 0.5)"),
+    Task("3.1", "forward_loss", 1, "03", OnCases(check_forward_loss_case, _cases),
+         signature="forward_loss(x, y, w, b)", try_it=f"forward_loss({_TRY_ARGS})",
+         hidden=_hidden(check_forward_loss_case),
+         implemented_by=(f"{_NEURON}.neuron_forward", f"{_NEURON}.neuron_loss")),
+    Task("3.2", "compute_delta", 2, "03", OnCases(check_compute_delta_case, _cases),
+         signature="compute_delta(x, y, w, b)", try_it=f"compute_delta({_TRY_ARGS})",
+         hidden=_hidden(check_compute_delta_case),
+         implemented_by=(f"{_NEURON}.neuron_gradients", f"{_NEURON}._gradients")),
+    Task("3.3", "gradients", 2, "03", OnCases(check_gradients_case, _cases),
+         signature="gradients(x, y, w, b)", try_it=f"gradients({_TRY_ARGS})",
+         hidden=_hidden(check_gradients_case),
+         implemented_by=(f"{_NEURON}.neuron_gradients", f"{_NEURON}._gradients"), builds_on=("3.2",)),
+    Task("3.4", "delta_rule_step", 2, "03", OnCases(check_delta_rule_step_case, _step_cases),
+         signature="delta_rule_step(x, y, w, b, lr)", try_it=f"delta_rule_step({_TRY_ARGS}, 0.5)",
+         hidden=(HiddenCheck("other shapes and rates", _NEURON_OTHER + ", each with its own learning rate",
+                             check_delta_rule_step_case, lambda rng: _with_rates(_other_shapes(rng), rng)),
+                 HiddenCheck("integer data", _NEURON_INTEGER, check_delta_rule_step_case,
+                             lambda rng: _with_rates(_integer_data(rng), rng))),
+         implemented_by=(f"{_NEURON}.delta_rule_update", f"{_NEURON}.neuron_gradients", f"{_NEURON}._gradients"),
+         builds_on=("3.2", "3.3")),
 )

@@ -14,7 +14,6 @@ non-square ones, where the shapes do (a product that fails, or a gradient of the
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 
 import numpy as np
@@ -22,7 +21,8 @@ import numpy as np
 from bplib import layers, losses
 from bplib.activations import sigmoid, sigmoid_prime
 from bplib.checks._core import (
-    LearnerRaised,
+    HiddenCheck,
+    OnCases,
     Task,
     Variant,
     Wrong,
@@ -30,8 +30,9 @@ from bplib.checks._core import (
     all_close,
     as_numbers,
     call,
-    describe_error,
     diagnose,
+    same,
+    shapes_of,
 )
 
 # Every hint a checker can give for a recognised mistake, by task and mistake.
@@ -54,6 +55,10 @@ HINTS = {
         "batch_average": (
             "The loss is averaged over the N examples, so every row of delta carries a factor 1 / N, "
             "with N = z.shape[0]."
+        ),
+        "no_two": (
+            "The derivative of (a - y)**2 is 2 * (a - y), and that 2 cancels the 1/2 of the loss: dL/da is "
+            "(a - y) / N, not (a - y) / (2N)."
         ),
         "divided_by_size": (
             "The loss sums over the K outputs and averages over the N examples only: divide by "
@@ -144,28 +149,13 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 # ---- shared helpers -----------------------------------------------------------------
 
 
-def _is_shape_error(error: Exception) -> bool:
-    """Whether numpy raised `error` because two arrays' shapes do not fit (a product or broadcasting)."""
-    message = str(error)
-    return isinstance(error, ValueError) and any(
-        part in message for part in ("mismatch in its core dimension", "not aligned", "could not be broadcast")
-    )
-
-
 def _shapes(names: tuple[str, ...], args: tuple) -> str:
-    return ", ".join(f"{name} {np.shape(arg)}" for name, arg in zip(names, args, strict=True))
+    return shapes_of(names, args)
 
 
 def _call(fn, args: tuple, names: tuple[str, ...], shape_hint: str):
-    """call(fn, *args), turning a shape error inside the learner's code into Wrong with shape_hint."""
-    try:
-        return call(fn, *args, names=names).value
-    except LearnerRaised as signal:
-        if _is_shape_error(signal.error):
-            raise Wrong(
-                f"your function raised {describe_error(signal.error)} (for {_shapes(names, args)})", shape_hint
-            ) from None
-        raise
+    """call(fn, *args), a shape error inside the learner's code becoming Wrong with shape_hint."""
+    return call(fn, *args, names=names, shape_hint=shape_hint).value
 
 
 def _wrong_values(found: Variant | None, what: str, where: str, other: str) -> Wrong:
@@ -197,9 +187,10 @@ def reference_output_delta(z, y) -> np.ndarray:
     return layers.sigmoid_backward(losses.squared_error_backward(1.0, loss_cache), sigmoid_cache)
 
 
-def output_cases(seed: int = 401, sizes: tuple = ((1, 2), (4, 3), (3, 1))) -> list[tuple[np.ndarray, np.ndarray]]:
+def output_cases(seed: int = 401, sizes: tuple = ((1, 3), (4, 3), (3, 1))) -> list[tuple[np.ndarray, np.ndarray]]:
     """(z, y) pairs, one per (N, K) in `sizes`. The defaults are the public cases: one example first
-    (N = 1 hides a missing 1/N), then batches. Chapter 04."""
+    (N = 1 hides a missing 1/N), then batches; no K is 2, so dividing by 2N is never dividing by N * K.
+    Chapter 04."""
     rng = np.random.default_rng(seed)
     return [
         (rng.uniform(-2.0, 2.0, size=(N, K)), rng.uniform(0.0, 1.0, size=(N, K)))  # z: (N, K), y: (N, K)
@@ -227,6 +218,7 @@ OUTPUT_DELTA_VARIANTS = [
     Variant(lambda z, y: (y - _s(z)) * _sp(z) / _n(z), "your values have the wrong sign", _H41["sign"]),
     Variant(lambda z, y: (_s(z) - y) * _sp(z), "the factor 1 / N is missing", _H41["batch_average"]),
     Variant(lambda z, y: (_s(z) - y) * _sp(z) / np.size(z), "you divided by N * K", _H41["divided_by_size"]),
+    Variant(lambda z, y: (_s(z) - y) * _sp(z) / (2 * _n(z)), "you divided by 2N", _H41["no_two"]),
 ]
 
 
@@ -240,12 +232,6 @@ def check_output_case(fn, case: tuple) -> None:
         raise Wrong(f"your function returned shape {got.shape} (for {shapes})", _H41["shape"])
     if not all_close(got, expected):
         raise _wrong_values(diagnose(got, (z, y), OUTPUT_DELTA_VARIANTS), "values", f"for {shapes}", _H41["other"])
-
-
-def check_output_delta(fn) -> None:
-    """Task 4.1: fn(z, y) == (sigma(z) - y) * sigma'(z) / N for (N, K) batches. Chapter 04."""
-    for case in output_cases():
-        check_output_case(fn, case)
 
 
 # ---- 4.2 dense_backward --------------------------------------------------------------------
@@ -329,12 +315,6 @@ def check_dense_case(fn, case: tuple) -> None:
             raise _wrong_values(diagnose(g, case, variants), name, f"for {shapes}", _H42["other"])
 
 
-def check_dense_backward(fn) -> None:
-    """Task 4.2: fn(dout, x, W) == (dout @ W.T, x.T @ dout, dout.sum(axis=0)). Chapter 04."""
-    for case in dense_cases():
-        check_dense_case(fn, case)
-
-
 # ---- 4.3 hidden_delta ------------------------------------------------------------------------
 
 
@@ -383,12 +363,6 @@ def check_hidden_case(fn, case: tuple) -> None:
         raise Wrong(f"your function returned shape {got.shape} (for {shapes})", _H43["shape"])
     if not all_close(got, expected):
         raise _wrong_values(diagnose(got, case, HIDDEN_VARIANTS), "values", f"for {shapes}", _H43["other"])
-
-
-def check_hidden_delta(fn) -> None:
-    """Task 4.3: fn(delta_next, W_next, z) == (delta_next @ W_next.T) * sigma'(z). Chapter 04."""
-    for case in hidden_cases():
-        check_hidden_case(fn, case)
 
 
 # ---- 4.4 network_backward ----------------------------------------------------------------------
@@ -472,29 +446,20 @@ NETWORK_VARIANTS = [
 ]
 
 
-def _with_params(fn):
-    """Wrap fn so that call() also hands back the (copied) params fn received, to spot in-place updates."""
-
-    def spy(params, x, y):
-        return fn(params, x, y), params
-
-    return spy
-
-
 def check_network_case(fn, case: tuple) -> None:
     """Task 4.4 on one (params, x, y): raises Wrong, NotDone or LearnerRaised unless fn is right."""
     params, x, y = case
     D, H = params["W1"].shape
     K = params["W2"].shape[1]
     where = f"for D, H, K = {D}, {H}, {K} and N = {x.shape[0]}"
-    value, seen = _call(_with_params(fn), (copy.deepcopy(params), x, y), ("params", "x", "y"), _H44["shape_error"])
+    outcome = call(fn, params, x, y, names=("params", "x", "y"), shape_hint=_H44["shape_error"], check_in_place=False)
+    value, seen = outcome.value, outcome.args_after[0]
     if not isinstance(value, Mapping):
         raise Wrong(f"your function returned {a_type(value)}, not a dict", _H44["not_dict"])
     missing = [name for name in PARAM_NAMES if name not in value]
     if missing:
         raise Wrong(f"the dict has no key {', '.join(repr(k) for k in missing)}", _H44["not_dict"])
-    changed = [name for name in PARAM_NAMES
-               if name not in seen or not np.array_equal(np.asarray(seen[name], dtype=object), params[name])]
+    changed = [name for name in PARAM_NAMES if not (isinstance(seen, Mapping) and same(seen.get(name), params[name]))]
     if changed:
         raise Wrong(f"your function changed params[{changed[0]!r}] in place", _H44["in_place"])
     got = {name: as_numbers(value[name], f"your gradient {name!r}") for name in PARAM_NAMES}
@@ -515,22 +480,79 @@ def check_network_case(fn, case: tuple) -> None:
     raise Wrong(f"wrong gradients {names} ({where})", _H44["other"])
 
 
-def check_network_backward(fn) -> None:
-    """Task 4.4: fn(params, x, y) returns the four gradients of the 2-layer sigmoid network. Chapter 04."""
-    for case in network_cases():
-        check_network_case(fn, case)
+# ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
+
+def _seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(2**32))
+
+
+def _size(rng: np.random.Generator, low: int, high: int) -> int:
+    return int(rng.integers(low, high + 1))
+
+
+def _output_hidden(rng: np.random.Generator) -> list[tuple]:
+    """4.1: a single example with a single output, more outputs than examples, more examples than outputs."""
+    sizes = ((1, 1), (2, _size(rng, 4, 6)), (_size(rng, 5, 8), _size(rng, 3, 4)))
+    return output_cases(_seed(rng), sizes)
+
+
+def _dense_hidden(rng: np.random.Generator) -> list[tuple]:
+    """4.2: a batch of one, N, D, H all different, and a square W with N different."""
+    side = _size(rng, 3, 5)
+    sizes = ((1, _size(rng, 4, 6), _size(rng, 2, 3)), (6, 2, 7), (_size(rng, 6, 8), side, side))
+    return dense_cases(_seed(rng), sizes)
+
+
+def _dense_integer(rng: np.random.Generator) -> list[tuple]:
+    """4.2: (dout, x, W) with x an int64 array."""
+    cases = dense_cases(_seed(rng), ((5, 3, 2), (1, 4, 3)))
+    return [(dout, np.rint(3.0 * x).astype(np.int64), W) for dout, x, W in cases]
+
+
+def _hidden_delta_hidden(rng: np.random.Generator) -> list[tuple]:
+    """4.3: a batch of one with more outputs than hidden units, a single output unit, a square W_next."""
+    side = _size(rng, 3, 5)
+    sizes = ((1, 2, _size(rng, 4, 6)), (_size(rng, 4, 6), 3, 1), (2, side, side))
+    return hidden_cases(_seed(rng), sizes)
+
+
+def _network_hidden(rng: np.random.Generator) -> list[tuple]:
+    """4.4: a batch of one with a single output, and N, D, H, K all different with more outputs."""
+    return network_cases(_seed(rng), ((1, _size(rng, 3, 4), 3, 1), (6, 2, 5, 3)))
+
+
+_LAYERS = "bplib.layers"
+_OUTPUT_DELTA = (f"{_LAYERS}.sigmoid_backward", "bplib.losses.squared_error_backward",
+                 "bplib.checks.ch04.reference_output_delta")
+_DENSE = (f"{_LAYERS}.dense_backward", "bplib.checks.ch04.reference_dense_backward")
+_HIDDEN_DELTA = (f"{_LAYERS}.sigmoid_backward", f"{_LAYERS}.dense_backward", "bplib.checks.ch04.reference_hidden_delta")
 
 TASKS = (
-    Task("4.1", "output_delta", 2, "04", check_output_delta,
-         signature="output_delta(z, y)", try_it="output_delta(np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]]))"),
-    Task("4.2", "dense_backward", 2, "04", check_dense_backward,
+    Task("4.1", "output_delta", 2, "04", OnCases(check_output_case, output_cases),
+         signature="output_delta(z, y)", try_it="output_delta(np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]]))",
+         hidden=(HiddenCheck("other shapes", "a single example with a single output, and more outputs than examples",
+                             check_output_case, _output_hidden),),
+         implemented_by=_OUTPUT_DELTA),
+    Task("4.2", "dense_backward", 2, "04", OnCases(check_dense_case, dense_cases),
          signature="dense_backward(dout, x, W)",
-         try_it="dense_backward(np.ones((4, 2)), np.ones((4, 3)), np.ones((3, 2)))"),
-    Task("4.3", "hidden_delta", 2, "04", check_hidden_delta,
+         try_it="dense_backward(np.ones((4, 2)), np.ones((4, 3)), np.ones((3, 2)))",
+         hidden=(HiddenCheck("other shapes", "a batch of one, N, D, H all different, and a square W with N "
+                                             "different", check_dense_case, _dense_hidden),
+                 HiddenCheck("integer inputs", "x given as an integer array", check_dense_case, _dense_integer)),
+         implemented_by=_DENSE),
+    Task("4.3", "hidden_delta", 2, "04", OnCases(check_hidden_case, hidden_cases),
          signature="hidden_delta(delta_next, W_next, z)",
-         try_it="hidden_delta(np.ones((4, 2)), np.ones((3, 2)), np.zeros((4, 3)))"),
-    Task("4.4", "network_backward", 3, "04", check_network_backward,
+         try_it="hidden_delta(np.ones((4, 2)), np.ones((3, 2)), np.zeros((4, 3)))",
+         hidden=(HiddenCheck("other shapes", "a batch of one with more outputs than hidden units, a single output "
+                                             "unit, a square W_next", check_hidden_case, _hidden_delta_hidden),),
+         implemented_by=_HIDDEN_DELTA),
+    Task("4.4", "network_backward", 3, "04", OnCases(check_network_case, network_cases),
          signature="network_backward(params, x, y)",
-         try_it="network_backward(example_params, example_x, example_y)"),
+         try_it="network_backward(example_params, example_x, example_y)",
+         hidden=(HiddenCheck("other sizes", "a batch of one with a single output, and N, D, H, K all different with "
+                                            "more outputs", check_network_case, _network_hidden),),
+         implemented_by=(*_OUTPUT_DELTA, *_DENSE, *_HIDDEN_DELTA, "bplib.checks.ch04.reference_network_backward",
+                         "bplib.network.Network.backward"),
+         builds_on=("4.1", "4.2", "4.3")),
 )

@@ -17,7 +17,6 @@ dropped last batch.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 
@@ -26,7 +25,8 @@ import numpy as np
 from bplib import layers, losses
 from bplib.activations import softmax
 from bplib.checks._core import (
-    LearnerRaised,
+    HiddenCheck,
+    OnCases,
     Task,
     Variant,
     Wrong,
@@ -34,8 +34,9 @@ from bplib.checks._core import (
     all_close,
     as_numbers,
     call,
-    describe_error,
     diagnose,
+    same,
+    unpack,
 )
 
 # Every hint a checker can give for a recognised mistake, by task and mistake.
@@ -56,6 +57,11 @@ HINTS = {
         "zeros": "The extra column must hold ones: it multiplies b's row by 1, so that b is added to every example.",
         "x_changed": "Keep x's own columns as they are; only add the column of ones.",
         "W_changed": "Keep W's rows as they are; only add b as one more row.",
+        "not_last": (
+            "The product comes out right, but the task (and add_bias_column, which chapter 05 uses) puts the ones "
+            "in the last column of x_aug and b in the last row of W_aug: code that reads the bias from W_aug[-1] "
+            "would get a weight row from yours."
+        ),
         "mismatch": (
             "The ones column and b's row must sit at the same position: the last column of x_aug pairs with "
             "the last row of W_aug in the product."
@@ -162,23 +168,10 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 # ---- shared helpers ---------------------------------------------------------------------
 
 
-def _is_shape_error(error: Exception) -> bool:
-    """Whether numpy raised `error` because two arrays' shapes do not fit (a product or broadcasting)."""
-    message = str(error)
-    return isinstance(error, ValueError) and any(
-        part in message for part in ("mismatch in its core dimension", "not aligned", "could not be broadcast")
-    )
-
-
-def _call(fn, args: tuple, names: tuple[str, ...], shape_hint: str):
-    """call(fn, *args), turning a shape error inside the learner's code into Wrong with shape_hint."""
-    try:
-        return call(fn, *args, names=names)
-    except LearnerRaised as signal:
-        if _is_shape_error(signal.error):
-            raise Wrong(f"your function raised {describe_error(signal.error)} ({_where(names, args)})",
-                        shape_hint) from None
-        raise
+def _call(fn, args: tuple, names: tuple[str, ...], shape_hint: str, check_in_place: bool = True):
+    """call(fn, *args), a shape error inside the learner's code becoming Wrong with shape_hint."""
+    return call(fn, *args, names=names, shape_hint=shape_hint, where=_where(names, args),
+                check_in_place=check_in_place)
 
 
 def _where(names: tuple[str, ...], args: tuple) -> str:
@@ -192,12 +185,8 @@ def _where(names: tuple[str, ...], args: tuple) -> str:
 
 
 def _pair(value, what: str, hint: str) -> tuple:
-    """The learner's 2-tuple, or Wrong."""
-    if not isinstance(value, (tuple, list)):
-        raise Wrong(f"your function returned {a_type(value)}, expected a tuple {what}", hint)
-    if len(value) != 2:
-        raise Wrong(f"your function returned {len(value)} values, expected 2, {what}", hint)
-    return value[0], value[1]
+    """The learner's 2-tuple, or Wrong; `what` names its parts, e.g. "(loss, dz)"."""
+    return unpack(value, tuple(part.strip() for part in what.strip("()").split(",")), hint)
 
 
 def _onehot(y: np.ndarray, C: int) -> np.ndarray:
@@ -242,12 +231,7 @@ def check_bias_case(fn, case: tuple) -> None:
     (N, D), H = x.shape, W.shape[1]
     where = f"for x {x.shape}, W {W.shape}, b {b.shape}"
     hints = HINTS["5.1"]
-    try:
-        value = call(fn, x, W, b, names=("x", "W", "b")).value
-    except LearnerRaised as signal:
-        if isinstance(signal.error, ValueError) and "dimension" in str(signal.error):
-            raise Wrong(f"your function raised {describe_error(signal.error)} ({where})", hints["concat"]) from None
-        raise
+    value = call(fn, x, W, b, names=("x", "W", "b"), shape_hint=hints["concat"], where=where).value
     x_aug, W_aug = _pair(value, "(x_aug, W_aug)", hints["not_pair"])
     x_aug = as_numbers(x_aug, "your x_aug")
     W_aug = as_numbers(W_aug, "your W_aug")
@@ -264,17 +248,14 @@ def check_bias_case(fn, case: tuple) -> None:
         raise Wrong(f"the columns of your x_aug besides the ones are not x ({where})", hints["x_changed"])
     b_rows = [k for k in range(D + 1) if np.allclose(W_aug[k], b, rtol=1e-12, atol=0.0)]
     if ones in b_rows and np.allclose(np.delete(W_aug, ones, axis=0), W, rtol=1e-12, atol=0.0):
-        return  # the same position: x_aug @ W_aug == x @ W + b
+        if ones == D:
+            return  # the last column and the last row: x_aug @ W_aug == x @ W + b, as the chapter writes it
+        raise Wrong(f"your ones are column {ones} of x_aug and b row {ones} of W_aug, not the last ({where})",
+                    hints["not_last"])
     if b_rows:
         if np.allclose(np.delete(W_aug, b_rows[0], axis=0), W, rtol=1e-12, atol=0.0):
             raise Wrong(f"your ones column and your b row are at different positions ({where})", hints["mismatch"])
     raise Wrong(f"the rows of your W_aug are not W's rows and b ({where})", hints["W_changed"])
-
-
-def check_bias_trick(fn) -> None:
-    """Task 5.1: fn(x, W, b) == (x with a column of ones, W with the row b), consistently placed. Chapter 05."""
-    for case in bias_cases():
-        check_bias_case(fn, case)
 
 
 # ---- 5.2 softmax cross-entropy -----------------------------------------------------------
@@ -396,12 +377,6 @@ def check_softmax_case(fn, case: tuple, where: str | None = None) -> None:
         raise Wrong(f"wrong loss ({where})", _H52["other_loss"])
 
 
-def check_softmax_cross_entropy(fn) -> None:
-    """Task 5.2: fn(z, y) == (mean cross-entropy, (softmax(z) - onehot(y)) / N), stable for large logits. Chapter 05."""
-    for case in softmax_cases():
-        check_softmax_case(fn, case)
-
-
 # ---- 5.3 the two-layer network -------------------------------------------------------------
 
 
@@ -474,15 +449,6 @@ NETWORK_VARIANTS = [
 ]
 
 
-def _with_params(fn):
-    """Wrap fn so that call() also hands back the (copied) params fn received, to spot in-place updates."""
-
-    def spy(params, *rest):
-        return fn(params, *rest), params
-
-    return spy
-
-
 def _grads_dict(value, hints: dict, where: str) -> dict[str, np.ndarray]:
     if not isinstance(value, Mapping):
         raise Wrong(f"your grads is {a_type(value)}, not a dict", hints["not_dict"])
@@ -493,8 +459,7 @@ def _grads_dict(value, hints: dict, where: str) -> dict[str, np.ndarray]:
 
 
 def _changed(seen, params: dict) -> list[str]:
-    return [name for name in PARAM_NAMES
-            if name not in seen or not np.array_equal(np.asarray(seen[name], dtype=object), params[name])]
+    return [name for name in PARAM_NAMES if not (isinstance(seen, Mapping) and same(seen.get(name), params[name]))]
 
 
 def check_network_case(fn, case: tuple) -> None:
@@ -503,8 +468,8 @@ def check_network_case(fn, case: tuple) -> None:
     D, H = params["W1"].shape
     C = params["W2"].shape[1]
     where = f"for D, H, C = {D}, {H}, {C} and N = {x.shape[0]}"
-    value, seen = _call(_with_params(fn), (copy.deepcopy(params), x, y), ("params", "x", "y"),
-                        _H53["shape_error"]).value
+    outcome = _call(fn, (params, x, y), ("params", "x", "y"), _H53["shape_error"], check_in_place=False)
+    value, seen = outcome.value, outcome.args_after[0]
     loss_value, grads_value = _pair(value, "(loss, grads)", _H53["not_pair"])
     changed = _changed(seen, params)
     if changed:
@@ -528,12 +493,6 @@ def check_network_case(fn, case: tuple) -> None:
     loss = as_numbers(loss_value, "your loss")
     if loss.size != 1 or not all_close(loss.reshape(-1)[0], expected_loss):
         raise Wrong(f"wrong loss ({where})", _H53["loss"])
-
-
-def check_mlp_loss_and_grads(fn) -> None:
-    """Task 5.3: fn(params, x, y) returns the loss and the four gradients of the ReLU-softmax network. Chapter 05."""
-    for case in network_cases():
-        check_network_case(fn, case)
 
 
 # ---- 5.4 one epoch of mini-batch SGD ----------------------------------------------------------
@@ -640,8 +599,10 @@ def check_sgd_case(fn, case: tuple, where: str | None = None) -> None:
     loss_and_grads = model[0] if model else reference_mlp_loss_and_grads
     N = len(x)
     where = where or f"for N = {N}, batch_size = {batch_size}, lr = {lr}"
-    args = (copy.deepcopy(params), x, y, lr, batch_size, loss_and_grads)
-    value = call(fn, *args, names=("params", "x", "y", "lr", "batch_size", "loss_and_grads")).value
+    args = (params, x, y, lr, batch_size, loss_and_grads)
+    # sgd_epoch may update params in place: it returns them either way
+    value = call(fn, *args, names=("params", "x", "y", "lr", "batch_size", "loss_and_grads"),
+                 check_in_place=False).value
     new_value, losses_value = _pair(value, "(params, losses)", _H54["not_pair"])
     if not isinstance(new_value, Mapping) or any(name not in new_value for name in PARAM_NAMES):
         raise Wrong(f"your new params is {a_type(new_value)} without every name of params", _H54["not_dict"])
@@ -668,22 +629,114 @@ def check_sgd_case(fn, case: tuple, where: str | None = None) -> None:
     raise Wrong(f"wrong parameters after the epoch ({where})", _H54["other"])
 
 
-def check_sgd_epoch(fn) -> None:
-    """Task 5.4: fn(params, x, y, lr, batch_size, loss_and_grads) does one epoch of mini-batch SGD. Chapter 05."""
-    for case in sgd_cases():
-        check_sgd_case(fn, case)
+# ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
+
+def _seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(2**32))
+
+
+def _bias_hidden(rng: np.random.Generator) -> list[tuple]:
+    """5.1: a batch of one, a single input feature, and other numbers of units."""
+    return bias_cases(_seed(rng), ((1, int(rng.integers(4, 7)), 3), (6, 1, int(rng.integers(3, 6))), (2, 3, 3)))
+
+
+def _softmax_other(rng: np.random.Generator) -> list[tuple]:
+    """5.2: moderate logits: a batch of one with two classes, then more classes than examples."""
+    return [(rng.normal(scale=2.0, size=(N, C)), rng.integers(0, C, size=N))
+            for N, C in ((1, 2), (int(rng.integers(4, 6)), int(rng.integers(6, 9))))]
+
+
+def _softmax_far_apart(rng: np.random.Generator) -> list[tuple]:
+    """5.2: logits thousands apart within a row: subtracting the row's mean (or nothing) overflows, and
+    true classes far below their row's maximum have probabilities that round to 0."""
+    N, C = 4, 3
+    rows = []
+    for _ in range(N):  # the row's largest logit m, the others 1100 to 5000 below it: exp(max - mean) overflows
+        m = rng.uniform(-1e5, 1e5)
+        rows.append(m + rng.permutation([0.0, *(-rng.uniform(1100.0, 5000.0, size=C - 1))]))
+    z = np.array(rows)  # (N, C)
+    y = rng.integers(0, C, size=N)
+    y[0] = (int(np.argmax(z[0])) + 1) % C  # at least one true class far below its row's maximum
+    return [(z, y)]
+
+
+def _softmax_far_case(fn, case) -> None:
+    check_softmax_case(fn, case, where=f"for z {case[0].shape} with logits thousands apart within a row")
+
+
+def _network_hidden(rng: np.random.Generator) -> list[tuple]:
+    """5.3: a batch of one with two classes, and N, D, H, C all different with more classes."""
+    return network_cases(_seed(rng), ((1, 3, int(rng.integers(4, 7)), 2), (7, 2, 4, 5)))
+
+
+def _sgd_hidden(rng: np.random.Generator) -> list[tuple]:
+    """5.4: one batch holding all the data, batches of one, and a last batch of one example."""
+    lrs = np.round(rng.uniform(0.05, 0.5, size=3), 2)
+    return sgd_cases(_seed(rng), ((7, 4, 3, 5, float(lrs[0]), 7), (5, 2, 3, 4, float(lrs[1]), 1),
+                                  (9, 3, 2, 2, float(lrs[2]), 4)))
+
+
+def _sgd_hidden_case(fn, case) -> None:
+    check_sgd_case(fn, case, where=f"for N = {len(case[1])}, batch_size = {case[4]} and a hidden lr")
+
+
+WEIGHT_DECAY = 0.05  # the L2 penalty of the other model in _sgd_other_model
+
+
+def decayed_loss_and_grads(params, x, y):
+    """The two-layer network's loss plus (WEIGHT_DECAY / 2) * (sum(W1**2) + sum(W2**2)), and its gradients:
+    a loss_and_grads other than the one the notebook defines, with the same parameter names. Chapter 05."""
+    loss, grads = reference_mlp_loss_and_grads(params, x, y)
+    penalty = sum(float(np.sum(params[name] ** 2)) for name in ("W1", "W2"))
+    grads = {name: g + WEIGHT_DECAY * params[name] if name.startswith("W") else g for name, g in grads.items()}
+    return loss + 0.5 * WEIGHT_DECAY * penalty, grads
+
+
+def _sgd_other_model(rng: np.random.Generator) -> list[tuple]:
+    """5.4: (params, x, y, lr, batch_size, loss_and_grads) with decayed_loss_and_grads."""
+    lr = float(np.round(rng.uniform(0.1, 0.5), 2))
+    return [(*case, decayed_loss_and_grads) for case in sgd_cases(_seed(rng), ((8, 3, 4, 3, lr, 3),))]
+
+
+def _sgd_model_case(fn, case) -> None:
+    check_sgd_case(fn, case, where=f"for N = {len(case[1])}, batch_size = {case[4]}, with another model's "
+                                   "loss_and_grads")
+
+
+_MLP = ("bplib.checks.ch05.reference_mlp_loss_and_grads", "bplib.network.Network.backward",
+        "bplib.network.Network.loss_and_grads", "bplib.layers.dense_backward", "bplib.layers.relu_backward",
+        "bplib.losses.softmax_cross_entropy_backward", "bplib.losses.softmax_cross_entropy_loss")
 
 TASKS = (
-    Task("5.1", "bias_trick", 1, "05", check_bias_trick,
-         signature="bias_trick(x, W, b)", try_it="bias_trick(np.ones((4, 3)), np.ones((3, 2)), np.zeros(2))"),
-    Task("5.2", "softmax_cross_entropy", 2, "05", check_softmax_cross_entropy,
+    Task("5.1", "bias_trick", 1, "05", OnCases(check_bias_case, bias_cases),
+         signature="bias_trick(x, W, b)", try_it="bias_trick(np.ones((4, 3)), np.ones((3, 2)), np.zeros(2))",
+         hidden=(HiddenCheck("other sizes", "a batch of one, a single input feature, and other numbers of units",
+                             check_bias_case, _bias_hidden),),
+         implemented_by=("bplib.layers.add_bias_column", "bplib.checks.ch05.reference_bias_trick")),
+    Task("5.2", "softmax_cross_entropy", 2, "05", OnCases(check_softmax_case, softmax_cases),
          signature="softmax_cross_entropy(z, y)",
-         try_it="softmax_cross_entropy(np.array([[1000.0, 0.0]]), np.array([1]))"),
-    Task("5.3", "mlp_loss_and_grads", 3, "05", check_mlp_loss_and_grads,
+         try_it="softmax_cross_entropy(np.array([[1000.0, 0.0]]), np.array([1]))",
+         hidden=(HiddenCheck("other sizes", "a batch of one with two classes, and more classes than examples",
+                             check_softmax_case, _softmax_other),
+                 HiddenCheck("logits far apart", "logits thousands apart within one row: only subtracting each row's "
+                                                 "maximum stays finite", _softmax_far_case, _softmax_far_apart)),
+         implemented_by=("bplib.losses.softmax_cross_entropy_forward", "bplib.losses.softmax_cross_entropy_backward",
+                         "bplib.losses.softmax_cross_entropy_loss",
+                         "bplib.checks.ch05.reference_softmax_cross_entropy")),
+    Task("5.3", "mlp_loss_and_grads", 3, "05", OnCases(check_network_case, network_cases),
          signature="mlp_loss_and_grads(params, x, y)",
-         try_it="mlp_loss_and_grads(example_params, example_x, example_y)"),
-    Task("5.4", "sgd_epoch", 2, "05", check_sgd_epoch,
+         try_it="mlp_loss_and_grads(example_params, example_x, example_y)",
+         hidden=(HiddenCheck("other sizes", "a batch of one with two classes, and N, D, H, C all different with "
+                                            "more classes", check_network_case, _network_hidden),),
+         implemented_by=_MLP, builds_on=("5.2",)),
+    Task("5.4", "sgd_epoch", 2, "05", OnCases(check_sgd_case, sgd_cases),
          signature="sgd_epoch(params, x, y, lr, batch_size, loss_and_grads)",
-         try_it="sgd_epoch(example_params, example_x, example_y, 0.5, 4, mlp_loss_and_grads)"),
+         try_it="sgd_epoch(example_params, example_x, example_y, 0.5, 4, mlp_loss_and_grads)",
+         hidden=(HiddenCheck("other batch sizes", "one batch holding all the data, batches of one example, a last "
+                                                  "batch of one, other learning rates", _sgd_hidden_case, _sgd_hidden),
+                 HiddenCheck("another model", "a loss_and_grads other than the notebook's network: use the one you "
+                                              "are given", _sgd_model_case, _sgd_other_model)),
+         implemented_by=("bplib.checks.ch05.reference_sgd_epoch", "bplib.network.Network.fit",
+                         "bplib.optim.SGD.step")),
 )

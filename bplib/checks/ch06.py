@@ -22,7 +22,8 @@ import numpy as np
 from bplib import activations as act
 from bplib import depth
 from bplib.checks._core import (
-    LearnerRaised,
+    HiddenCheck,
+    OnCases,
     Task,
     Variant,
     Wrong,
@@ -31,8 +32,8 @@ from bplib.checks._core import (
     as_number,
     as_numbers,
     call,
-    describe_error,
     diagnose,
+    unpack,
 )
 from bplib.layers import init_std as library_init_std
 
@@ -174,21 +175,9 @@ _SLOPES = {"sigmoid": act.sigmoid_prime, "tanh": act.tanh_prime, "relu": act.rel
 # ---- shared helpers ---------------------------------------------------------------------------------
 
 
-def _is_shape_error(error: Exception) -> bool:
-    """Whether numpy raised `error` because two arrays' shapes do not fit (a product or broadcasting)."""
-    message = str(error)
-    return isinstance(error, ValueError) and any(
-        part in message for part in ("mismatch in its core dimension", "not aligned", "could not be broadcast")
-    )
-
-
 def _pair(value, what: str, hint: str) -> tuple:
-    """The learner's 2-tuple, or Wrong."""
-    if not isinstance(value, (tuple, list)):
-        raise Wrong(f"your function returned {a_type(value)}, expected a tuple {what}", hint)
-    if len(value) != 2:
-        raise Wrong(f"your function returned {len(value)} values, expected 2, {what}", hint)
-    return value[0], value[1]
+    """The learner's 2-tuple, or Wrong; `what` names its parts, e.g. "(w_new, v_new)"."""
+    return unpack(value, tuple(part.strip() for part in what.strip("()").split(",")), hint)
 
 
 # ---- 6.1 per-layer gradient norms ----------------------------------------------------------------------
@@ -285,13 +274,8 @@ def check_delta_case(fn, case: tuple) -> None:
     M, N = len(weights), dout.shape[0]
     widths = "-".join(str(W.shape[0]) for W in weights) + f"-{weights[-1].shape[1]}"
     where = f"for widths {widths}, N = {N}, {activation}"
-    try:
-        value = call(fn, list(weights), list(zs), dout, _SLOPES[activation],
-                     names=("weights", "zs", "dout", "f_prime")).value
-    except LearnerRaised as signal:
-        if _is_shape_error(signal.error):
-            raise Wrong(f"your function raised {describe_error(signal.error)} ({where})", _H61["shape_error"]) from None
-        raise
+    value = call(fn, list(weights), list(zs), dout, _SLOPES[activation], names=("weights", "zs", "dout", "f_prime"),
+                 shape_hint=_H61["shape_error"], where=where).value
     if isinstance(value, (list, tuple)) and any(_shape_or_none(item) != () for item in value):
         if {_shape_or_none(item) for item in value} == {(N,)}:
             raise Wrong(f"your function returned {N} numbers per layer ({where})", _H61["per_example"])
@@ -312,12 +296,6 @@ def check_delta_case(fn, case: tuple) -> None:
         if found is not None:
             raise Wrong(f"{found.detail} ({where})", found.hint)
         raise Wrong(f"wrong norms ({where})", _H61["other"])
-
-
-def check_delta_norms(fn) -> None:
-    """Task 6.1: fn(weights, zs, dout, f_prime) returns ||delta^l|| of every layer, layer 1 first. Chapter 06."""
-    for case in delta_cases():
-        check_delta_case(fn, case)
 
 
 # ---- 6.2 the initialisation's std -------------------------------------------------------------------------
@@ -377,12 +355,6 @@ def check_init_case(fn, case: tuple) -> None:
     if found is not None:
         raise Wrong(f"{found.detail} ({where})", found.hint)
     raise Wrong(f"wrong std ({where})", _H62["other"])
-
-
-def check_init_std(fn) -> None:
-    """Task 6.2: fn(D, H, init) is sqrt(2 / (D + H)) for "xavier" and sqrt(2 / D) for "he". Chapter 06."""
-    for case in init_cases():
-        check_init_case(fn, case)
 
 
 # ---- 6.3 one momentum step ----------------------------------------------------------------------------------
@@ -469,12 +441,6 @@ def check_momentum_case(fn, case: tuple, where: str | None = None) -> None:
     raise Wrong(f"wrong {'w_new' if not all_close(w_new, w_right) else 'v_new'} ({where})", _H63["other"])
 
 
-def check_momentum_step(fn) -> None:
-    """Task 6.3: fn(w, v, grad, lr, beta) == (w + v_new, v_new) with v_new = beta v - lr grad. Chapter 06."""
-    for case in momentum_cases():
-        check_momentum_case(fn, case)
-
-
 # ---- 6.4 a momentum run ---------------------------------------------------------------------------------------
 
 
@@ -489,6 +455,10 @@ class QuadraticGrad:
 
     def __repr__(self) -> str:
         return f"QuadraticGrad(curvature={self.curvature.tolist()})"
+
+    def __reference__(self) -> tuple:
+        """How to build this object again elsewhere (bplib.grade.codec sends it to the sandbox)."""
+        return QuadraticGrad, (self.curvature.tolist(),)
 
 
 def path_cases() -> list[tuple[QuadraticGrad, np.ndarray, float, float, int]]:
@@ -565,22 +535,83 @@ def check_path_case(fn, case: tuple, where: str | None = None) -> None:
     raise Wrong(f"wrong path ({where})", _H64["other"])
 
 
-def check_momentum_path(fn) -> None:
-    """Task 6.4: fn(grad, w_start, lr, beta, steps) returns every point of a momentum run from v = 0. Chapter 06."""
-    for case in path_cases():
-        check_path_case(fn, case)
+# ---- hidden cases: drawn from the grading run's generator ---------------------------------
+
+
+def _seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(2**32))
+
+
+def _delta_hidden(rng: np.random.Generator) -> list[tuple]:
+    """6.1: a batch of one through a single top unit, a deeper ReLU network, one square layer."""
+    deep = tuple(int(w) for w in rng.integers(2, 8, size=5))
+    side = int(rng.integers(3, 6))
+    return delta_cases(_seed(rng), (((2, int(rng.integers(4, 8)), 1), 1, "sigmoid"), (deep, 6, "relu"),
+                                    ((side, side), 2, "tanh")))
+
+
+def _init_hidden(rng: np.random.Generator) -> list[tuple]:
+    """6.2: a single input, a square layer, a wide input layer and a wide output layer."""
+    side = int(rng.integers(16, 128))
+    wide = int(rng.integers(300, 1000))
+    narrow = int(rng.integers(2, 20))
+    return [(1, narrow, "he"), (side, side, "xavier"), (side, side, "he"), (wide, narrow, "xavier"),
+            (narrow, wide, "he")]
+
+
+def _momentum_hidden(rng: np.random.Generator) -> list[tuple]:
+    """6.3: a single weight, a weight array with three axes, no momentum and momentum close to one."""
+    lrs = np.round(rng.uniform(0.01, 0.5, size=3), 3)
+    settings = (((1,), float(lrs[0]), 0.0), ((4, 2, int(rng.integers(2, 4))), float(lrs[1]), 0.99),
+                ((int(rng.integers(5, 8)),), float(lrs[2]), float(np.round(rng.uniform(0.3, 0.8), 2))))
+    return momentum_cases(_seed(rng), settings)
+
+
+def _momentum_hidden_case(fn, case) -> None:
+    check_momentum_case(fn, case, where=f"for w of shape {case[0].shape} and a hidden lr, beta")
+
+
+def _path_hidden(rng: np.random.Generator) -> list[tuple]:
+    """6.4: (grad, w_start, lr, beta, steps): one step in one dimension, 30 steps on a 4-d bowl."""
+    curvature = np.round(np.sort(rng.uniform(0.5, 20.0, size=4)), 2)
+    lr = float(np.round(rng.uniform(0.2, 0.9) / curvature[-1], 4))  # below 2 / lambda_max: the run stays bounded
+    return [
+        (QuadraticGrad([float(np.round(rng.uniform(1.0, 4.0), 2))]), np.round(rng.normal(size=1), 2),
+         float(np.round(rng.uniform(0.05, 0.3), 2)), float(np.round(rng.uniform(0.2, 0.8), 2)), 1),
+        (QuadraticGrad(curvature.tolist()), np.round(rng.normal(size=4), 2), lr, 0.9, 30),
+    ]
+
+
+def _path_hidden_case(fn, case) -> None:
+    check_path_case(fn, case, where=f"for {case[4]} steps from a start of {len(case[1])} weights and a hidden lr, beta")
 
 
 TASKS = (
-    Task("6.1", "delta_norms", 3, "06", check_delta_norms,
+    Task("6.1", "delta_norms", 3, "06", OnCases(check_delta_case, delta_cases),
          signature="delta_norms(weights, zs, dout, f_prime)",
-         try_it="delta_norms(example_weights, example_zs, example_dout, tanh_prime)"),
-    Task("6.2", "init_std", 1, "06", check_init_std,
-         signature="init_std(D, H, init)", try_it='init_std(300, 100, "he")'),
-    Task("6.3", "momentum_step", 2, "06", check_momentum_step,
+         try_it="delta_norms(example_weights, example_zs, example_dout, tanh_prime)",
+         hidden=(HiddenCheck("other depths and widths", "a batch of one through a single top unit, a deeper ReLU "
+                                                        "network, one square layer", check_delta_case, _delta_hidden),),
+         implemented_by=("bplib.depth.delta_norms", "bplib.depth.backprop_deltas",
+                         "bplib.checks.ch06.reference_delta_norms")),
+    Task("6.2", "init_std", 1, "06", OnCases(check_init_case, init_cases),
+         signature="init_std(D, H, init)", try_it='init_std(300, 100, "he")',
+         hidden=(HiddenCheck("other sizes", "a single input, square layers, a wide input layer and a wide output "
+                                            "layer", check_init_case, _init_hidden),),
+         implemented_by=("bplib.layers.init_std", "bplib.checks.ch06.reference_init_std")),
+    Task("6.3", "momentum_step", 2, "06", OnCases(check_momentum_case, momentum_cases),
          signature="momentum_step(w, v, grad, lr, beta)",
-         try_it="momentum_step(np.ones(3), np.zeros(3), np.ones(3), 0.1, 0.9)"),
-    Task("6.4", "momentum_path", 2, "06", check_momentum_path,
+         try_it="momentum_step(np.ones(3), np.zeros(3), np.ones(3), 0.1, 0.9)",
+         hidden=(HiddenCheck("other shapes and rates", "a single weight, a weight array with three axes, no momentum "
+                                                       "and momentum close to one",
+                             _momentum_hidden_case, _momentum_hidden),),
+         implemented_by=("bplib.optim.Momentum.step", "bplib.checks.ch06.reference_momentum_step")),
+    Task("6.4", "momentum_path", 2, "06", OnCases(check_path_case, path_cases),
          signature="momentum_path(grad, w_start, lr, beta, steps)",
-         try_it="momentum_path(bowl_grad, np.array([2.0, 1.0]), 0.02, 0.9, 10)"),
+         try_it="momentum_path(bowl_grad, np.array([2.0, 1.0]), 0.02, 0.9, 10)",
+         hidden=(HiddenCheck("other runs", "a single step in one dimension, and a long run on a four-dimensional "
+                                           "bowl", _path_hidden_case, _path_hidden),),
+         implemented_by=("bplib.depth.optimizer_path", "bplib.checks.ch06.reference_momentum_path",
+                         "bplib.checks.ch06.reference_momentum_step", "bplib.optim.Momentum.step"),
+         builds_on=("6.3",)),
 )

@@ -19,7 +19,6 @@ matters; gradients above and below the clipping threshold, one array much larger
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 
@@ -27,7 +26,8 @@ import numpy as np
 
 from bplib import rnn
 from bplib.checks._core import (
-    LearnerRaised,
+    HiddenCheck,
+    OnCases,
     Task,
     Variant,
     Wrong,
@@ -36,8 +36,9 @@ from bplib.checks._core import (
     as_number,
     as_numbers,
     call,
-    describe_error,
     diagnose,
+    same,
+    unpack,
 )
 
 # Every hint a checker can give for a recognised mistake, by task and mistake.
@@ -200,6 +201,14 @@ HINTS = {
         ),
         "no_sqrt": "The global norm is the square root of the sum of squares: take np.sqrt at the end.",
         "norm_after": "Return the global norm measured before clipping (the one you compared with max_norm).",
+        "zero_norm": (
+            "When every gradient is zero the global norm is 0: is there anything to clip then? Divide by the norm "
+            "only when clipping is needed, so that no 0 / 0 or x / 0 is ever computed."
+        ),
+        "same_arrays": (
+            "Return new arrays, even when nothing is clipped: if clipped hands back grads (or its arrays), the "
+            "caller's gradients change whenever the clipped ones are changed."
+        ),
         "other": (
             "total_norm = sqrt(sum over the arrays of np.sum(g**2)); if total_norm > max_norm, every array "
             "becomes g * (max_norm / total_norm); otherwise each stays as it is (a copy)."
@@ -215,31 +224,16 @@ WEIGHT_NAMES = ("dWx", "dWh", "db")
 # ---- shared helpers ---------------------------------------------------------------------------
 
 
-def _is_shape_error(error: Exception) -> bool:
-    """Whether numpy raised `error` because two arrays' shapes do not fit (a product or broadcasting)."""
-    message = str(error)
-    return isinstance(error, ValueError) and any(
-        part in message for part in ("mismatch in its core dimension", "not aligned", "could not be broadcast")
-    )
-
-
 def _call(fn, args: tuple, names: tuple[str, ...], shape_hint: str, where: str):
     """call(fn, *args) returning the value; a shape error inside the learner's code becomes Wrong(shape_hint)."""
-    try:
-        return call(fn, *args, names=names).value
-    except LearnerRaised as signal:
-        if _is_shape_error(signal.error):
-            raise Wrong(f"your function raised {describe_error(signal.error)} ({where})", shape_hint) from None
-        raise
+    return call(fn, *args, names=names, shape_hint=shape_hint, where=where).value
 
 
 def _tuple_of(value, count: int, what: str, hint: str) -> tuple:
-    """The learner's tuple of `count` values, or Wrong."""
-    if not isinstance(value, (tuple, list)):
-        raise Wrong(f"your function returned {a_type(value)}, expected a tuple {what}", hint)
-    if len(value) != count:
-        raise Wrong(f"your function returned {len(value)} values, expected {count}, {what}", hint)
-    return tuple(value)
+    """The learner's tuple of `count` values, or Wrong; `what` names them, e.g. "(dWx, dWh, db)"."""
+    names = tuple(part.strip() for part in what.strip("()").split(","))
+    assert len(names) == count
+    return unpack(value, names, hint)
 
 
 def _arrays(values: tuple, names: tuple[str, ...]) -> list[np.ndarray]:
@@ -339,7 +333,7 @@ def check_step_case(fn, case: tuple) -> None:
     N, D = cache.x_t.shape
     H = cache.Wh.shape[0]
     where = f"for N, D, H = {N}, {D}, {H}"
-    value = _call(fn, (dh_next, copy.deepcopy(cache)), ("dh_next", "cache"), _H71["shape_error"], where)
+    value = _call(fn, (dh_next, cache), ("dh_next", "cache"), _H71["shape_error"], where)
     got = _arrays(_tuple_of(value, 5, "(dx_t, dh_prev, dWx, dWh, db)", _H71["not_five"]), STEP_NAMES)
     expected = reference_step_backward(dh_next, cache)
     _check_shapes(got, expected, STEP_NAMES, _H71, where, {("db", (N, H)): "db_axis", ("db", (N,)): "db_axis"})
@@ -352,12 +346,6 @@ def check_step_case(fn, case: tuple) -> None:
     if wrong == ["db"]:
         raise Wrong(f"{_are_wrong(wrong)} ({where})", _H71["db_axis"])
     raise Wrong(f"{_are_wrong(wrong)} ({where})", _H71["other"])
-
-
-def check_rnn_step_backward(fn) -> None:
-    """Task 7.1: fn(dh_next, cache) returns the five gradients of one RNN step. Chapter 07."""
-    for case in step_cases():
-        check_step_case(fn, case)
 
 
 # ---- 7.2 the weight gradients, summed over time ----------------------------------------------------
@@ -449,12 +437,6 @@ def check_weight_case(fn, case: tuple) -> None:
     raise Wrong(f"{_are_wrong(wrong)} ({where})", _H72["other"])
 
 
-def check_weight_grads_over_time(fn) -> None:
-    """Task 7.2: fn(x, h0, h, delta) returns dWx, dWh, db summed over time. Chapter 07."""
-    for case in weight_cases():
-        check_weight_case(fn, case)
-
-
 # ---- 7.3 backpropagation through time ----------------------------------------------------------------
 
 
@@ -544,7 +526,7 @@ def check_bptt_case(fn, case: tuple) -> None:
     H = cache.Wh.shape[0]
     where = f"for N, T, D, H = {N}, {T}, {D}, {H}"
     try:
-        value = _call(fn, (dh, copy.deepcopy(cache)), ("dh", "cache"), _H73["shape_error"], where)
+        value = _call(fn, (dh, cache), ("dh", "cache"), _H73["shape_error"], where)
     except Wrong as signal:
         if "changed its input dh" in signal.detail:
             raise Wrong(signal.detail, _H73["in_place"]) from None
@@ -563,25 +545,21 @@ def check_bptt_case(fn, case: tuple) -> None:
     raise Wrong(f"{_are_wrong(wrong)} ({where})", _H73["other"])
 
 
-def check_bptt(fn) -> None:
-    """Task 7.3: fn(dh, cache) returns dx, dh0, dWx, dWh, db by full BPTT. Chapter 07."""
-    for case in bptt_cases():
-        check_bptt_case(fn, case)
-
-
 # ---- 7.4 clipping by the global norm ----------------------------------------------------------------
 
 
 def clip_cases() -> list[tuple[dict[str, np.ndarray], float]]:
-    """(grads, max_norm): a global norm well above max_norm; one below it (nothing to clip); and one
-    array far larger than the other (clipping each array by its own norm keeps the small one)."""
+    """(grads, max_norm): a global norm well above max_norm; one below it (nothing to clip); one
+    array far larger than the other (clipping each array by its own norm keeps the small one); and all
+    zeros (a division by the norm is a division by zero)."""
     rng = np.random.default_rng(704)
     above = {"Wx": rng.normal(scale=3.0, size=(3, 4)), "Wh": rng.normal(scale=3.0, size=(4, 4)),
              "b": rng.normal(scale=3.0, size=4)}
     below = {"Wx": rng.normal(scale=0.2, size=(3, 4)), "Wh": rng.normal(scale=0.2, size=(4, 4)),
              "b": rng.normal(scale=0.2, size=4)}
     lopsided = {"Wh": rng.normal(scale=4.0, size=(3, 3)), "b": rng.normal(scale=0.1, size=3)}
-    return [(above, 5.0), (below, 5.0), (lopsided, 1.0)]
+    zeros = {"Wx": np.zeros((3, 4)), "b": np.zeros(4)}  # a global norm of 0: nothing to clip, nothing to divide by
+    return [(above, 5.0), (below, 5.0), (lopsided, 1.0), (zeros, 1.0)]
 
 
 def reference_clip(grads, max_norm) -> tuple[dict[str, np.ndarray], float]:
@@ -626,27 +604,24 @@ CLIP_VARIANTS = [
 ]
 
 
-def _with_grads(fn):
-    """Wrap fn so that call() also hands back the (copied) grads fn received, to spot in-place changes."""
-
-    def spy(grads, max_norm):
-        return fn(grads, max_norm), grads
-
-    return spy
-
-
 def check_clip_case(fn, case: tuple) -> None:
     """Task 7.4 on one (grads, max_norm): raises Wrong, NotDone or LearnerRaised unless fn is right."""
     grads, max_norm = case
     norm = _norm(grads)
     where = (f"for arrays {', '.join(f'{k} {g.shape}' for k, g in grads.items())} with the global norm "
              f"{'above' if norm > max_norm else 'below'} max_norm")
-    value, seen = call(_with_grads(fn), copy.deepcopy(grads), max_norm, names=("grads", "max_norm")).value
-    changed = [k for k in grads if not (isinstance(seen, Mapping) and k in seen
-                                        and np.array_equal(np.asarray(seen[k], dtype=object), grads[k]))]
+    outcome = call(fn, grads, max_norm, names=("grads", "max_norm"), check_in_place=False)
+    value, seen = outcome.value, outcome.args_after[0]
+    changed = [k for k in grads if not (isinstance(seen, Mapping) and same(seen.get(k), grads[k]))]
     if changed:
         raise Wrong(f"your function changed grads[{changed[0]!r}] in place", _H74["in_place"])
+    if outcome.warnings:
+        raise Wrong(f"numpy warned: {outcome.warnings[0]} ({where})", _H74["zero_norm"])
     clipped_value, norm_value = _tuple_of(value, 2, "(clipped, total_norm)", _H74["not_pair"])
+    shared = [path for path in outcome.aliases if path.startswith("value[0]")]
+    if shared:
+        raise Wrong(f"your clipped {'dict is grads itself' if 'value[0]' in shared else 'shares arrays with grads'}"
+                    f" ({where})", _H74["same_arrays"])
     if not isinstance(clipped_value, Mapping) or set(clipped_value) != set(grads):
         raise Wrong(f"your clipped is {a_type(clipped_value)} without exactly the names of grads", _H74["not_dict"])
     got = {k: as_numbers(clipped_value[k], f"your clipped[{k!r}]") for k in grads}
@@ -668,28 +643,79 @@ def check_clip_case(fn, case: tuple) -> None:
         return
     flat = _flat(got[k] for k in grads)
     for variant in CLIP_VARIANTS:
-        candidate = variant.compute(grads, max_norm)
+        try:
+            with np.errstate(all="ignore"):
+                candidate = variant.compute(grads, max_norm)
+        except ArithmeticError:  # the mistake divides by a zero norm: it is not this answer
+            continue
         if all_close(flat, _flat(candidate[k] for k in grads)):
             raise Wrong(f"{variant.detail} ({where})", variant.hint)
     raise Wrong(f"your clipped {', '.join(repr(k) for k in wrong)} {'is' if len(wrong) == 1 else 'are'} wrong "
                 f"({where})", _H74["other"])
 
 
-def check_clip_by_global_norm(fn) -> None:
-    """Task 7.4: fn(grads, max_norm) returns (clipped, total_norm), clipping by the global norm. Chapter 07."""
-    for case in clip_cases():
-        check_clip_case(fn, case)
+# ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
+
+def _seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(2**32))
+
+
+def _step_hidden(rng: np.random.Generator) -> list[tuple]:
+    """7.1: a batch of one with D < H, and more inputs than hidden units."""
+    return step_cases(_seed(rng), ((1, 2, int(rng.integers(3, 6))), (int(rng.integers(4, 7)), 6, 3)))
+
+
+def _weight_hidden(rng: np.random.Generator) -> list[tuple]:
+    """7.2: a batch of one over a longer sequence, and a short sequence with D > H."""
+    return weight_cases(_seed(rng), ((1, int(rng.integers(6, 10)), 2, 3), (4, 2, int(rng.integers(4, 7)), 2)))
+
+
+def _bptt_hidden(rng: np.random.Generator) -> list[tuple]:
+    """7.3: a batch of one over a longer sequence, and a short sequence with a single input."""
+    return bptt_cases(_seed(rng), ((1, int(rng.integers(7, 11)), 4, 2), (3, 2, 1, int(rng.integers(4, 7)))))
+
+
+def _clip_hidden(rng: np.random.Generator) -> list[tuple]:
+    """7.4: (grads, max_norm): five arrays with other names above the threshold; a single array below it
+    (named b, as in the public cases, so a rule keyed to that name shows); one array far larger than the other;
+    all zeros under other names."""
+    shapes = {"W_f": (2, 3), "U_f": (3, 3), "b_f": (3,), "W_o": (2, 3), "b_o": (3,)}
+    many = {name: rng.normal(scale=2.0, size=shape) for name, shape in shapes.items()}
+    single = {"b": rng.normal(scale=0.1, size=int(rng.integers(3, 7)))}
+    lopsided = {"Wx": rng.normal(scale=0.01, size=5), "Wh": rng.normal(scale=10.0, size=(2, 2))}
+    zeros = {"W": np.zeros((int(rng.integers(2, 5)), 3)), "c": np.zeros(int(rng.integers(2, 6)))}
+    return [(many, float(np.round(rng.uniform(1.5, 3.5), 2))), (single, 1.0),
+            (lopsided, float(np.round(rng.uniform(2.0, 4.0), 2))), (zeros, float(np.round(rng.uniform(0.5, 2.0), 2)))]
+
+
+_RNN = "bplib.rnn"
 
 TASKS = (
-    Task("7.1", "rnn_step_backward", 2, "07", check_rnn_step_backward,
+    Task("7.1", "rnn_step_backward", 2, "07", OnCases(check_step_case, step_cases),
          signature="rnn_step_backward(dh_next, cache)",
-         try_it="rnn_step_backward(example_dh_next, example_step_cache)"),
-    Task("7.2", "weight_grads_over_time", 2, "07", check_weight_grads_over_time,
+         try_it="rnn_step_backward(example_dh_next, example_step_cache)",
+         hidden=(HiddenCheck("other sizes", "a batch of one with D < H, and more inputs than hidden units",
+                             check_step_case, _step_hidden),),
+         implemented_by=(f"{_RNN}.rnn_step_backward", f"{_RNN}._step_backward",
+                         "bplib.checks.ch07.reference_step_backward")),
+    Task("7.2", "weight_grads_over_time", 2, "07", OnCases(check_weight_case, weight_cases),
          signature="weight_grads_over_time(x, h0, h, delta)",
-         try_it="weight_grads_over_time(example_x, example_h0, example_h, example_delta)"),
-    Task("7.3", "bptt", 3, "07", check_bptt,
-         signature="bptt(dh, cache)", try_it="bptt(example_dh, example_cache)"),
-    Task("7.4", "clip_by_global_norm", 2, "07", check_clip_by_global_norm,
-         signature="clip_by_global_norm(grads, max_norm)", try_it="clip_by_global_norm(example_grads, 1.0)"),
+         try_it="weight_grads_over_time(example_x, example_h0, example_h, example_delta)",
+         hidden=(HiddenCheck("other sequences", "a batch of one over a longer sequence, and a short sequence with "
+                                                "D > H", check_weight_case, _weight_hidden),),
+         implemented_by=(f"{_RNN}.rnn_backward", "bplib.checks.ch07.reference_weight_grads")),
+    Task("7.3", "bptt", 3, "07", OnCases(check_bptt_case, bptt_cases),
+         signature="bptt(dh, cache)", try_it="bptt(example_dh, example_cache)",
+         hidden=(HiddenCheck("other sequences", "a batch of one over a longer sequence, and a short sequence with a "
+                                                "single input", check_bptt_case, _bptt_hidden),),
+         implemented_by=(f"{_RNN}.rnn_backward", f"{_RNN}.rnn_step_backward", f"{_RNN}._step_backward",
+                         "bplib.checks.ch07.reference_bptt", "bplib.checks.ch07.reference_step_backward"),
+         builds_on=("7.1", "7.2")),
+    Task("7.4", "clip_by_global_norm", 2, "07", OnCases(check_clip_case, clip_cases),
+         signature="clip_by_global_norm(grads, max_norm)", try_it="clip_by_global_norm(example_grads, 1.0)",
+         hidden=(HiddenCheck("other gradients", "other names and numbers of arrays, a single array below the "
+                                                "threshold, one array far larger than the other, all zeros",
+                             check_clip_case, _clip_hidden),),
+         implemented_by=(f"{_RNN}.clip_by_norm", "bplib.checks.ch07.reference_clip")),
 )

@@ -20,14 +20,15 @@ biases (a forgotten bias shows); cell states beyond +-1 (1 - c**2 is far from ta
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 
 import numpy as np
 
 from bplib import lstm
 from bplib.checks._core import (
+    HiddenCheck,
     LearnerRaised,
+    OnCases,
     Task,
     Variant,
     Wrong,
@@ -37,6 +38,7 @@ from bplib.checks._core import (
     call,
     describe_error,
     diagnose,
+    unpack,
 )
 from bplib.lstm import GATES, PARAM_NAMES
 
@@ -44,10 +46,6 @@ __all__ = [
     "CACHE_KEYS",
     "HINTS",
     "TASKS",
-    "check_cell_gradients",
-    "check_lstm_bptt",
-    "check_step_backward",
-    "check_step_forward",
     "reference_bptt",
     "reference_cell_gradients",
     "reference_step_backward",
@@ -343,21 +341,11 @@ def bptt_cases(seed: int = 804, sizes: tuple = ((2, 4, 3, 2), (1, 3, 2, 2))) -> 
 # ---- shared helpers ------------------------------------------------------------------------------------
 
 
-def _is_shape_error(error: Exception) -> bool:
-    """Whether numpy raised `error` because two arrays' shapes do not fit (a product or broadcasting)."""
-    message = str(error)
-    return isinstance(error, ValueError) and any(
-        part in message for part in ("mismatch in its core dimension", "not aligned", "could not be broadcast")
-    )
-
-
 def _tuple(value, n: int, what: str, hint: str) -> tuple:
-    """The learner's n-tuple, or Wrong."""
-    if not isinstance(value, (tuple, list)):
-        raise Wrong(f"your function returned {a_type(value)}, expected a tuple {what}", hint)
-    if len(value) != n:
-        raise Wrong(f"your function returned {len(value)} values, expected {n}, {what}", hint)
-    return tuple(value)
+    """The learner's n-tuple, or Wrong; `what` names its parts, e.g. "(dx, dh_prev, dc_prev, grads)"."""
+    names = tuple(part.strip() for part in what.strip("()").split(","))
+    assert len(names) == n
+    return unpack(value, names, hint)
 
 
 def _grads_dict(value, hint: str) -> dict[str, np.ndarray]:
@@ -432,13 +420,8 @@ FORWARD_VARIANTS = [
 
 
 def _call(fn, args: tuple, names: tuple[str, ...], shape_hint: str, where: str):
-    """call(fn, *args), turning a shape error inside the learner's code into Wrong with shape_hint."""
-    try:
-        return call(fn, *args, names=names)
-    except LearnerRaised as signal:
-        if _is_shape_error(signal.error):
-            raise Wrong(f"your function raised {describe_error(signal.error)} ({where})", shape_hint) from None
-        raise
+    """call(fn, *args), a shape error inside the learner's code becoming Wrong with shape_hint."""
+    return call(fn, *args, names=names, shape_hint=shape_hint, where=where)
 
 
 def check_step_forward_case(fn, case: tuple) -> None:
@@ -446,7 +429,7 @@ def check_step_forward_case(fn, case: tuple) -> None:
     x, h_prev, c_prev, params = case[:4]
     (N, D), H = x.shape, h_prev.shape[1]
     where = _shape_words(N, D, H)
-    value = _call(fn, (x, h_prev, c_prev, copy.deepcopy(params)), ("x", "h_prev", "c_prev", "params"),
+    value = _call(fn, (x, h_prev, c_prev, params), ("x", "h_prev", "c_prev", "params"),
                   _H81["shape_error"], where).value
     h_value, c_value, cache = _tuple(value, 3, "(h_next, c_next, cache)", _H81["not_triple"])
     h_next, c_next = as_numbers(h_value, "your h_next"), as_numbers(c_value, "your c_next")
@@ -466,12 +449,6 @@ def check_step_forward_case(fn, case: tuple) -> None:
         got = as_numbers(cache[key], f"your cache[{key!r}]")
         if got.shape != expected_cache[key].shape or not all_close(got, expected_cache[key]):
             raise Wrong(f"your cache[{key!r}] is not this step's {key} ({where})", _H81["cache"])
-
-
-def check_step_forward(fn) -> None:
-    """Task 8.1: fn(x, h_prev, c_prev, params) -> (h_next, c_next, cache) of one LSTM step. Chapter 08."""
-    for case in step_cases():
-        check_step_forward_case(fn, case)
 
 
 # ---- 8.2 the step backward -------------------------------------------------------------------------------
@@ -543,7 +520,7 @@ def check_step_backward_case(fn, case: tuple) -> None:
     where = _shape_words(N, D, H)
     _, _, cache = reference_step_forward(x, h_prev, c_prev, params)
     try:
-        value = _call(fn, (dh_next, dc_next, copy.deepcopy(cache)), ("dh_next", "dc_next", "cache"),
+        value = _call(fn, (dh_next, dc_next, cache), ("dh_next", "dc_next", "cache"),
                       _H82["shape_error"], where).value
     except LearnerRaised as signal:
         if isinstance(signal.error, KeyError):
@@ -574,12 +551,6 @@ def check_step_backward_case(fn, case: tuple) -> None:
     if others_right:  # only the bias gradients are off
         raise Wrong(f"wrong bias gradients ({where})", _H82["db_axis"])
     raise Wrong(f"wrong gradients ({where})", _H82["other"])
-
-
-def check_step_backward(fn) -> None:
-    """Task 8.2: fn(dh_next, dc_next, cache) -> (dx, dh_prev, dc_prev, grads) of one LSTM step. Chapter 08."""
-    for case in step_cases():
-        check_step_backward_case(fn, case)
 
 
 # ---- 8.3 the cell-state gradients through time -------------------------------------------------------
@@ -643,12 +614,6 @@ def check_cell_gradients_case(fn, case: tuple) -> None:
     raise Wrong(f"wrong dc ({where})", _H83["other"])
 
 
-def check_cell_gradients(fn) -> None:
-    """Task 8.3: fn(dh, f, o, c) -> dc, the cell-state gradient of every step. Chapter 08."""
-    for case in cell_cases():
-        check_cell_gradients_case(fn, case)
-
-
 # ---- 8.4 backpropagation through time ---------------------------------------------------------------
 
 
@@ -696,7 +661,7 @@ def check_bptt_case(fn, case: tuple) -> None:
     N, T, H = dh.shape
     D = caches[0]["x"].shape[1]
     where = f"for N, T, D, H = {N}, {T}, {D}, {H}"
-    value = _call(fn, (dh, copy.deepcopy(caches), reference_step_backward), ("dh", "caches", "step_backward"),
+    value = _call(fn, (dh, caches, reference_step_backward), ("dh", "caches", "step_backward"),
                   _H84["shape"], where).value
     dx_value, dh0_value, dc0_value, grads_value = _tuple(value, 4, "(dx, dh0, dc0, grads)", _H84["not_quad"])
     got_dx = as_numbers(dx_value, "your dx")
@@ -721,25 +686,57 @@ def check_bptt_case(fn, case: tuple) -> None:
     raise Wrong(f"wrong gradients ({where})", _H84["other"])
 
 
-def check_lstm_bptt(fn) -> None:
-    """Task 8.4: fn(dh, caches, step_backward) -> (dx, dh0, dc0, grads), by BPTT. Chapter 08."""
-    for case in bptt_cases():
-        check_bptt_case(fn, case)
+# ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
+
+def _seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(2**32))
+
+
+def _step_hidden(rng: np.random.Generator) -> list[tuple]:
+    """8.1, 8.2: a batch of one with more hidden units than inputs, and more inputs than hidden units."""
+    return step_cases(_seed(rng), ((1, 2, int(rng.integers(4, 7))), (int(rng.integers(3, 6)), 6, 3)))
+
+
+def _cell_hidden(rng: np.random.Generator) -> list[tuple]:
+    """8.3: a longer sequence with a single unit, and a short one."""
+    return cell_cases(_seed(rng), ((3, int(rng.integers(8, 12)), 1), (2, 2, int(rng.integers(3, 6)))))
+
+
+def _bptt_hidden(rng: np.random.Generator) -> list[tuple]:
+    """8.4: a batch of one over a longer sequence with more hidden units, and a single hidden unit."""
+    return bptt_cases(_seed(rng), ((1, int(rng.integers(5, 8)), 2, 3), (3, 2, 4, 1)))
+
+
+_SIZES = "a batch of one with more hidden units than inputs, and more inputs than hidden units"
+_LSTM = "bplib.lstm"
+_CHECKS = "bplib.checks.ch08"
 
 TASKS = (
-    Task("8.1", "lstm_step_forward", 2, "08", check_step_forward,
+    Task("8.1", "lstm_step_forward", 2, "08", OnCases(check_step_forward_case, step_cases),
          signature="lstm_step_forward(x, h_prev, c_prev, params)",
-         try_it="lstm_step_forward(example_x, example_h, example_c, example_params)"),
-    Task("8.2", "lstm_step_backward", 3, "08", check_step_backward,
+         try_it="lstm_step_forward(example_x, example_h, example_c, example_params)",
+         hidden=(HiddenCheck("other sizes", _SIZES, check_step_forward_case, _step_hidden),),
+         implemented_by=(f"{_LSTM}.lstm_step_forward", f"{_LSTM}._step_forward", f"{_LSTM}.lstm_forward",
+                         f"{_CHECKS}.reference_step_forward")),
+    Task("8.2", "lstm_step_backward", 3, "08", OnCases(check_step_backward_case, step_cases),
          signature="lstm_step_backward(dh_next, dc_next, cache)",
          try_it="lstm_step_backward(example_h, example_c, lstm_step_forward(example_x, example_h, example_c, "
-                "example_params)[2])"),
-    Task("8.3", "cell_gradients", 2, "08", check_cell_gradients,
+                "example_params)[2])",
+         hidden=(HiddenCheck("other sizes", _SIZES, check_step_backward_case, _step_hidden),),
+         implemented_by=(f"{_LSTM}.lstm_step_backward", f"{_LSTM}._step_backward", f"{_LSTM}.lstm_backward",
+                         f"{_CHECKS}.reference_step_backward")),
+    Task("8.3", "cell_gradients", 2, "08", OnCases(check_cell_gradients_case, cell_cases),
          signature="cell_gradients(dh, f, o, c)",
-         try_it="cell_gradients(example_dh, example_f, example_o, example_cs)"),
-    Task("8.4", "lstm_bptt", 3, "08", check_lstm_bptt,
+         try_it="cell_gradients(example_dh, example_f, example_o, example_cs)",
+         hidden=(HiddenCheck("other sequences", "a longer sequence with a single unit, and a short one",
+                             check_cell_gradients_case, _cell_hidden),),
+         implemented_by=(f"{_LSTM}.lstm_backward", f"{_LSTM}.cell_gradient_through_time",
+                         f"{_CHECKS}.reference_cell_gradients")),
+    Task("8.4", "lstm_bptt", 3, "08", OnCases(check_bptt_case, bptt_cases),
          signature="lstm_bptt(dh, caches, step_backward)",
-         try_it="lstm_bptt(example_dh, example_caches, lstm_step_backward)"),
+         try_it="lstm_bptt(example_dh, example_caches, lstm_step_backward)",
+         hidden=(HiddenCheck("other sizes", "a batch of one over a longer sequence with more hidden units, and a "
+                                            "single hidden unit", check_bptt_case, _bptt_hidden),),
+         implemented_by=(f"{_LSTM}.lstm_backward", f"{_CHECKS}.reference_bptt"), builds_on=("8.2",)),
 )
-

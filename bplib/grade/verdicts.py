@@ -12,7 +12,7 @@ import signal
 import threading
 from contextlib import contextmanager
 
-from bplib.checks import TASKS, Task, Verdict, run_task
+from bplib.checks import TASKS, Task, Verdict, run_hidden, run_task
 
 __all__ = ["TaskTimeout", "answer_of", "combined_status", "grade_task", "require_pass", "task_report"]
 
@@ -49,13 +49,14 @@ def combined_status(public: str, hidden: list[str]) -> str:
     return "passed" if all(status == "passed" for status in hidden) else "wrong (hidden)"
 
 
-def task_report(task_id: str, answer, hidden: bool = True) -> dict:
+def task_report(task_id: str, answer, hidden: bool = True, seed: int | None = None) -> dict:
     """Check `answer` for task `task_id`: the public check, then (when `hidden`) every hidden check.
 
     Inputs:
         task_id: a key of bplib.checks.TASKS, e.g. "3.2".
         answer: the learner's function (or numbers, for tasks answered with numbers).
         hidden: run the hidden checks too.
+        seed: the hidden cases' seed (a fresh random one when None).
     Returns:
         dict with task, title, max_points, points (the task's points only when everything run
         passed), status (see combined_status), public {status, detail, hint} and hidden, a list
@@ -65,12 +66,10 @@ def task_report(task_id: str, answer, hidden: bool = True) -> dict:
     public = _guarded(task, lambda: run_task(task_id, answer))
     hidden_rows = []
     if hidden:
-        from bplib.grade.hidden import HIDDEN_CHECKS, run_hidden  # imported late: it imports bplib.checks
-
-        verdicts = _guarded(task, lambda: run_hidden(task_id, answer))
+        verdicts = _guarded(task, lambda: run_hidden(task_id, answer, seed))
         if isinstance(verdicts, Verdict):  # a hidden checker failed: every hidden check says so
-            verdicts = [verdicts] * len(HIDDEN_CHECKS[task_id])
-        for check, verdict in zip(HIDDEN_CHECKS[task_id], verdicts, strict=True):
+            verdicts = [verdicts] * len(task.hidden)
+        for check, verdict in zip(task.hidden, verdicts, strict=True):
             hidden_rows.append({"name": check.name, "what": check.what, **_verdict_dict(verdict)})
     status = combined_status(public.status, [row["status"] for row in hidden_rows])
     return {
