@@ -321,3 +321,22 @@ def test_standardize_rejects_bad_input(x_train, x_test, fragments):
         standardize(x_train, x_test)
     for fragment in fragments:
         assert fragment in str(info.value)
+
+
+def test_the_recorded_lstm_steps_are_what_the_lstm_step_makes():
+    from bplib.data import lstm_example_steps
+    from bplib.data.lstm_steps import _record
+    from bplib.lstm import lstm_step_forward
+
+    params, caches = lstm_example_steps()
+    recorded = _record()
+    assert len(caches) == 5
+    for t, cache in enumerate(caches):
+        for key in ("x", "h_prev", "c_prev", "f", "i", "g", "o", "c"):
+            assert np.allclose(cache[key], recorded[f"step{t}_{key}"], rtol=1e-12, atol=1e-15), (t, key)
+        h, c, _ = lstm_step_forward(cache["x"], cache["h_prev"], cache["c_prev"], cache["params"])
+        assert np.allclose(c, cache["c"], rtol=1e-12, atol=0.0)
+        if t + 1 < len(caches):
+            assert np.allclose(caches[t + 1]["h_prev"], h, rtol=1e-12, atol=0.0)
+            assert np.allclose(caches[t + 1]["c_prev"], c, rtol=1e-12, atol=0.0)
+    assert all(cache["params"] is params for cache in caches)

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 import submissions as subs
 
-from bplib.checks import TASKS, check
-from bplib.grade import batch, report, require_pass, task_report, verdicts
+from bplib.checks import TASKS, ch06, check, run_hidden, run_task
+from bplib.checks._core import allow_bplib
+from bplib.grade import answering, batch, codec, report, require_pass, task_report, verdicts
 from bplib.grade import submission as sub
 from bplib.grade.__main__ import main as grade_main
+from bplib.grade.remote import Budget, CallTimeout, RemoteAnswer
 
 # ---- which student, which exercise -------------------------------------------------------------------
 
@@ -162,28 +164,98 @@ def subs_stub(*args):
     raise NotImplementedError()
 
 
-def test_answers_are_found_by_name_in_the_namespace():
-    assert verdicts.answer_of(TASKS["1.1"], {"sigmoid_prime": sigmoid_prime}) is sigmoid_prime
-    numbers_task = dataclasses.replace(TASKS["1.1"], title="df_dx, df_dy, df_dz", wants_function=False)
-    assert verdicts.answer_of(numbers_task, {"df_dx": 1.0, "df_dy": 2.0, "df_dz": 3.0}) == (1.0, 2.0, 3.0)
-    with pytest.raises(KeyError, match="sigmoid_prime"):
-        verdicts.answer_of(TASKS["1.1"], {})
+# ---- across the sandbox wall: the same verdicts from plain data ------------------------------------------
 
 
-def test_grade_task_prints_one_marked_report_and_says_what_is_missing(capsys):
-    report_ = verdicts.grade_task("1.1", "@@m@@", namespace={}, hidden=False)
-    line = capsys.readouterr().out.strip()
-    assert line.startswith("@@m@@") and json.loads(line[len("@@m@@"):]) == report_
-    assert report_["status"] == "wrong" and "defines no function named sigmoid_prime" in report_["public"]["detail"]
+class InProcessSession:
+    """A Session whose sandbox is this process: each request and reply goes through JSON, and the
+    notebook side is bplib.grade.answering.answer on a namespace, as in the sandbox's kernel."""
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+
+    def request(self, message: dict, timeout: float) -> dict:
+        reply = answering.answer(json.loads(json.dumps(message)), self.namespace)
+        return json.loads(json.dumps(reply))
 
 
-def test_grade_task_stops_an_endless_answer_at_its_time_limit(capsys):
-    def sigmoid_prime(z):
-        while True:
-            pass
+def _remote(task_id: str, function) -> RemoteAnswer:
+    name = TASKS[task_id].title
+    return RemoteAnswer(InProcessSession({name: function}), name, Budget(60))
 
-    report_ = verdicts.grade_task("1.1", "@@m@@", namespace={"sigmoid_prime": sigmoid_prime}, seconds=0.3)
-    assert report_["status"] == "wrong" and "did not finish within 0.3 s" in report_["public"]["detail"]
+
+def _same_verdicts(task_id: str, function, seed: int = 7) -> None:
+    local = [run_task(task_id, function), *run_hidden(task_id, function, seed)]
+    remote_answer = _remote(task_id, function)
+    remote = [run_task(task_id, remote_answer), *run_hidden(task_id, remote_answer, seed)]
+    assert [(v.status, v.detail, v.hint) for v in remote] == [(v.status, v.detail, v.hint) for v in local]
+
+
+CHAPTER_TESTS = ["test_checks", "test_checks_ch03", "test_checks_ch04", "test_checks_ch05", "test_checks_ch06",
+                 "test_checks_ch07", "test_checks_ch08"]
+
+
+def _answers():
+    import importlib
+
+    found = []
+    for name in CHAPTER_TESTS:
+        module = importlib.import_module(name)
+        found += [(task_id, answer, "right") for task_id, answer in module.REFERENCE.items()]
+        found += [(task_id, answer, key) for task_id, answer, key in module.MISTAKES]
+    return found
+
+
+ANSWERS = _answers()
+
+
+@pytest.mark.parametrize(("task_id", "answer", "key"), ANSWERS,
+                         ids=[f"{t}-{k}-{i}" for i, (t, _, k) in enumerate(ANSWERS)])
+def test_a_function_checked_across_the_wall_gets_the_verdict_it_gets_in_a_notebook(task_id, answer, key):
+    with allow_bplib():  # the chapter tests' right answers are often bplib's own functions
+        _same_verdicts(task_id, answer)
+
+
+def test_what_crosses_the_wall_is_plain_data_and_bounded():
+    value = (np.arange(6.0).reshape(2, 3), {"a": [1, 2.5, None, "s"]}, float("nan"), np.float32(1.5), 3 + 4j, ...)
+    back = codec.decode(json.loads(json.dumps(codec.encode(value))))
+    assert back[0].tolist() == value[0].tolist() and back[0].flags.writeable
+    assert back[1] == value[1] and np.isnan(back[2]) and type(back[3]) is np.float32 and back[5] is Ellipsis
+    assert type(codec.decode(codec.encode({1, 2}))).__name__ == "set"  # an opaque stand-in that names its type
+    assert type(codec.decode(codec.encode(np.array(["a"])))).__name__ == "object"
+    for bad in ({"t": "nd", "dtype": "|O", "shape": [1], "data": ""},  # no object arrays
+                {"t": "nd", "dtype": "<f8", "shape": [10**9], "data": ""},  # no huge arrays
+                {"t": "nd", "dtype": "<f8", "shape": [2], "data": "AAAA"},  # data that fits no shape
+                {"t": "ref", "target": "os:system", "args": []},
+                {"t": "pickle", "v": "gASV"}):
+        with pytest.raises(codec.CodecError):
+            codec.decode(bad, refs=True)
+    nested = []
+    for _ in range(100):
+        nested = [nested]
+    with pytest.raises(codec.CodecError):
+        codec.encode(nested)
+    # callables reach the sandbox only as references to numpy, or as the checks' own given functions
+    assert codec.decode(codec.encode(np.sin), refs=True) is np.sin
+    assert type(codec.decode(codec.encode(np.sin))).__name__ == "function"  # the grader never resolves one
+    given = codec.decode(codec.encode(ch06.quadratic_bowl([2.0, 3.0])), refs=True)
+    assert given(np.ones(2)).tolist() == [2.0, 3.0]
+
+
+def test_a_reply_that_is_not_data_counts_against_the_function_not_the_grader():
+    class Garbage(InProcessSession):
+        def request(self, message, timeout):
+            return {"status": "returned", "value": {"t": "nd", "dtype": "|O", "shape": [1], "data": "AA=="}}
+
+    verdict = run_task("1.1", RemoteAnswer(Garbage({}), "sigmoid_prime", Budget(60)))
+    assert verdict.status == "wrong" and "cannot be checked" in verdict.detail
+
+
+def test_a_call_past_the_task_budget_stops_the_task():
+    answer = _remote("1.1", sigmoid_prime)
+    answer.budget = Budget(0.0)
+    with pytest.raises(CallTimeout):
+        run_task("1.1", answer)
 
 
 def test_check_in_a_notebook_reports_a_hidden_failure_as_such(capsys):
@@ -193,8 +265,6 @@ def test_check_in_a_notebook_reports_a_hidden_failure_as_such(capsys):
             return np.zeros(1)
         s = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
         return s * (1 - s)
-
-    from bplib.checks import run_task
 
     assert run_task("1.1", sigmoid_prime).passed
     verdict = check("1.1", sigmoid_prime)

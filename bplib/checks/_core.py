@@ -196,6 +196,9 @@ class Delegated(Exception):
 
 # ---- calling the learner's code --------------------------------------------------
 
+# How a bplib function withheld while grading says so (bplib.grade.withheld writes it into the sandbox).
+WITHHELD = "BplibWithheld:"
+
 # The task whose checker is running (set by evaluate): call() watches for its implementations.
 _CURRENT_TASK: contextvars.ContextVar[Task | None] = contextvars.ContextVar("bplib_check_task", default=None)
 # Whether an answer may run bplib's implementation of its own task (the grader's --allow-bplib).
@@ -441,6 +444,8 @@ def call(fn, *args, names: tuple[str, ...] = (), shape_hint: str | None = None, 
         raw = invoke(fn, args, kwargs, watch)
     if raw.uses and watch:
         raise Delegated(raw.uses)
+    if raw.status == "raised" and str(raw.error).startswith(WITHHELD):  # see bplib.grade.withheld
+        raise Delegated([(str(raw.error)[len(WITHHELD):].split() or ["bplib"])[0]])
     if raw.status == "not implemented":
         raise NotDone()
     if raw.status == "raised":
@@ -461,16 +466,17 @@ def call(fn, *args, names: tuple[str, ...] = (), shape_hint: str | None = None, 
 
 
 def rebuilt_exception(type_name: str, message: str) -> Exception:
-    """An exception of the builtin type `type_name` (or a stand-in class of that name) with `message`:
-    how an error raised in the sandbox is seen by the checkers (exception_hint, is_shape_error)."""
+    """An exception of the builtin type `type_name` (or a stand-in class of that name) whose str() is
+    `message`: how an error raised in the sandbox is seen by the checkers (exception_hint, is_shape_error)."""
     cls = getattr(builtins, type_name, None)
     if not (isinstance(cls, type) and issubclass(cls, Exception)):
-        name = type_name if type_name.isidentifier() else "Error"
-        cls = type(name, (Exception,), {})
+        cls = Exception
+    name = type_name if type_name.isidentifier() else "Error"
+    rebuilt = type(name, (cls,), {"__str__": lambda self: message, "__module__": "builtins"})
     try:
-        return cls(message)
-    except Exception:  # an exception type whose constructor wants other arguments
-        return type(type_name if type_name.isidentifier() else "Error", (Exception,), {})(message)
+        return rebuilt(message)
+    except Exception:  # a constructor that wants other arguments
+        return type(name, (Exception,), {"__str__": lambda self: message})(message)
 
 
 def a_type(value) -> str:
@@ -647,6 +653,32 @@ def diagnose(got, inputs: tuple, variants: list[Variant], rtol: float = 1e-7) ->
         if np.shape(wrong) == np.shape(got) and all_close(got, wrong, rtol=rtol, atol=1e-12):
             return variant
     return None
+
+
+class Given:
+    """A function the checks hand to the learner's (an f, a loss, a step), defined in bplib.checks.given.
+
+    Calls function(*args, **kwargs, **self.kwargs). `source()` is its code and its helpers' (plain numpy),
+    which the grader sends into the sandbox (bplib.grade.codec) instead of a reference to bplib.
+    """
+
+    def __init__(self, function: Callable, helpers: tuple = (), **kwargs):
+        self.function = function
+        self.helpers = tuple(helpers)
+        self.kwargs = kwargs
+
+    def __call__(self, *args, **kwargs):
+        return self.function(*args, **kwargs, **self.kwargs)
+
+    def source(self) -> str:
+        import inspect
+        import textwrap
+
+        return "\n\n".join(textwrap.dedent(inspect.getsource(f)) for f in (*self.helpers, self.function))
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {key}={value!r}" for key, value in self.kwargs.items())
+        return f"{self.function.__name__}(...{extra})"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from bplib import activations, gradcheck
+from bplib.checks import given
 from bplib.checks._core import (
+    Given,
     HiddenCheck,
     OnCases,
     Task,
@@ -153,19 +155,11 @@ def check_tanh_prime_case(fn, z) -> None:
 # ---- 1.2 numerical_derivative -------------------------------------------------------
 
 
-def _cube(x):
-    return x**3 - 2.0 * x
-
-
-def _exp3(x):
-    return np.exp(3.0 * x)
-
-
 # (name shown to the learner, f, x, h). f has a large second derivative at x, so
 # a one-sided difference (error ~ h f''/2) is far from the centered one.
 DERIVATIVE_CASES = [
-    ("x**3 - 2*x", _cube, 1.5, 1e-3),
-    ("np.exp(3*x)", _exp3, 0.4, 1e-3),
+    ("x**3 - 2*x", Given(given.cube), 1.5, 1e-3),
+    ("np.exp(3*x)", Given(given.exp3), 0.4, 1e-3),
     ("np.sin(x)", np.sin, 1.3, 1e-2),
 ]
 
@@ -316,24 +310,12 @@ def _z_integer_extreme(rng: np.random.Generator) -> list:
             rng.integers(-6, 6, size=(3, 4)), -int(rng.integers(1000, 10_000))]
 
 
-def _quartic(x):
-    return x**4 - x
-
-
-def _exp_minus_2x(x):
-    return np.exp(-2.0 * x)
-
-
-def _exp_20x(x):
-    return np.exp(20.0 * x)
-
-
 def _derivative_cases(rng: np.random.Generator) -> list:
     """1.2: (name, f, x, h) other than the public ones; the last point is a Python int."""
     steps = rng.permutation([1e-2, 5e-3, 1e-3])
     return [("np.cos(x)", np.cos, float(np.round(rng.uniform(-2.0, 2.0), 2)), float(steps[0])),
-            ("x**4 - x", _quartic, float(np.round(rng.uniform(-1.5, 1.5), 2)), float(steps[1])),
-            ("np.exp(-2*x)", _exp_minus_2x, int(rng.integers(1, 4)), float(steps[2]))]
+            ("x**4 - x", Given(given.quartic), float(np.round(rng.uniform(-1.5, 1.5), 2)), float(steps[1])),
+            ("np.exp(-2*x)", Given(given.exp_minus_2x), int(rng.integers(1, 4)), float(steps[2]))]
 
 
 def _derivative_case(fn, case) -> None:
@@ -343,7 +325,7 @@ def _derivative_case(fn, case) -> None:
 def _steep_default_cases(rng: np.random.Generator) -> list:
     """1.2 without h: exp(20x), whose centered difference is off by (20h)**2 / 6 relatively, about 7e-7 for
     h = 1e-4 (beyond the check's 1e-7) and 7e-9 for the default 1e-5."""
-    return [("np.exp(20*x)", _exp_20x, float(np.round(rng.uniform(-0.2, 0.2), 3)), None)]
+    return [("np.exp(20*x)", Given(given.exp_20x), float(np.round(rng.uniform(-0.2, 0.2), 3)), None)]
 
 
 _OTHER_Z = "new values, a zero-dimensional array, and shapes with a length-one axis or four axes"

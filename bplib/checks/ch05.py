@@ -24,7 +24,9 @@ import numpy as np
 
 from bplib import layers, losses
 from bplib.activations import softmax
+from bplib.checks import given
 from bplib.checks._core import (
+    Given,
     HiddenCheck,
     OnCases,
     Task,
@@ -541,6 +543,10 @@ def _sgd_variant(*, sign=-1.0, use_lr=True, full_batch=False, drop_last=False, s
     return compute
 
 
+# the model sgd_epoch is handed in the public cases: task 5.3's network, in plain numpy (bplib.checks.given)
+MLP = Given(given.mlp_loss_and_grads)
+
+
 def reference_sgd_epoch(params, x, y, lr, batch_size, loss_and_grads=reference_mlp_loss_and_grads):
     """One epoch of mini-batch SGD over the rows in order. Chapter 05.
 
@@ -592,11 +598,11 @@ def check_sgd_case(fn, case: tuple, where: str | None = None) -> None:
     """Task 5.4 on one (params, x, y, lr, batch_size[, loss_and_grads]): Wrong, NotDone or LearnerRaised
     unless fn is right. Chapter 05.
 
-    The learner's function gets the case's loss_and_grads (reference_mlp_loss_and_grads when the case has
+    The learner's function gets the case's loss_and_grads (MLP, task 5.3's network, when the case has
     five entries); `where` names the case in a detail (N, batch_size and lr when None).
     """
     params, x, y, lr, batch_size, *model = case
-    loss_and_grads = model[0] if model else reference_mlp_loss_and_grads
+    loss_and_grads = model[0] if model else MLP
     N = len(x)
     where = where or f"for N = {N}, batch_size = {batch_size}, lr = {lr}"
     args = (params, x, y, lr, batch_size, loss_and_grads)
@@ -681,22 +687,14 @@ def _sgd_hidden_case(fn, case) -> None:
     check_sgd_case(fn, case, where=f"for N = {len(case[1])}, batch_size = {case[4]} and a hidden lr")
 
 
-WEIGHT_DECAY = 0.05  # the L2 penalty of the other model in _sgd_other_model
-
-
-def decayed_loss_and_grads(params, x, y):
-    """The two-layer network's loss plus (WEIGHT_DECAY / 2) * (sum(W1**2) + sum(W2**2)), and its gradients:
-    a loss_and_grads other than the one the notebook defines, with the same parameter names. Chapter 05."""
-    loss, grads = reference_mlp_loss_and_grads(params, x, y)
-    penalty = sum(float(np.sum(params[name] ** 2)) for name in ("W1", "W2"))
-    grads = {name: g + WEIGHT_DECAY * params[name] if name.startswith("W") else g for name, g in grads.items()}
-    return loss + 0.5 * WEIGHT_DECAY * penalty, grads
+# another model for the hidden check: the same network with an L2 penalty on the weights
+DECAYED = Given(given.decayed_mlp_loss_and_grads, helpers=(given.mlp_loss_and_grads,))
 
 
 def _sgd_other_model(rng: np.random.Generator) -> list[tuple]:
-    """5.4: (params, x, y, lr, batch_size, loss_and_grads) with decayed_loss_and_grads."""
+    """5.4: (params, x, y, lr, batch_size, loss_and_grads) with DECAYED."""
     lr = float(np.round(rng.uniform(0.1, 0.5), 2))
-    return [(*case, decayed_loss_and_grads) for case in sgd_cases(_seed(rng), ((8, 3, 4, 3, lr, 3),))]
+    return [(*case, DECAYED) for case in sgd_cases(_seed(rng), ((8, 3, 4, 3, lr, 3),))]
 
 
 def _sgd_model_case(fn, case) -> None:

@@ -21,7 +21,9 @@ import numpy as np
 
 from bplib import activations as act
 from bplib import depth
+from bplib.checks import given
 from bplib.checks._core import (
+    Given,
     HiddenCheck,
     OnCases,
     Task,
@@ -444,29 +446,18 @@ def check_momentum_case(fn, case: tuple, where: str | None = None) -> None:
 # ---- 6.4 a momentum run ---------------------------------------------------------------------------------------
 
 
-class QuadraticGrad:
-    """The gradient c * w of 0.5 * sum(c * w**2), a callable that shows its curvature when printed. Chapter 06."""
-
-    def __init__(self, curvature):
-        self.curvature = np.asarray(curvature, dtype=np.float64)
-
-    def __call__(self, w):
-        return self.curvature * np.asarray(w, dtype=np.float64)
-
-    def __repr__(self) -> str:
-        return f"QuadraticGrad(curvature={self.curvature.tolist()})"
-
-    def __reference__(self) -> tuple:
-        """How to build this object again elsewhere (bplib.grade.codec sends it to the sandbox)."""
-        return QuadraticGrad, (self.curvature.tolist(),)
+def quadratic_bowl(curvature) -> Given:
+    """The gradient c * w of 0.5 * sum(c * w**2) for the curvatures c, a callable that shows them when printed.
+    Chapter 06."""
+    return Given(given.quadratic_grad, curvature=[float(c) for c in curvature])
 
 
-def path_cases() -> list[tuple[QuadraticGrad, np.ndarray, float, float, int]]:
+def path_cases() -> list[tuple[Given, np.ndarray, float, float, int]]:
     """(grad, w_start, lr, beta, steps): a 2-d ill-conditioned bowl, 8 steps; a 3-d one, 5; 0 steps. Chapter 06."""
     return [
-        (QuadraticGrad([1.0, 10.0]), np.array([2.0, -1.0]), 0.05, 0.8, 8),
-        (QuadraticGrad([0.5, 2.0, 5.0]), np.array([1.0, 1.5, -1.0]), 0.1, 0.6, 5),
-        (QuadraticGrad([1.0, 4.0]), np.array([0.5, 0.25]), 0.1, 0.5, 0),
+        (quadratic_bowl([1.0, 10.0]), np.array([2.0, -1.0]), 0.05, 0.8, 8),
+        (quadratic_bowl([0.5, 2.0, 5.0]), np.array([1.0, 1.5, -1.0]), 0.1, 0.6, 5),
+        (quadratic_bowl([1.0, 4.0]), np.array([0.5, 0.25]), 0.1, 0.5, 0),
     ]
 
 
@@ -576,9 +567,9 @@ def _path_hidden(rng: np.random.Generator) -> list[tuple]:
     curvature = np.round(np.sort(rng.uniform(0.5, 20.0, size=4)), 2)
     lr = float(np.round(rng.uniform(0.2, 0.9) / curvature[-1], 4))  # below 2 / lambda_max: the run stays bounded
     return [
-        (QuadraticGrad([float(np.round(rng.uniform(1.0, 4.0), 2))]), np.round(rng.normal(size=1), 2),
+        (quadratic_bowl([float(np.round(rng.uniform(1.0, 4.0), 2))]), np.round(rng.normal(size=1), 2),
          float(np.round(rng.uniform(0.05, 0.3), 2)), float(np.round(rng.uniform(0.2, 0.8), 2)), 1),
-        (QuadraticGrad(curvature.tolist()), np.round(rng.normal(size=4), 2), lr, 0.9, 30),
+        (quadratic_bowl(curvature.tolist()), np.round(rng.normal(size=4), 2), lr, 0.9, 30),
     ]
 
 

@@ -7,9 +7,11 @@ call always gives the same arrays.
     xor, xor_blobs, spirals, moons, blobs   generated 2-d toy sets         (toy.py)
     load_digits                             8x8 handwritten digits, shipped (digits.py)
     train_test_split, standardize           stratified split, scaling      (split.py)
+    lstm_example_steps                      five recorded LSTM steps       (lstm_steps.py, chapter 08)
 """
 
 from bplib.data.digits import load_digits
+from bplib.data.lstm_steps import lstm_example_steps
 from bplib.data.split import standardize, train_test_split
 from bplib.data.toy import blobs, moons, spirals, xor, xor_blobs
 
@@ -22,4 +24,5 @@ __all__ = [
     "load_digits",
     "train_test_split",
     "standardize",
+    "lstm_example_steps",
 ]

@@ -1,12 +1,13 @@
-"""Grading exercise notebooks: the instructor's batch command, hidden checks, learner progress.
+"""Grading exercise notebooks: the instructor's batch command, and learner progress.
 
 For instructors (one command for a whole room, see README "Running a workshop"):
 
     python -m bplib.grade SUBMISSIONS... --out DIR [--exercise NN] [--timeout 120] [--memory-mb 2048]
 
-runs every submitted notebook in a fresh kernel, on a copy, with a time and a memory limit,
-then runs each task's public check and its hidden checks (bplib.grade.hidden, never shipped in
-exercises/), and writes DIR/scores.csv, DIR/scores.json and one feedback file per student.
+reads every submitted notebook once, runs each in a bubblewrap sandbox (bplib.grade.sandbox), then
+checks every task in the grader's own process: its public check and its hidden checks (on cases
+drawn from the run's seed) call the notebook's functions across the sandbox wall, as plain data
+(bplib.grade.remote). It writes DIR/scores.csv, DIR/scores.json and one feedback file per student.
 
 For self-learners, in a notebook cell or a terminal:
 

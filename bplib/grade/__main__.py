@@ -1,8 +1,9 @@
 """python -m bplib.grade SUBMISSIONS... --out DIR: grade a batch of exercise notebooks.
 
-See bplib.grade.batch (how each notebook is run), bplib.grade.submission (which student and
-exercise a file is) and bplib.grade.report (what is written). Exit status: 0 when every
-submission was graded, 1 when some could not be (the table says why), 2 for bad arguments.
+See bplib.grade.batch (how each notebook is run and judged), bplib.grade.sandbox (the isolation),
+bplib.grade.submission (which student and exercise a file is) and bplib.grade.report (what is
+written). Exit status: 0 when every submission was graded, 1 when some could not be (the table says
+why), 2 for bad arguments or a missing sandbox.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ from bplib.grade.batch import (
     Limits,
     grade,
 )
+from bplib.grade.sandbox import bwrap_missing_reason
 
 EPILOG = """\
 examples:
   python -m bplib.grade submitted/ --out grades/                  # nbgrader-style submitted/<student>/...
   python -m bplib.grade inbox/*.ipynb --out grades/ --exercise 03  # alice.ipynb, bob.ipynb, ...
 
-Writes DIR/scores.csv, DIR/scores.json, DIR/feedback/<student>.md and DIR/executed/ (the executed
-copies). Submitted files are only read, never changed.
+Each notebook runs in a bubblewrap sandbox (install: sudo apt-get install bubblewrap). Writes
+DIR/scores.csv, DIR/scores.json (with the run's seed), DIR/feedback/<student>.md and DIR/executed/.
+Submitted files are read once and never changed; symbolic links are never followed.
 """
 
 
@@ -47,6 +50,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"memory limit of each notebook's kernel, MB (default {DEFAULT_MEMORY_MB})")
     parser.add_argument("--jobs", type=int, default=None, help="notebooks graded at once (default: one per core)")
     parser.add_argument("--no-hidden", action="store_true", help="run the public checks only")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the hidden cases (default: a new random one, written to scores.json)")
+    parser.add_argument("--allow-bplib", action="store_true",
+                        help="let answers call bplib's own implementation of their task (scored 0 otherwise)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run notebooks without bubblewrap (no isolation: every report says so)")
     parser.add_argument("--overwrite", action="store_true", help="replace the results of an earlier run in --out")
     return parser.parse_args(argv)
 
@@ -58,6 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs is not None and args.jobs < 1:
         print(f"error: --jobs: expected a positive number, got {args.jobs}", file=sys.stderr)
         return 2
+    if not args.no_sandbox:
+        missing = bwrap_missing_reason()
+        if missing:
+            print(f"error: {missing}.\nThe grader runs every submission in a sandbox and refuses to grade without "
+                  "one. To grade anyway, without isolation (the notebooks then run as your user, with your files),\n"
+                  "pass --no-sandbox; every report will then say so.", file=sys.stderr)
+            return 2
     try:
         limits = Limits(args.timeout, args.cell_seconds, args.check_seconds, args.memory_mb)
         report.prepare_folder(args.out, args.overwrite)
@@ -70,23 +86,28 @@ def main(argv: list[str] | None = None) -> int:
         points = f"{graded.points}/{graded.max_points}" if graded.max_points else "-"
         print(f"  {sub.student}: {sub.name}: {points} {graded.status}", flush=True)
 
-    print(f"grading {', '.join(str(p) for p in args.submissions)} ...", flush=True)
+    where = "without a sandbox (--no-sandbox)" if args.no_sandbox else "each in a bubblewrap sandbox"
+    print(f"grading {', '.join(str(p) for p in args.submissions)}, {where} ...", flush=True)
     try:
-        results = grade(args.submissions, exercise=args.exercise, limits=limits, hidden=not args.no_hidden,
-                        jobs=args.jobs, executed_dir=args.out / "executed", progress=said)
+        results, run = grade(args.submissions, exercise=args.exercise, limits=limits, hidden=not args.no_hidden,
+                             jobs=args.jobs, seed=args.seed, isolated=not args.no_sandbox,
+                             allow_bplib=args.allow_bplib, progress=said)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     settings = {"exercise": args.exercise, "timeout": limits.timeout, "cell_seconds": limits.cell_seconds,
-                "check_seconds": limits.check_seconds,
-                "memory_mb": limits.memory_mb, "hidden": not args.no_hidden}
-    report.write_table(results, args.out, settings)
-    report.write_feedback(results, args.out)
+                "check_seconds": limits.check_seconds, "memory_mb": limits.memory_mb, "hidden": not args.no_hidden}
+    report.write_table(results, args.out, run, settings)
+    report.write_feedback(results, args.out, run.isolated)
+    report.write_executed(results, args.out)
     print()
     print("\n".join(report.summary_lines(results)))
-    print(f"\nwrote {args.out / 'scores.csv'}, {args.out / 'scores.json'} and {args.out / 'feedback'}/")
+    if not run.isolated:
+        print(f"\nWARNING: {report.NOT_ISOLATED}.")
+    print(f"\nseed of the hidden cases: {run.seed} (grade the same cases again with --seed {run.seed})")
+    print(f"wrote {args.out / 'scores.csv'}, {args.out / 'scores.json'} and {args.out / 'feedback'}/")
     return 0 if all(g.status == "graded" for g in results) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

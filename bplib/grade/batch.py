@@ -1,22 +1,28 @@
-"""Grade a batch of submitted notebooks: each on a copy, in a limited kernel, in parallel.
+"""Grade a batch of submitted notebooks: each read once, run in its own sandbox, judged here from data.
 
-`grade(...)` is what `python -m bplib.grade` calls. For every submission it reads and
-identifies the file (bplib.grade.submission), copies it into a private working folder, runs
-bplib.grade.runner on the copy in a process of its own (several at once: one per core by
-default), kills that process when it overruns, and turns what came back into one row per task.
-A submission that cannot be graded (not a notebook, empty, another exercise, a kernel that died,
-a time limit) gets rows with 0 points and the reason, and the batch goes on. The submitted files
-are only ever read: their hashes are compared before and after. Chapter: every exercise.
+`grade(...)` is what `python -m bplib.grade` calls. It
+
+1. reads every submission once into a snapshot (bplib.grade.submission: links never followed);
+2. runs each notebook in a sandbox of its own (bplib.grade.sandbox, bplib.grade.harness), several at
+   once, each killed whole at its time limit;
+3. checks every task here, in the grader's process: the task's public checker and its hidden checks
+   (bplib.checks), on cases drawn from this run's seed, call the notebook's functions through
+   RemoteAnswer (bplib.grade.remote), which sends inputs and gets outputs back as plain data. Expected
+   values, comparisons, diagnoses and hints never enter the sandbox, and nothing the notebook prints
+   or writes decides a verdict;
+4. scores 0, with the reason, a task whose answer uses bplib's own implementation of it (read from its
+   source by bplib.grade.delegation, or seen while it runs), unless `allow_bplib`.
+
+A submission that cannot be graded (not a notebook, a link, another exercise, a dead kernel, a time
+limit) gets rows with 0 points and the reason, and the batch goes on. Chapter: every exercise.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import secrets
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,8 +32,15 @@ from pathlib import Path
 
 import nbformat
 
+from bplib.checks import TASKS
+from bplib.checks._core import allow_bplib as allowing_bplib
+from bplib.checks._core import delegation_hint
+from bplib.grade import delegation
 from bplib.grade import submission as subs
-from bplib.grade.verdicts import combined_status
+from bplib.grade.remote import Budget, CallTimeout, RemoteAnswer, SandboxGone, Session
+from bplib.grade.sandbox import Sandbox, work_folder_in_sandbox
+from bplib.grade.verdicts import task_report
+from bplib.grade.withheld import withheld_sources
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_CELL_SECONDS = 30.0
@@ -53,10 +66,6 @@ class Limits:
         if self.memory_mb < 256:
             raise ValueError(f"memory_mb: expected at least 256 (a kernel with numpy needs more), got {self.memory_mb}")
 
-    def wall_seconds(self, tasks: int) -> float:
-        """How long a whole run may take before its process is killed."""
-        return self.timeout + tasks * (self.check_seconds + 15) + STARTUP_SECONDS
-
 
 @dataclass
 class Graded:
@@ -69,6 +78,7 @@ class Graded:
         cell_errors: error lines of the learner's cells, e.g. "cell 4: NameError: name 'x' is not defined".
         tasks: the task reports (bplib.grade.verdicts.task_report), in task order.
         seconds: wall time of the run.
+        executed: the executed notebook, as the sandbox sent it (None when there is none).
     """
 
     submission: subs.Submission
@@ -77,6 +87,7 @@ class Graded:
     cell_errors: list[str] = field(default_factory=list)
     tasks: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    executed: dict | None = field(default=None, repr=False)
 
     @property
     def points(self) -> int:
@@ -87,84 +98,135 @@ class Graded:
         return sum(task["max_points"] for task in self.tasks)
 
 
-def _not_graded_report(task_id: str, reason: str) -> dict:
-    from bplib.checks import TASKS
+@dataclass
+class Run:
+    """What the whole run was: its seed (the hidden cases), whether it was isolated, its settings."""
 
+    seed: int
+    isolated: bool
+    allow_bplib: bool
+    limits: Limits
+    hidden: bool
+
+
+def _report(task_id: str, status: str, detail: str, hint: str = "") -> dict:
     task = TASKS[task_id]
-    return {"task": task_id, "title": task.title, "max_points": task.points, "points": 0,
-            "status": "not graded", "public": {"status": "not graded", "detail": reason, "hint": ""},
-            "hidden": []}
+    return {"task": task_id, "title": task.title, "max_points": task.points, "points": 0, "status": status,
+            "public": {"status": status, "detail": detail, "hint": hint}, "hidden": []}
 
 
 def _not_graded(submission: subs.Submission, reason: str, expected: str | None) -> Graded:
     exercise = expected or submission.exercise
-    tasks = [_not_graded_report(t, reason) for t in subs.tasks_of(exercise)] if exercise else []
+    tasks = [_report(t, "not graded", reason) for t in subs.tasks_of(exercise)] if exercise else []
     return Graded(submission, "not graded", reason, tasks=tasks)
 
 
-def _run_one(submission: subs.Submission, limits: Limits, hidden: bool, work: Path, executed: Path | None,
-             python: str) -> Graded:
-    """Run bplib.grade.runner on a copy of the submission; never raises."""
-    folder = Path(tempfile.mkdtemp(prefix="submission-", dir=work))
-    copy = folder / "submission.ipynb"
-    nbformat.write(submission.notebook, copy)  # the parsed notebook: the original file is not reopened
-    job = {"notebook": str(copy), "result": str(folder / "result.json"),
-           "executed": str(executed) if executed else "", "tasks": submission.tasks,
-           "timeout": limits.timeout, "cell_seconds": limits.cell_seconds, "check_seconds": limits.check_seconds,
-           "memory_mb": limits.memory_mb, "hidden": hidden}
-    job_path = folder / "job.json"
-    job_path.write_text(json.dumps(job))
-    started = time.monotonic()
-    wall = limits.wall_seconds(len(submission.tasks))
-    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
-    process = subprocess.Popen([python, "-m", "bplib.grade.runner", str(job_path)], cwd=folder, env=env,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    try:
-        log, _ = process.communicate(timeout=wall)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        return _not_graded(submission, f"the run took longer than {wall:.0f} s and was stopped "
-                                       "(an endless loop the time limit could not interrupt?)", None)
-    seconds = time.monotonic() - started
-    result_path = Path(job["result"])
-    if process.returncode != 0 or not result_path.exists():
-        tail = log.decode("utf-8", "replace").strip().splitlines()[-1:] if log else []
-        return _not_graded(submission, "the grader failed on this notebook" + (f": {tail[0][:200]}" if tail else ""),
-                           None)
-    return _from_result(submission, json.loads(result_path.read_text()), seconds)
+def _missing(task_id: str, found: str) -> dict:
+    task = TASKS[task_id]
+    what = "a function" if task.wants_function else "a variable"
+    detail = (f"the notebook defines no {what} named {task.title}" if found == "missing"
+              else f"{task.title} is {found}, not a function")
+    return _report(task_id, "wrong", detail, f"Keep the name {task.title} from the exercise, and make sure the cell "
+                                             "that defines it runs without an error (Run > Run All Cells).")
 
 
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
+def _delegated(task_id: str, uses: list[str]) -> dict:
+    return _report(task_id, "wrong", f"your answer uses bplib's own {', '.join(uses)}", delegation_hint(uses))
 
 
-def _from_result(submission: subs.Submission, result: dict, seconds: float) -> Graded:
-    """A Graded from the runner's result; tasks the run did not reach are 'not graded' with the reason."""
-    reason = result.get("reason", "")
-    reports = []
+def _grade_tasks(submission: subs.Submission, session: Session, run: Run) -> tuple[list[dict], str]:
+    """Every task's report, checked through the session; and why grading stopped early ("" if it did not)."""
+    titles = [TASKS[t].title for t in submission.tasks]
+    names = session.request({"op": "describe", "names": titles}, timeout=60).get("names", {})
+    reports, stopped = [], ""
     for task_id in submission.tasks:
-        report = result["tasks"].get(task_id)
-        if report is None:
-            report = _not_graded_report(task_id, reason or "the checks of this task did not finish")
-        else:
-            report["status"] = combined_status(report["public"]["status"], [h["status"] for h in report["hidden"]])
+        task = TASKS[task_id]
+        if stopped:
+            reports.append(_report(task_id, "not graded", stopped))
+            continue
+        found = names.get(task.title, "missing")
+        uses = [] if run.allow_bplib else delegation.uses_of(submission.notebook, task)
+        if found != "function":
+            reports.append(_missing(task_id, found))
+            continue
+        if uses:
+            reports.append(_delegated(task_id, uses))
+            continue
+        answer = RemoteAnswer(session, task.title, Budget(run.limits.check_seconds))
+        try:
+            with allowing_bplib(run.allow_bplib):
+                report = task_report(task_id, answer, hidden=run.hidden, seed=run.seed)
+        except CallTimeout:
+            report = _report(task_id, "wrong", f"the checks did not finish within {run.limits.check_seconds:g} s",
+                             "Look for a loop that never ends (a while loop whose condition never changes, or a "
+                             "recursion without a base case).")
+        except SandboxGone as gone:
+            stopped = f"the checks could not go on: {gone.reason}"
+            report = _report(task_id, "not graded", stopped)
         reports.append(report)
-    if result["status"] != "graded":
-        status = "not graded"
-    elif reason or any(r["status"] == "not graded" for r in reports):
-        status = "partly graded"
-    else:
-        status = "graded"
-    return Graded(submission, status, reason, result.get("cell_errors", []), reports, round(seconds, 2))
+    return _builds_on(reports), stopped
+
+
+def _builds_on(reports: list[dict]) -> list[dict]:
+    """Point a failed task at a failed task it builds on: fix that one first."""
+    status = {r["task"]: r["status"] for r in reports}
+    for report in reports:
+        if report["status"] in ("passed", "not graded", "not implemented"):
+            continue
+        failed = [t for t in TASKS[report["task"]].builds_on if status.get(t) not in (None, "passed")]
+        if failed:
+            names = " and ".join(f"task {t} ({TASKS[t].title})" for t in failed)
+            report["builds_on"] = failed
+            for part in [report["public"], *report["hidden"]]:
+                if part["status"] != "passed":
+                    part["hint"] = (f"This task builds on {names}, which is not right yet: if your "
+                                    f"{TASKS[report['task']].title} uses it, fix that first. " + part["hint"]).strip()
+    return reports
+
+
+def _run_one(submission: subs.Submission, run: Run, folder: Path) -> Graded:
+    """Run one submission in its sandbox and check its tasks; never raises."""
+    work = folder / "work"
+    work.mkdir(mode=0o700)
+    (work / "submission.ipynb").write_text(nbformat.writes(submission.notebook), encoding="utf-8")
+    job = {"notebook": "submission.ipynb", "timeout": run.limits.timeout, "cell_seconds": run.limits.cell_seconds,
+           "memory_mb": run.limits.memory_mb}
+    (work / "job.json").write_text(json.dumps(job))
+    withheld = {} if run.allow_bplib else withheld_sources(submission.tasks)
+    sandbox = Sandbox(run.isolated, work, withheld)
+    sandbox.prime_matplotlib()
+    inside = work_folder_in_sandbox(run.isolated, work)
+    command = sandbox.command([sys.executable, "-m", "bplib.grade.harness", f"{inside}/job.json"],
+                              sandbox.environment())
+    started = time.monotonic()
+    with open(folder / "sandbox.log", "wb") as log:
+        session = Session(command, cwd=work if not run.isolated else folder, log_file=log)
+        try:
+            ran = session.receive(run.limits.timeout + STARTUP_SECONDS)
+            if ran.get("op") != "ran":
+                raise SandboxGone("the sandbox sent something other than its run")
+            reason = str(ran.get("reason", ""))[:300]
+            cell_errors = [str(line)[:200] for line in ran.get("cell_errors", [])][:50]
+            if not ran.get("alive"):
+                graded = _not_graded(submission, reason or "the notebook could not be run", None)
+                graded.cell_errors = cell_errors
+            else:
+                reports, stopped = _grade_tasks(submission, session, run)
+                reason = reason or stopped
+                partly = reason or any(r["status"] == "not graded" for r in reports)
+                graded = Graded(submission, "partly graded" if partly else "graded", reason, cell_errors, reports)
+            graded.executed = ran.get("executed") if isinstance(ran.get("executed"), dict) else None
+        except SandboxGone as gone:
+            graded = _not_graded(submission, f"the notebook could not be run: {gone.reason}", None)
+        finally:
+            session.close()
+    graded.seconds = round(time.monotonic() - started, 2)
+    return graded
 
 
 def grade(paths, *, exercise: str | None = None, limits: Limits | None = None, hidden: bool = True,
-          jobs: int | None = None, executed_dir: Path | None = None, progress=None) -> list[Graded]:
+          jobs: int | None = None, seed: int | None = None, isolated: bool = True, allow_bplib: bool = False,
+          progress=None) -> tuple[list[Graded], Run]:
     """Grade every submission found in `paths` (files and folders; see bplib.grade.submission).
 
     Inputs:
@@ -175,53 +237,45 @@ def grade(paths, *, exercise: str | None = None, limits: Limits | None = None, h
             one task, 2048 MB).
         hidden: run the hidden checks.
         jobs: notebooks graded at once (default: the number of cores).
-        executed_dir: where to save each executed copy (<student>/<file>), or None.
+        seed: the seed of the hidden cases (default: a fresh random one, recorded in the Run).
+        isolated: run each notebook in a bubblewrap sandbox (False: as a plain child process).
+        allow_bplib: let answers use bplib's own implementation of their task.
         progress: called as progress(graded) after each submission, e.g. to print a line.
     Returns:
-        one Graded per submission, in the order found.
+        one Graded per submission, in the order found, and the Run (its seed and settings).
     Raises:
-        ValueError for an unknown exercise or bad limits; RuntimeError if a submitted file changed
-        while it was being graded (it is only ever read; this would mean another program wrote it).
+        ValueError for an unknown exercise or bad limits.
     """
     if exercise is not None and exercise not in subs.exercises():
         raise ValueError(f"exercise: expected one of {', '.join(subs.exercises())}, got {exercise!r}")
-    limits = limits or Limits()
+    run = Run(secrets.randbits(63) if seed is None else int(seed), isolated, allow_bplib, limits or Limits(), hidden)
+    submissions = [subs.read(s, exercise) for s in subs.find([Path(p) for p in paths])]  # every file read once, now
     jobs = jobs or os.cpu_count() or 1
-    submissions = [subs.read(s, exercise) for s in subs.find([Path(p) for p in paths])]
-    work = Path(tempfile.mkdtemp(prefix="bplib-grade-"))
+    base = Path(tempfile.mkdtemp(prefix="bplib-grade-"))
     try:
-        def one(submission: subs.Submission) -> Graded:
+        def one(index_and_submission) -> Graded:
+            index, submission = index_and_submission
             if submission.problem:
                 graded = _not_graded(submission, submission.problem, exercise)
             else:
-                executed = None
-                if executed_dir is not None:
-                    executed = Path(executed_dir) / safe_name(submission.student) / _safe_file(submission.name)
-                    executed.parent.mkdir(parents=True, exist_ok=True)
-                graded = _run_one(submission, limits, hidden, work, executed, sys.executable)
+                folder = base / f"{index:04d}"
+                folder.mkdir()
+                try:
+                    graded = _run_one(submission, run, folder)
+                finally:
+                    shutil.rmtree(folder, ignore_errors=True)
             if progress is not None:
                 progress(graded)
             return graded
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(one, submissions))
+            results = list(pool.map(one, enumerate(submissions)))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    _assert_unchanged(submissions)
-    return results
-
-
-def _assert_unchanged(submissions: list[subs.Submission]) -> None:
-    for submission in submissions:
-        if submission.sha256 and hashlib.sha256(submission.path.read_bytes()).hexdigest() != submission.sha256:
-            raise RuntimeError(f"{submission.path} changed while it was being graded")
+        shutil.rmtree(base, ignore_errors=True)
+    return results, run
 
 
 def safe_name(name: str) -> str:
     """A file-system-safe version of a student's name (letters, digits, - _ . only)."""
     cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._")
     return cleaned or "student"
-
-
-def _safe_file(name: str) -> str:
-    return "__".join(safe_name(part) for part in Path(name).parts)

@@ -5,8 +5,8 @@ encoding. Decoding builds only plain values: None, bool, int, float, complex, st
 dict, numpy arrays and scalars of numeric dtypes, Ellipsis, bplib.graph.Value (its number only),
 and bplib's own NamedTuple caches. Anything else a learner returns arrives as an `Opaque`
 stand-in that names its type, so a check can say "your function returned a set". Callables the
-grader passes (an f to differentiate, a loss to descend) travel as references to functions or
-classes in bplib or numpy, which only the sandbox side resolves.
+grader passes travel, towards the sandbox only, as references to numpy or bplib functions, or (the
+checks' own, bplib.checks.given) as their source, which the sandbox side compiles.
 
 Every decode is bounded (depth, number of values, bytes), so a hostile reply cannot make the
 grader run out of memory or recurse without end; a malformed one raises CodecError.
@@ -55,10 +55,26 @@ def _opaque_class(type_name: str) -> type:
 def reference(target, *args) -> dict:
     """An encoded reference to a function or class in bplib or numpy, optionally with arguments:
     the sandbox calls target(*args) for a class, or binds them (functools.partial) for a function."""
-    module, name = target.__module__, target.__qualname__
-    if module.split(".")[0] not in _REF_MODULES or "<" in name:
+    module, name = getattr(target, "__module__", None) or "", getattr(target, "__qualname__", "")
+    if isinstance(target, np.ufunc):
+        module, name = "numpy", target.__name__
+    if module.split(".")[0] not in _REF_MODULES or not name or "<" in name:
         raise CodecError(f"cannot send {target!r}: only module-level functions and classes of bplib or numpy")
     return {"t": "ref", "target": f"{module}:{name}", "args": [encode(a) for a in args]}
+
+
+def _as_reference(value) -> dict | None:
+    """A callable as a reference (see `reference`), or None when it is not one of bplib's or numpy's.
+
+    An object rebuilds itself from its `__reference__()`, which returns (class, args)."""
+    rebuild = getattr(value, "__reference__", None)
+    try:
+        if callable(rebuild) and not isinstance(value, type):
+            target, args = rebuild()
+            return reference(target, *args)
+        return reference(value)
+    except CodecError:
+        return None
 
 
 class _Budget:
@@ -110,6 +126,13 @@ def encode(value, _depth: int = 0, _budget: _Budget | None = None):
         return {"t": "value", "v": encode(getattr(value, "data", None), _depth + 1, budget)}
     if isinstance(value, numbers.Real):  # other real number types (fractions, ...)
         return encode(float(value), _depth, budget)
+    if type(value).__name__ == "Given" and type(value).__module__ == "bplib.checks._core":
+        return {"t": "given", "code": value.source(), "name": value.function.__name__,
+                "kwargs": encode(dict(value.kwargs), _depth + 1, budget)}
+    if callable(value):
+        ref = _as_reference(value)
+        if ref is not None:
+            return ref
     cls = type(value)
     return {"t": "opaque", "type": f"{cls.__module__}.{cls.__qualname__}"[:200]}
 
@@ -195,6 +218,16 @@ def decode(data, *, refs: bool = False, _depth: int = 0, _budget: _Budget | None
         if not args:
             return target
         return target(*args) if isinstance(target, type) else functools.partial(target, *args)
+    if kind == "given":
+        if not refs:
+            return _opaque_class("function")()
+        namespace = {"np": np, "numpy": np, "math": math}
+        exec(compile(str(data.get("code", "")), "<bplib.checks.given>", "exec"), namespace)  # the grader's own code
+        function = namespace.get(str(data.get("name")))
+        if not callable(function):
+            raise CodecError("a given function without its definition")
+        kwargs = inner(data.get("kwargs"))
+        return functools.partial(function, **kwargs) if kwargs else function
     if kind == "opaque":
         return _opaque_class(str(data.get("type", "object"))[:200])()
     raise CodecError(f"unknown kind of value {kind!r}")

@@ -4,8 +4,9 @@ In a notebook cell:   from bplib.grade import progress; progress()
 In a terminal:        python -m bplib.grade.overview [FOLDER]
 
 Runs your saved exercise notebooks (FOLDER, by default the `exercises/` folder you work in) the
-way the instructor's grader does: each in a fresh kernel, on a copy (your files are only read),
-then every task's public check and hidden checks. Save your notebooks first: what is not saved
+way the instructor's grader does, but without its sandbox (they are your own notebooks): each in
+a fresh kernel, on a copy (your files are only read), then every task's public check and hidden
+checks, judged outside the kernel. Save your notebooks first: what is not saved
 is not seen. Chapter: every exercise.
 """
 
@@ -96,7 +97,8 @@ def progress(folder=None, *, hidden: bool = True, jobs: int | None = None, timeo
     notebooks = sorted(p for p in folder.glob("*.ipynb") if EXERCISE_FILE.match(p.name))
     print(f"Running {len(notebooks)} saved exercise notebook(s) from {folder.name}/ in fresh kernels ...",
           flush=True)
-    results = grade(notebooks, limits=Limits(timeout=timeout), hidden=hidden, jobs=jobs)
+    # Your own notebooks on your own machine: no sandbox needed (nor bubblewrap, so this works on macOS too)
+    results, _ = grade(notebooks, limits=Limits(timeout=timeout), hidden=hidden, jobs=jobs, isolated=False)
     return Progress(folder, [g for g in results if g.submission.exercise])
 
 

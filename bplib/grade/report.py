@@ -1,29 +1,38 @@
-"""Write a graded batch: the score table (CSV and JSON) and one feedback file per student.
+"""Write a graded batch: the score table (CSV and JSON), one feedback file per student, executed copies.
 
 The table has one row per submission and task:
-    student, submission, exercise, task, title, points, max_points, verdict, public, hidden, detail, reason
+    student, submission, exercise, task, title, points, max_points, verdict, public, hidden, detail, reason,
+    isolated
 verdict:  passed | wrong | wrong (hidden) | not implemented | not graded
 public:   the public check's status (what the learner's check cell shows)
 hidden:   "passed 2 of 2", "failed 1 of 2: other shapes", or "not run"
 detail:   what the first failing check saw (never an expected value)
 reason:   why the submission was not (fully) graded, e.g. a time limit
-Feedback speaks to the learner: verdicts, details and hints, labelled public or hidden, and the
-errors of their own cells. It says "all checks passed" only when every public and hidden check
-did. Chapter: every exercise.
+isolated: "yes" when the notebook ran in a bubblewrap sandbox, "NO" when the run had --no-sandbox
+scores.json adds the run's seed (the hidden cases: `--seed` grades the same cases again), its settings,
+and every detail, hint and cell error. Feedback speaks to the learner: verdicts, details and hints,
+labelled public or hidden, and the errors of their own cells; it says "all checks passed" only when
+every public and hidden check did. Every file here is written by the grader, from data: nothing a
+notebook ran could write into this folder. Chapter: every exercise.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import json
 from collections import defaultdict
 from pathlib import Path
 
-from bplib.grade.batch import Graded, safe_name
+import nbformat
+
+from bplib.grade.batch import Graded, Run, safe_name
 
 COLUMNS = ["student", "submission", "exercise", "task", "title", "points", "max_points", "verdict", "public",
-           "hidden", "detail", "reason"]
+           "hidden", "detail", "reason", "isolated"]
+NOT_ISOLATED = ("graded WITHOUT isolation (--no-sandbox): the notebooks ran as plain processes of the grader's "
+                "user, so the verdicts are only as trustworthy as the notebooks")
 MARKER = ".bplib-grade"  # marks a folder written by this command, which a later run may write again
 
 
@@ -49,12 +58,13 @@ def _first_detail(report: dict) -> str:
     return ""
 
 
-def rows(results: list[Graded]) -> list[dict]:
+def rows(results: list[Graded], isolated: bool = True) -> list[dict]:
     """The score table, one dict per submission and task (a submission with no known exercise: one row)."""
     table = []
     for graded in results:
         sub = graded.submission
-        base = {"student": sub.student, "submission": sub.name, "exercise": sub.exercise, "reason": graded.reason}
+        base = {"student": sub.student, "submission": sub.name, "exercise": sub.exercise, "reason": graded.reason,
+                "isolated": "yes" if isolated else "NO"}
         if not graded.tasks:
             table.append({**base, "task": "", "title": "", "points": 0, "max_points": 0, "verdict": "not graded",
                           "public": "not graded", "hidden": "not run", "detail": ""})
@@ -87,21 +97,45 @@ def prepare_folder(out: Path, overwrite: bool) -> None:
     (out / MARKER).write_text("written by python -m bplib.grade\n")
 
 
-def write_table(results: list[Graded], out: Path, settings: dict) -> None:
-    """out/scores.csv and out/scores.json (the JSON has every detail, hint and cell error)."""
-    table = rows(results)
+def write_table(results: list[Graded], out: Path, run: Run, settings: dict) -> None:
+    """out/scores.csv and out/scores.json (the JSON has the seed, every detail, hint and cell error)."""
+    table = rows(results, run.isolated)
     with open(out / "scores.csv", "w", newline="", encoding="utf-8") as file:
         writer = csv.DictWriter(file, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(table)
+    names = feedback_names(results)
     submissions = [{
         "student": g.submission.student, "submission": g.submission.name, "exercise": g.submission.exercise,
         "status": g.status, "reason": g.reason, "points": g.points, "max_points": g.max_points,
         "sha256": g.submission.sha256, "seconds": g.seconds, "cell_errors": g.cell_errors, "tasks": g.tasks,
+        "feedback": f"feedback/{names[g.submission.student]}",
     } for g in results]
     document = {"graded_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                "seed": run.seed, "isolated": run.isolated, "allow_bplib": run.allow_bplib,
                 "settings": settings, "rows": table, "submissions": submissions}
+    if not run.isolated:
+        document["warning"] = NOT_ISOLATED
     (out / "scores.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
+
+
+def write_executed(results: list[Graded], out: Path) -> None:
+    """out/executed/<student file>/<submission>: each notebook as its sandbox ran it, checked to be a notebook."""
+    names = feedback_names(results)
+    for graded in results:
+        if not graded.executed:
+            continue
+        try:
+            notebook = nbformat.from_dict(graded.executed)
+            text = nbformat.writes(notebook)
+        except Exception:  # whatever came back is no notebook: there is nothing to keep
+            continue
+        folder = out / "executed" / names[graded.submission.student].removesuffix(".md")
+        folder.mkdir(parents=True, exist_ok=True)
+        file_name = "__".join(safe_name(part) for part in Path(graded.submission.name).parts) or "notebook.ipynb"
+        if not file_name.endswith(".ipynb"):
+            file_name += ".ipynb"
+        (folder / file_name).write_text(text, encoding="utf-8")
 
 
 # ---- feedback ---------------------------------------------------------------------------------
@@ -174,17 +208,39 @@ def feedback_text(student: str, results: list[Graded]) -> str:
     return "\n".join(lines)
 
 
-def write_feedback(results: list[Graded], out: Path) -> list[Path]:
-    """out/feedback/<student>.md for every student; returns the files written."""
+def feedback_names(results: list[Graded]) -> dict[str, str]:
+    """student -> the file name of their feedback: safe_name(student).md, made unique.
+
+    Two students whose names differ only in characters a file name cannot hold, or only in case (which
+    some file systems ignore), get a short hash of their full name appended, so none overwrites another."""
+    students = sorted({g.submission.student for g in results})
+    by_file: dict[str, list[str]] = defaultdict(list)
+    for student in students:
+        by_file[safe_name(student).lower()].append(student)
+    names = {}
+    for student in students:
+        base = safe_name(student)
+        if len(by_file[base.lower()]) > 1 or base != student:
+            base += "-" + hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        names[student] = f"{base}.md"
+    return names
+
+
+def write_feedback(results: list[Graded], out: Path, isolated: bool = True) -> list[Path]:
+    """out/feedback/<student>.md for every student (names from feedback_names); returns the files written."""
     by_student: dict[str, list[Graded]] = defaultdict(list)
     for graded in results:
         by_student[graded.submission.student].append(graded)
+    names = feedback_names(results)
     folder = out / "feedback"
     folder.mkdir(exist_ok=True)
     written = []
     for student, graded in sorted(by_student.items()):
-        path = folder / f"{safe_name(student)}.md"
-        path.write_text(feedback_text(student, graded), encoding="utf-8")
+        path = folder / names[student]
+        text = feedback_text(student, graded)
+        if not isolated:
+            text = text.replace("\n", f"\n\n> Note: {NOT_ISOLATED}.\n", 1)
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 

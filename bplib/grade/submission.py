@@ -1,4 +1,9 @@
-"""Find submitted notebooks, name their students, and tell which exercise each one is.
+"""Find submitted notebooks, read each once into the grader's own snapshot, name its student and exercise.
+
+Reading: every file is read exactly once, before any student code runs, with O_NOFOLLOW, and only
+if it is a regular file: a symbolic link is never followed (it is reported as one, and nothing from
+where it points is read), folders are walked without following links, and nothing is read again
+later. What is graded is that snapshot, so no student can change another's submission in between.
 
 Students, from the paths:
   - under a folder given on the command line, a notebook in a sub-folder belongs to the student
@@ -14,8 +19,11 @@ task ids in its cells' metadata; never from the file name. Chapter: every exerci
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,17 +34,19 @@ from bplib.checks import TASKS
 
 EXERCISE_FILE = re.compile(r"^(\d\d)_\w+\.ipynb$")
 MAX_BYTES = 20 * 1024 * 1024  # an exercise notebook is far smaller; larger files are not graded
+_SKIP_FOLDERS = {".ipynb_checkpoints", "__pycache__", ".git"}
 
 
 @dataclass
 class Submission:
-    """One submitted file.
+    """One submitted file, as read once.
 
     Attributes:
-        path: the file as found (never written to).
+        path: the file as found (never opened again, never written to).
         student: the student it belongs to (see the module docstring).
         name: how tables and feedback name the file: its path relative to the folder given, or its name.
-        sha256: hash of the file's bytes when it was read.
+        data: the bytes read (empty when it could not be read).
+        sha256: hash of those bytes.
         exercise: "03", ... when known, else "".
         problem: why it cannot be graded ("" when it can).
         notebook: the parsed notebook when it can be graded.
@@ -45,6 +55,7 @@ class Submission:
     path: Path
     student: str
     name: str
+    data: bytes = field(default=b"", repr=False)
     sha256: str = ""
     exercise: str = ""
     problem: str = ""
@@ -73,29 +84,63 @@ def student_of(path: Path, root: Path | None) -> str:
         if len(parts) > 1:
             return parts[0]
     if EXERCISE_FILE.match(path.name):
-        return path.resolve().parent.name
+        return path.absolute().parent.name
     return path.stem
+
+
+def _walk(folder: Path):
+    """(path, is_link) of every *.ipynb under `folder`, in sorted order, links neither followed nor skipped."""
+    found = []
+    for current, folders, files in os.walk(folder, followlinks=False):
+        folders[:] = sorted(f for f in folders if f not in _SKIP_FOLDERS)
+        here = Path(current)
+        for name in files + [f for f in folders if (here / f).is_symlink()]:
+            if name.endswith(".ipynb"):
+                found.append(here / name)
+    return sorted(found)
 
 
 def find(arguments: list[Path]) -> list[Submission]:
     """Every submission among the files and folders given (folders: every *.ipynb inside, at any
-    depth, except Jupyter's checkpoints). A path that does not exist is a submission whose problem
-    says so, so a typo shows in the table instead of vanishing."""
+    depth, except Jupyter's checkpoints; links to folders are not entered). A path that does not
+    exist is a submission whose problem says so, so a typo shows in the table instead of vanishing."""
     found: list[Submission] = []
     for argument in arguments:
         argument = Path(argument)
-        if argument.is_dir():
-            paths = sorted(p for p in argument.rglob("*.ipynb")
-                           if ".ipynb_checkpoints" not in p.relative_to(argument).parts and p.is_file())
-            for path in paths:
-                found.append(Submission(path, student_of(path, argument),
-                                        path.relative_to(argument).as_posix()))
+        if argument.is_dir() and not argument.is_symlink():
+            for path in _walk(argument):
+                found.append(Submission(path, student_of(path, argument), path.relative_to(argument).as_posix()))
         else:
             submission = Submission(argument, student_of(argument, None), argument.name)
-            if not argument.is_file():
+            if not argument.is_symlink() and not argument.exists():
                 submission.problem = "no such file"
             found.append(submission)
     return found
+
+
+def _read_once(path: Path) -> tuple[bytes, str]:
+    """The file's bytes and "" , or b"" and why it was not read (a link, not a regular file, too large)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        if error.errno == errno.ELOOP or path.is_symlink():
+            return b"", "a symbolic link: not followed, nothing it points to was read"
+        return b"", f"cannot be read ({error.strerror or error})"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return b"", "not a regular file"
+        if info.st_size > MAX_BYTES:
+            return b"", f"the file is too large to be an exercise notebook ({info.st_size // 2**20} MB)"
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BYTES:
+                return b"", "the file is too large to be an exercise notebook"
+        return b"".join(chunks), ""
+    finally:
+        os.close(fd)
 
 
 def _exercise_from_cells(notebook) -> str:
@@ -118,7 +163,7 @@ def identify(notebook) -> str:
 
 
 def read(submission: Submission, expected: str | None = None) -> Submission:
-    """Read, hash, parse and identify a submission in place; set `problem` when it cannot be graded.
+    """Read (once), hash, parse and identify a submission in place; set `problem` when it cannot be graded.
 
     Inputs:
         submission: from find().
@@ -128,17 +173,14 @@ def read(submission: Submission, expected: str | None = None) -> Submission:
     """
     if submission.problem:
         return submission
-    try:
-        data = submission.path.read_bytes()
-    except OSError as error:
-        submission.problem = f"cannot be read ({error.strerror or error})"
+    data, problem = _read_once(submission.path)
+    if problem:
+        submission.problem = problem
         return submission
+    submission.data = data
     submission.sha256 = hashlib.sha256(data).hexdigest()
     if not data.strip():
         submission.problem = "the file is empty"
-        return submission
-    if len(data) > MAX_BYTES:
-        submission.problem = f"the file is too large to be an exercise notebook ({len(data) // 2**20} MB)"
         return submission
     try:
         notebook = nbformat.reads(data.decode("utf-8"), as_version=4)

@@ -1,27 +1,16 @@
 """One task's full verdict, public and hidden, as plain data: what graders and feedback read.
 
-Runs inside the kernel that executed a learner's notebook (the grader sends `grade_task` calls),
-and in nbgrader's autograde through `require_pass`. Never prints expected values: details and
-hints come from the checkers, which describe mistakes, not answers. Chapter: every exercise.
+The grading command (bplib.grade.batch) calls task_report in its own process with a stand-in for the
+learner's function that runs it in the sandbox; nbgrader's autograde calls require_pass in the
+learner's kernel. Never prints expected values: details and hints come from the checkers, which
+describe mistakes, not answers. Chapter: every exercise.
 """
 
 from __future__ import annotations
 
-import json
-import signal
-import threading
-from contextlib import contextmanager
-
 from bplib.checks import TASKS, Task, Verdict, run_hidden, run_task
 
-__all__ = ["TaskTimeout", "answer_of", "combined_status", "grade_task", "require_pass", "task_report"]
-
-
-class TaskTimeout(BaseException):
-    """A task's checks ran past their time limit (an endless loop in the learner's code?).
-
-    A BaseException, so the `except Exception` that turns a learner's error into a verdict
-    does not swallow it."""
+__all__ = ["combined_status", "require_pass", "task_report"]
 
 
 def _verdict_dict(verdict: Verdict) -> dict:
@@ -99,93 +88,3 @@ def require_pass(task_id: str, answer) -> None:
     message += f": {row['detail']}" if row["detail"] else ""
     message += f"\n    Hint: {row['hint']}" if row["hint"] else ""
     raise AssertionError(message)
-
-
-# ---- inside the grading kernel --------------------------------------------------------------
-
-
-def answer_of(task: Task, namespace: dict):
-    """The learner's answer to `task` in the notebook's namespace.
-
-    A function task is answered by the function named like the task's title; a task answered
-    with numbers (title "df_dx, df_dy, df_dz") by the tuple of those variables.
-    Raises:
-        KeyError naming the first missing name.
-    """
-    names = [name.strip() for name in task.title.split(",")]
-    missing = [name for name in names if name not in namespace]
-    if missing:
-        raise KeyError(missing[0])
-    values = tuple(namespace[name] for name in names)
-    return values[0] if task.wants_function else values
-
-
-def _missing_report(task: Task, name: str) -> dict:
-    """The report for a task whose answer the notebook never defined."""
-    what = "function" if task.wants_function else "variable"
-    return {
-        "task": task.id, "title": task.title, "max_points": task.points, "points": 0, "status": "wrong",
-        "public": {
-            "status": "wrong",
-            "detail": f"the notebook defines no {what} named {name}",
-            "hint": (f"Keep the name {name} from the exercise, and make sure the cell that defines it runs "
-                     "without an error (run the notebook top to bottom: Run > Run All Cells)."),
-        },
-        "hidden": [],
-    }
-
-
-@contextmanager
-def _time_limit(seconds: float):
-    """Raise TaskTimeout in the main thread after `seconds` (SIGALRM; POSIX main thread only)."""
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable or seconds <= 0:
-        yield
-        return
-
-    def expire(signum, frame):
-        raise TaskTimeout()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def grade_task(task_id: str, marker: str, hidden: bool = True, seconds: float = 20.0, namespace=None) -> dict:
-    """Grade one task in the running kernel and print `marker` + its report as one JSON line.
-
-    Inputs:
-        task_id: the task; marker: a random prefix the grader looks for (so nothing the learner's
-        code prints can pass for a report); hidden: run hidden checks; seconds: time limit for the
-        task's checks; namespace: where the answers live (default: the IPython user namespace).
-    Returns:
-        the report (see task_report), or one with status "wrong" when the answer is missing or
-        the checks timed out.
-    """
-    task = TASKS[task_id]
-    if namespace is None:
-        from IPython import get_ipython
-
-        namespace = get_ipython().user_ns
-    try:
-        answer = answer_of(task, namespace)
-    except KeyError as missing:
-        report = _missing_report(task, missing.args[0])
-    else:
-        try:
-            with _time_limit(seconds):
-                report = task_report(task_id, answer, hidden=hidden)
-        except TaskTimeout:
-            report = {
-                "task": task.id, "title": task.title, "max_points": task.points, "points": 0, "status": "wrong",
-                "public": {"status": "wrong", "detail": f"the checks did not finish within {seconds:g} s",
-                           "hint": "Look for a loop that never ends (a while loop whose condition never "
-                                   "changes, or a recursion without a base case)."},
-                "hidden": [],
-            }
-    print(marker + json.dumps(report), flush=True)
-    return report
