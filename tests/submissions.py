@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -129,6 +130,180 @@ def _first_task_wrong(nb) -> None:
     cell.source = f"def {name}(*args, **kwargs):\n    return 0.0\n"
 
 
+# ---- hostile: wrong answers (3.2 without sigma'(z)) dressed up by code that goes after the grader --------
+
+MARKER = "bplib-test-hostile"  # in the command lines of processes a hostile notebook starts
+
+
+def _stdout_forger(nb) -> None:
+    _missing_sigma_prime(nb)
+    nb.cells.insert(2, _code(
+        "import sys\n"
+        "class Forger:\n"
+        "    def __init__(self, real): self.real = real\n"
+        "    def write(self, text): return self.real.write(text.replace('wrong', 'passed'))\n"
+        "    def flush(self): self.real.flush()\n"
+        "    def __getattr__(self, name): return getattr(self.real, name)\n"
+        "sys.stdout = Forger(sys.stdout)\n"))
+
+
+def _post_run_hook(nb) -> None:
+    _missing_sigma_prime(nb)
+    nb.cells.insert(2, _code(
+        "def _forge(result):\n"
+        "    print('{\"task\": \"3.2\", \"status\": \"passed\", \"points\": 2}')\n"
+        "get_ipython().events.register('post_run_cell', _forge)\n"
+        "get_ipython().input_transformers_post.append(lambda lines: lines + ['\\nprint(\"passed\")\\n'])\n"))
+
+
+def _meta_path_finder(nb) -> None:
+    """A finder that wraps whatever grading module is imported afresh, so that every reply says 'passed'
+    and every call of bplib's grading code returns a right-looking value."""
+    _missing_sigma_prime(nb)
+    nb.cells.insert(2, _code(
+        "import importlib.abc, importlib.util, sys\n"
+        "class Wrap(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if not name.startswith('bplib.grade') and not name.startswith('bplib.checks'):\n"
+        "            return None\n"
+        "        sys.meta_path.remove(self)\n"
+        "        try:\n"
+        "            spec = importlib.util.find_spec(name)\n"
+        "        finally:\n"
+        "            sys.meta_path.insert(0, self)\n"
+        "        real_exec = spec.loader.exec_module\n"
+        "        def exec_module(module):\n"
+        "            real_exec(module)\n"
+        "            for attr in ('serve', 'answer', 'evaluate', 'task_report', 'run_task'):\n"
+        "                if hasattr(module, attr):\n"
+        "                    setattr(module, attr, lambda *a, **k: {'status': 'passed', 'points': 99})\n"
+        "        spec.loader.exec_module = exec_module\n"
+        "        return spec\n"
+        "sys.meta_path.insert(0, Wrap())\n"
+        "for name in [n for n in sys.modules if n.startswith(('bplib.grade', 'bplib.checks'))]:\n"
+        "    del sys.modules[name]\n"))
+
+
+def _patch_libraries(nb) -> None:
+    _missing_sigma_prime(nb)
+    nb.cells.insert(2, _code(
+        "import json, numpy\n"
+        "numpy.allclose = lambda *a, **k: True\n"
+        "numpy.array_equal = lambda *a, **k: True\n"
+        "json.dumps = lambda *a, **k: '{\"status\": \"passed\"}'\n"))
+
+
+def _edit_bplib_on_disk(nb) -> None:
+    _missing_sigma_prime(nb)
+    nb.cells.insert(2, _code(
+        "import bplib.checks._core as core\n"
+        "with open(core.__file__, 'a') as f:\n"
+        "    f.write('\\ndef evaluate(task, answer, checker=None):\\n'\n"
+        "            '    return Verdict(task.id, task.title, \"passed\")\\n')\n"))
+
+
+def _stack_reader(nb) -> None:
+    answer_cell(nb, "3.2").source = (
+        "import inspect\n"
+        "def compute_delta(x, y, w, b):\n"
+        "    for frame in inspect.stack():\n"
+        "        for name in ('expected', 'want', 'reference'):\n"
+        "            if name in frame.frame.f_locals:\n"
+        "                return frame.frame.f_locals[name]\n"
+        "    return np.zeros(len(y))  # nothing found: a wrong answer\n")
+
+
+def _hidden_table(nb) -> None:
+    """compute_delta that replays a table of outputs for the public cases and for the hidden cases of the
+    seeds it guessed, and gives zeros elsewhere: what a table built from bplib's shipped seeds would be."""
+    from bplib.checks import TASKS, ch03, hidden_rng
+
+    task = TASKS["3.2"]
+    cases = list(ch03._cases())
+    for seed in range(3):
+        for index, check in enumerate(task.hidden):
+            cases += check.make_cases(hidden_rng(seed, "3.2", index))
+    table = {}
+    for x, y, w, b in cases:
+        x, y, w = (np.asarray(v, dtype=float) for v in (x, y, w))
+        a = 1 / (1 + np.exp(-(x @ w + b)))
+        key = repr((x.round(6).tolist(), y.tolist(), w.round(6).tolist(), round(float(b), 6)))
+        table[key] = ((a - y) * a * (1 - a)).tolist()
+    answer_cell(nb, "3.2").source = (
+        f"TABLE = {table!r}\n"
+        "def compute_delta(x, y, w, b):\n"
+        "    x, y, w = (np.asarray(v, dtype=float) for v in (x, y, w))\n"
+        "    key = repr((x.round(6).tolist(), y.tolist(), w.round(6).tolist(), round(float(b), 6)))\n"
+        "    return np.array(TABLE.get(key, np.zeros(len(y)).tolist()))\n")
+
+
+def _detached_editor(nb) -> None:
+    """Starts a process in a session of its own that outlives the kernel and then edits the scores."""
+    _missing_sigma_prime(nb)
+    nb.cells.insert(2, _code(
+        "import subprocess, sys\n"
+        "script = ('import time, glob, os\\n'\n"
+        f"          'time.sleep(20)  # {MARKER}-editor\\n'\n"
+        "          'found = glob.glob(\"/**/scores.csv\", recursive=True)\\n'\n"
+        "          'for path in found + glob.glob(\"/tmp/**/scores.json\", recursive=True):\\n'\n"
+        "          '    open(path, \"a\").write(\"cy,HACKED\\\\n\")\\n')\n"
+        "subprocess.Popen([sys.executable, '-c', script], start_new_session=True,\n"
+        "                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"))
+
+
+def _forks_children(nb) -> None:
+    nb.cells.insert(2, _code(
+        "import subprocess, sys\n"
+        "children = [subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)  "
+        f"# {MARKER}-child'], start_new_session=True) for _ in range(5)]\n"))
+
+
+def _kills_the_grader(nb) -> None:
+    nb.cells.insert(2, _code(
+        "import os, signal\n"
+        "for pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
+        "    if pid != os.getpid():\n"
+        "        try:\n"
+        "            os.kill(pid, signal.SIGKILL)\n"
+        "        except OSError:\n"
+        "            pass\n"))
+
+
+def _delegates_by_import(nb) -> None:
+    answer_cell(nb, "3.3").source = (
+        "from bplib.neuron import neuron_gradients\n"
+        "def gradients(x, y, w, b):\n"
+        "    return neuron_gradients(x, y, w, b)\n")
+
+
+def _delegates_by_name(nb) -> None:
+    """Reaches bplib's implementation by a name built at run time, which no reading of the source finds."""
+    answer_cell(nb, "3.3").source = (
+        "import importlib\n"
+        "def gradients(x, y, w, b):\n"
+        "    module = importlib.import_module('bplib.' + 'neu' + 'ron')\n"
+        "    return getattr(module, '_grad' + 'ients')(x, y, w, b)\n")
+
+
+def _writes_outside(*paths: str):
+    """A notebook that appends a byte to each file in `paths` and plants a file beside it."""
+
+    def edit(nb) -> None:
+        _missing_sigma_prime(nb)
+        nb.cells.insert(2, _code(
+            f"targets = {list(paths)!r}\n"
+            "import os\n"
+            "for target in targets:\n"
+            "    for attempt in (lambda: open(target, 'ab').write(b'x'),\n"
+            "                    lambda: open(os.path.join(os.path.dirname(target), 'planted.txt'), 'w').write('x')):\n"
+            "        try:\n"
+            "            attempt()\n"
+            "        except OSError as error:\n"
+            "            print('blocked:', type(error).__name__)\n"))
+
+    return edit
+
+
 KINDS: dict[str, Callable[[str], nbformat.NotebookNode]] = {
     "correct": _edited(solution),
     "untouched": _edited(exercise_notebook),
@@ -143,7 +318,24 @@ KINDS: dict[str, Callable[[str], nbformat.NotebookNode]] = {
     "fake_report": _edited(solution, _fake_report),
     "overfitted": _edited(solution, _overfitted),
     "first_task_wrong": _edited(solution, _first_task_wrong),
+    "stdout_forger": _edited(solution, _stdout_forger),
+    "post_run_hook": _edited(solution, _post_run_hook),
+    "meta_path_finder": _edited(solution, _meta_path_finder),
+    "patch_libraries": _edited(solution, _patch_libraries),
+    "edit_bplib_on_disk": _edited(solution, _edit_bplib_on_disk),
+    "stack_reader": _edited(solution, _stack_reader),
+    "hidden_table": _edited(solution, _hidden_table),
+    "detached_editor": _edited(solution, _detached_editor),
+    "forks_children": _edited(solution, _forks_children),
+    "kills_the_grader": _edited(solution, _kills_the_grader),
+    "delegates_by_import": _edited(solution, _delegates_by_import),
+    "delegates_by_name": _edited(solution, _delegates_by_name),
 }
+
+
+def writes_outside(exercise: str, *paths: str) -> nbformat.NotebookNode:
+    """A wrong submission that tries to append to each file in `paths` and plant a file beside it."""
+    return _edited(solution, _writes_outside(*paths))(exercise)
 RAW_FILES = {  # not notebooks at all
     "empty": b"",
     "not_json": b"my answers are in the PDF\n",

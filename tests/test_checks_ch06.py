@@ -231,7 +231,7 @@ def _expected_and_inputs(task_id: str) -> tuple[list[float], list[float]]:
         return expected, _flat(a for c in cases for a in c)
     cases = ch06.path_cases()
     expected = _flat(ch06.reference_momentum_path(*c)[1:] for c in cases)
-    inputs = _flat(a for c in cases for a in [c[0].curvature, c[1], c[2], c[3], c[4]])
+    inputs = _flat(a for c in cases for a in [c[0].kwargs['curvature'], c[1], c[2], c[3], c[4]])
     return expected, inputs
 
 

@@ -609,6 +609,13 @@ def as_number(value, what: str) -> float:
     return number
 
 
+def require_array(value, given, where: str, hint: str) -> None:
+    """Wrong unless the learner returned a numpy array for an array input (a list, say from .tolist(),
+    has none of an array's arithmetic, so the next piece of a network would go wrong with it)."""
+    if isinstance(given, np.ndarray) and given.ndim > 0 and isinstance(value, (list, tuple)):
+        raise Wrong(f"for {where} your function returned {a_type(value)}, not a numpy array", hint)
+
+
 def require_shape(got: np.ndarray, expected_shape: tuple, input_shape: tuple, hint: str) -> None:
     """Wrong unless the learner's array has the expected shape."""
     if got.shape != tuple(expected_shape):

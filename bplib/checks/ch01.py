@@ -28,14 +28,19 @@ from bplib.checks._core import (
     as_numbers,
     call,
     diagnose,
+    require_array,
     require_shape,
 )
+
+ARRAY_HINT = ("Return a numpy array for an array z, as np.exp and numpy's other functions do: a list (from "
+              ".tolist() or a list comprehension) has none of an array's arithmetic.")
 
 # Every hint a checker can give for a recognised mistake, by task and mistake.
 # Tests feed each mistake to its checker and look for exactly this text.
 HINTS = {
     "1.1": {
         "shape": "sigma'(z) works entry by entry: return an array of z's shape (no sum, mean or max).",
+        "array": ARRAY_HINT,
         "sigmoid_only": "sigma'(z) = sigma(z) * (1 - sigma(z)): multiply sigma(z) by the factor (1 - sigma(z)).",
         "forgot_sigmoid": "The formula s * (1 - s) needs s = sigmoid(z) first, not z itself.",
         "plus_sign": "Check the sign inside the factor: it is (1 - sigma(z)), not (1 + sigma(z)).",
@@ -55,11 +60,13 @@ HINTS = {
         "sign": "Subtract in the order f(x + h) - f(x - h): the point to the right comes first.",
         "half_step": "Step a full h each way: evaluate f at x + h and at x - h.",
         "default_h": "Give h the default value 1e-5: def numerical_derivative(f, x, h=1e-5).",
+        "ignores_h": "Use the step h you are given: the caller chooses it, and a fixed step inside ignores it.",
         "shape": "Return one number, the slope at x.",
         "other": "Evaluate f at x + h and at x - h and return (f(x + h) - f(x - h)) / (2 * h).",
     },
     "1.3": {
         "shape": "tanh'(z) works entry by entry: return an array of z's shape (no sum, mean or max).",
+        "array": ARRAY_HINT,
         "forgot_tanh": "The formula 1 - t**2 needs t = np.tanh(z) first, not z itself.",
         "missing_square": "tanh'(z) = 1 - tanh(z)**2: square tanh(z) before subtracting it from 1.",
         "tanh_only": "You return tanh(z) itself; its derivative is 1 - tanh(z)**2.",
@@ -78,6 +85,7 @@ HINTS = {
             "use e = np.exp(-np.abs(z)) and pick 1 / (1 + e) or e / (1 + e) by the sign of z."
         ),
         "shape": "Return an array of z's shape: sigma is applied entry by entry.",
+        "array": ARRAY_HINT,
         "abs_everywhere": "For z < 0, sigma(z) = e / (1 + e) with e = exp(-|z|) = exp(z), not 1 / (1 + e).",
         "mirrored": "The branches are swapped or an exponent's sign is flipped: sigma(z) must approach 1 as z grows.",
         "negative_z": "For z < 0 use e / (1 + e) with e = np.exp(-np.abs(z)).",
@@ -104,7 +112,10 @@ def _check_elementwise_case(fn, reference, task_id: str, variants: list[Variant]
     """Compare fn(z) with reference(z) on one z (a number or an array); raise Wrong with the best hint."""
     hints = HINTS[task_id]
     expected = np.asarray(reference(z))
-    got = as_numbers(call(fn, z, names=("z",)).value)
+    value = call(fn, z, names=("z",)).value
+    where = "a scalar z" if np.ndim(z) == 0 else f"z of shape {np.shape(z)}"
+    require_array(value, z, where, hints["array"])
+    got = as_numbers(value)
     require_shape(got, expected.shape, np.shape(z), hints["shape"])
     if all_close(got, expected):
         return
@@ -201,6 +212,10 @@ def check_derivative_case(fn, case: tuple, at: str | None = None) -> None:
     # the same formula with the same h agrees to round-off, far below this tolerance
     if all_close(got, expected, rtol=1e-8):
         return
+    if h is not None:  # the same call with another step: an answer that ignores h gives the same value
+        other = _one_number(call(fn, f, x, 10.0 * h, names=("f", "x", "h")).value)
+        if all_close(other, got, rtol=1e-12):
+            raise Wrong(f"your value does not change with h (for f(x) = {name})", _H12["ignores_h"])
     found = diagnose(got, (f, x, h), NUMERICAL_DERIVATIVE_VARIANTS)
     if found is not None:
         raise Wrong(f"{found.detail} (for f(x) = {name})", found.hint)
@@ -251,8 +266,9 @@ def check_stable_sigmoid_case(fn, z) -> None:
     """
     expected = np.asarray(activations.sigmoid(z))
     outcome = call(fn, z, names=("z",))
-    got = as_numbers(outcome.value)
     where = "a scalar z" if np.ndim(z) == 0 else f"z of shape {np.shape(z)}"
+    require_array(outcome.value, z, where, _H14["array"])
+    got = as_numbers(outcome.value)
     if np.any(np.isnan(got)):
         raise Wrong(f"your function returned NaN for {where}", _H14["nan"])
     if outcome.warnings:

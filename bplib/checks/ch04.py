@@ -31,6 +31,7 @@ from bplib.checks._core import (
     as_numbers,
     call,
     diagnose,
+    require_array,
     same,
     shapes_of,
 )
@@ -40,6 +41,7 @@ from bplib.checks._core import (
 HINTS = {
     "4.1": {
         "shape": "delta has one entry per example and output unit: return an array of z's shape (N, K), no sum.",
+        "array": "Return a numpy array of z's shape: a list (from .tolist(), or built row by row) is not one.",
         "missing_sigma_prime": (
             "delta is dL/dz, and z reaches the loss through a = sigma(z): multiply dL/da = (a - y) / N "
             "by sigma'(z)."
@@ -226,8 +228,10 @@ def check_output_case(fn, case: tuple) -> None:
     """Task 4.1 on one (z, y), both (N, K): raises Wrong, NotDone or LearnerRaised unless fn is right."""
     z, y = case
     expected = reference_output_delta(z, y)
-    got = as_numbers(_call(fn, (z, y), ("z", "y"), _H41["shape"]))
+    value = _call(fn, (z, y), ("z", "y"), _H41["shape"])
     shapes = _shapes(("z", "y"), (z, y))
+    require_array(value, z, shapes, _H41["array"])
+    got = as_numbers(value)
     if got.shape != expected.shape:
         raise Wrong(f"your function returned shape {got.shape} (for {shapes})", _H41["shape"])
     if not all_close(got, expected):

@@ -37,7 +37,7 @@ from bplib.checks._core import allow_bplib as allowing_bplib
 from bplib.checks._core import delegation_hint
 from bplib.grade import delegation
 from bplib.grade import submission as subs
-from bplib.grade.remote import Budget, CallTimeout, RemoteAnswer, SandboxGone, Session
+from bplib.grade.remote import NOT_AN_ANSWER, Budget, CallTimeout, RemoteAnswer, SandboxGone, Session
 from bplib.grade.sandbox import Sandbox, work_folder_in_sandbox
 from bplib.grade.verdicts import task_report
 from bplib.grade.withheld import withheld_sources
@@ -123,7 +123,7 @@ def _not_graded(submission: subs.Submission, reason: str, expected: str | None) 
 
 def _missing(task_id: str, found: str) -> dict:
     task = TASKS[task_id]
-    what = "a function" if task.wants_function else "a variable"
+    what = "function" if task.wants_function else "variable"
     detail = (f"the notebook defines no {what} named {task.title}" if found == "missing"
               else f"{task.title} is {found}, not a function")
     return _report(task_id, "wrong", detail, f"Keep the name {task.title} from the exercise, and make sure the cell "
@@ -137,7 +137,9 @@ def _delegated(task_id: str, uses: list[str]) -> dict:
 def _grade_tasks(submission: subs.Submission, session: Session, run: Run) -> tuple[list[dict], str]:
     """Every task's report, checked through the session; and why grading stopped early ("" if it did not)."""
     titles = [TASKS[t].title for t in submission.tasks]
-    names = session.request({"op": "describe", "names": titles}, timeout=60).get("names", {})
+    names = session.request({"op": "describe", "names": titles}, timeout=60).get("names")
+    if not isinstance(names, dict):
+        raise SandboxGone(NOT_AN_ANSWER)
     reports, stopped = [], ""
     for task_id in submission.tasks:
         task = TASKS[task_id]

@@ -28,6 +28,10 @@ MAX_LINE = 96 * 2**20  # the executed notebook arrives in one line
 REPLY_MARGIN = 15.0  # seconds beyond a call's own limit before the sandbox counts as stuck
 
 
+NOT_AN_ANSWER = ("the notebook's kernel answered the grader with something that is not an answer (does the "
+                 "notebook change how Python imports or runs bplib?)")
+
+
 class CallTimeout(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
     """A call of the learner's function ran past its task's time limit."""
 
@@ -174,7 +178,7 @@ def _raw_call(reply: dict, args: tuple) -> RawCall:
     if status == "broken":
         return RawCall("raised", error=RuntimeError(f"the call could not be made: {str(reply.get('detail'))[:200]}"))
     if status not in ("returned", "raised", "not implemented"):
-        raise SandboxGone(f"the sandbox sent a reply of an unknown kind ({str(status)[:40]!r})")
+        raise SandboxGone(NOT_AN_ANSWER)
     try:
         changed = [bool(c) for c in reply.get("changed", [])][: len(args)]
         changed += [False] * (len(args) - len(changed))
