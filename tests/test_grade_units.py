@@ -106,12 +106,54 @@ def test_the_command_refuses_a_folder_it_did_not_write_and_touches_nothing(tmp_p
 def test_an_earlier_run_is_replaced_only_when_asked(tmp_path, capsys):
     out = tmp_path / "grades"
     missing = str(tmp_path / "none.ipynb")
-    assert grade_main([missing, "--out", str(out)]) == 1  # graded: 1 submission, which is missing
-    assert grade_main([missing, "--out", str(out)]) == 2
+    assert grade_main([missing, "--out", str(out), "--no-sandbox"]) == 1  # graded: 1 submission, which is missing
+    assert grade_main([missing, "--out", str(out), "--no-sandbox"]) == 2
     assert "pass --overwrite" in capsys.readouterr().err
-    assert grade_main([missing, "--out", str(out), "--overwrite"]) == 1
+    assert grade_main([missing, "--out", str(out), "--overwrite", "--no-sandbox"]) == 1
     (row,) = json.loads((out / "scores.json").read_text())["rows"]
     assert row["verdict"] == "not graded" and row["reason"] == "no such file"
+
+
+def test_without_bubblewrap_the_grader_refuses_unless_told_and_then_says_so(tmp_path, capsys, monkeypatch):
+    from bplib.grade import sandbox
+
+    monkeypatch.setattr(sandbox, "BWRAP", str(tmp_path / "no-bwrap-here"))
+    out = tmp_path / "grades"
+    missing = str(tmp_path / "none.ipynb")
+    assert grade_main([missing, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "bubblewrap" in err and "apt-get install bubblewrap" in err and "--no-sandbox" in err
+    assert not (out / "scores.csv").exists()
+    assert grade_main([missing, "--out", str(out), "--no-sandbox", "--overwrite"]) == 1
+    document = json.loads((out / "scores.json").read_text())
+    assert document["isolated"] is False and "WITHOUT isolation" in document["warning"]
+    assert {row["isolated"] for row in document["rows"]} == {"NO"}
+    assert "WITHOUT isolation" in next((out / "feedback").glob("*.md")).read_text()
+    assert "WARNING" in capsys.readouterr().out
+
+
+def test_feedback_files_are_unique_whatever_the_names():
+    names = ["alice", "alice.", "Alice", "bob/../x", "émile", "carol"]
+    results = [batch.Graded(sub.Submission(subs.ROOT / f"{i}.ipynb", name, f"{i}.ipynb"), "graded")
+               for i, name in enumerate(names)]
+    files = report.feedback_names(results)
+    assert len(set(files.values())) == len(names)
+    assert len({f.lower() for f in files.values()}) == len(names)  # case-insensitive file systems too
+    assert files["carol"] == "carol.md" and files["émile"] == "émile.md"
+    assert all("/" not in f and not f.startswith(".") for f in files.values())
+
+
+def test_links_are_never_followed_when_submissions_are_read(tmp_path):
+    target = tmp_path / "secret.txt"
+    target.write_text("root:x:0:0")
+    inbox = tmp_path / "inbox"
+    (inbox / "dan").mkdir(parents=True)
+    (inbox / "eve.ipynb").symlink_to(target)
+    (inbox / "dan" / "03_delta_rule.ipynb").symlink_to(subs.notebook_path(subs.SOLUTIONS, "03"))
+    (inbox / "linked").symlink_to(subs.SOLUTIONS, target_is_directory=True)  # a folder link: not entered
+    found = [sub.read(s) for s in sub.find([inbox, inbox / "eve.ipynb"])]
+    assert sorted(s.name for s in found) == ["dan/03_delta_rule.ipynb", "eve.ipynb", "eve.ipynb"]
+    assert all(s.problem.startswith("a symbolic link: not followed") and s.data == b"" for s in found)
 
 
 # ---- verdicts ---------------------------------------------------------------------------------------------
@@ -309,3 +351,25 @@ def test_table_rows_say_public_hidden_and_why():
     assert table[0]["hidden"] == "failed 1 of 2: h1" and table[0]["points"] == 0
     assert table[1]["verdict"] == "not graded" and table[1]["reason"] == "the file is empty"
     assert set(table[0]) == set(report.COLUMNS)
+
+
+def test_a_task_that_fails_because_of_one_it_builds_on_says_so(monkeypatch):
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()
+
+    def compute_delta(x, y, w, b):  # task 3.2, wrong: the sigmoid's slope is missing
+        return 1 / (1 + np.exp(-(x @ w + b))) - y
+
+    def gradients(x, y, w, b):  # task 3.3, built on it
+        delta = compute_delta(x, y, w, b)
+        return x.T @ delta / len(y), float(np.mean(delta))
+
+    monkeypatch.setitem(shell.user_ns, "compute_delta", compute_delta)
+    verdict = check("3.3", gradients, quiet=True)
+    assert verdict.status == "wrong"
+    assert verdict.hint.startswith("This task builds on task 3.2 (compute_delta), which is not right yet")
+    reports = batch._builds_on([task_report("3.2", compute_delta, hidden=False),
+                                task_report("3.3", gradients, hidden=False)])
+    assert reports[1]["builds_on"] == ["3.2"] and reports[1]["public"]["hint"].startswith("This task builds on")
+    assert "builds_on" not in reports[0]

@@ -1,7 +1,7 @@
 """Hints teach without telling: no hint contains the answer's code.
 
-The answer's code is read from solutions/ (between nbgrader's solution markers): every statement,
-and every expression a solution assigns or returns, of 10 characters or more without spaces. No
+The answer's code is read from solutions/ (between nbgrader's solution markers): every statement of
+8 characters or more without spaces, and every expression a solution assigns or returns of 10 or more. No
 hint of the task may contain one (spaces ignored). A hint may state the task's equation in the
 notation of the chapter (sigma'(z), dL/dz, a transpose as ^T); it may name the values to return,
 which the task itself names. A hint for a mistake the check does not recognise ("other") asks a
@@ -35,8 +35,10 @@ def _solution_code() -> dict[str, list[str]]:
                 continue
             for line in found.group(1).splitlines():
                 line = line.split("#", 1)[0].strip()
-                parts = [line, *re.split(r"(?<![=!<>+\-*/])=(?!=)|\breturn\b", line)[1:]]
-                for part in parts:
+                statement = re.sub(r"\s+", "", line)
+                if len(statement) >= 8 and not NAMES_ONLY.match(statement):
+                    fragments.setdefault(task, set()).add(statement)
+                for part in re.split(r"(?<![=!<>+\-*/])=(?!=)|\breturn\b", line)[1:]:
                     compact = re.sub(r"\s+", "", part)
                     if len(compact) >= 10 and not NAMES_ONLY.match(compact):
                         fragments.setdefault(task, set()).add(compact)

@@ -28,7 +28,7 @@ import secrets
 
 import numpy as np
 
-from bplib.checks._core import Task, Verdict, _execution_count, evaluate
+from bplib.checks._core import Task, Verdict, _execution_count, builds_on_hint, evaluate
 
 __all__ = ["TASKS", "Task", "Verdict", "check", "run_hidden", "run_task"]
 
@@ -120,7 +120,10 @@ def check(task_id: str, answer, *, quiet: bool = False) -> Verdict:
     """
     if task_id not in TASKS:
         verdict = Verdict(
-            str(task_id), "unknown task", "wrong", f"Known tasks: {', '.join(TASKS)}.",
+            str(task_id),
+            "unknown task",
+            "wrong",
+            f"Known tasks: {', '.join(TASKS)}.",
             detail=f"there is no task {task_id!r}",
         )
     else:
@@ -131,10 +134,40 @@ def check(task_id: str, answer, *, quiet: bool = False) -> Verdict:
                 verdict = _first_hidden_failure(task, answer) or verdict
         except Exception as error:  # a bug in bplib.checks, not in the learner's code
             verdict = Verdict(
-                task.id, task.title, "wrong", "This is a bug in bplib.checks, not in your code: please report it.",
-                max_points=task.points, detail=f"the check itself failed ({type(error).__name__}: {error})",
+                task.id,
+                task.title,
+                "wrong",
+                "This is a bug in bplib.checks, not in your code: please report it.",
+                max_points=task.points,
+                detail=f"the check itself failed ({type(error).__name__}: {error})",
             )
+    if verdict.status == "wrong" and task_id in TASKS:
+        failing = _failing_foundations(TASKS[task_id])
+        if failing:
+            verdict.hint = f"{builds_on_hint(TASKS[task_id], failing)} {verdict.hint}".strip()
     if not quiet:
         print(verdict)
         verdict._printed_in = _execution_count()
     return verdict
+
+
+def _failing_foundations(task: Task) -> list[Task]:
+    """The tasks `task` builds on whose functions, as the notebook defines them now, fail their public check."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    shell = get_ipython()
+    namespace = shell.user_ns if shell is not None else {}
+    failing = []
+    for task_id in task.builds_on:
+        other = TASKS[task_id]
+        function = namespace.get(other.title)
+        if callable(function):
+            try:
+                passed = evaluate(other, function).passed
+            except Exception:  # a bug in a checker: say nothing about it here
+                passed = True
+            if not passed:
+                failing.append(other)
+    return failing

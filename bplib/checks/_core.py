@@ -269,15 +269,18 @@ def _parts(value, path: str, depth: int):
 
 def aliases_of(value, args: tuple) -> list[str]:
     """The paths of `value` (two levels down) that are an argument, an item of one, or share its memory."""
-    mutable = [part for arg in args for _, part in _parts(arg, "", 1)
-               if isinstance(part, (np.ndarray, list, dict))]
+    mutable = [part for arg in args for _, part in _parts(arg, "", 1) if isinstance(part, (np.ndarray, list, dict))]
     found = []
     for path, part in _parts(value, "value", 2):
         if not isinstance(part, (np.ndarray, list, dict)):
             continue
         for other in mutable:
-            if part is other or (isinstance(part, np.ndarray) and isinstance(other, np.ndarray)
-                                 and part.size and np.shares_memory(part, other)):
+            if part is other or (
+                isinstance(part, np.ndarray)
+                and isinstance(other, np.ndarray)
+                and part.size
+                and np.shares_memory(part, other)
+            ):
                 found.append(path)
                 break
     return found
@@ -382,8 +385,9 @@ def invoke(fn: Callable, args: tuple, kwargs: dict | None = None, watch=()) -> R
     kwargs = kwargs or {}
     passed = copy.deepcopy(tuple(args))
     given = [a for a in (*args, *kwargs.values()) if callable(a)]
-    with warnings.catch_warnings(record=True) as caught, np.errstate(
-        over="warn", invalid="warn", divide="warn", under="ignore"
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"),
     ):
         warnings.simplefilter("always")
         with _watching(watch, given) as used:
@@ -408,8 +412,14 @@ def is_shape_error(error: BaseException) -> bool:
     """Whether numpy raised `error` because two arrays' shapes do not fit (a product or broadcasting)."""
     message = str(error)
     return isinstance(error, ValueError) and any(
-        part in message for part in ("mismatch in its core dimension", "not aligned", "could not be broadcast",
-                                     "array dimensions", "same number of dimensions")  # the last two: concatenation
+        part in message
+        for part in (
+            "mismatch in its core dimension",
+            "not aligned",
+            "could not be broadcast",
+            "array dimensions",
+            "same number of dimensions",
+        )  # the last two: concatenation
     )
 
 
@@ -418,8 +428,15 @@ def shapes_of(names: tuple[str, ...], args: tuple) -> str:
     return ", ".join(f"{name} {np.shape(arg)}" for name, arg in zip(names, args, strict=False))
 
 
-def call(fn, *args, names: tuple[str, ...] = (), shape_hint: str | None = None, where: str = "",
-         check_in_place: bool = True, **kwargs) -> Outcome:
+def call(
+    fn,
+    *args,
+    names: tuple[str, ...] = (),
+    shape_hint: str | None = None,
+    where: str = "",
+    check_in_place: bool = True,
+    **kwargs,
+) -> Outcome:
     """Call the learner's `fn(*args, **kwargs)` safely and return its value and warnings.
 
     `fn` is the learner's function, or a stand-in with an `invoke(args, kwargs, watch)` method
@@ -445,7 +462,7 @@ def call(fn, *args, names: tuple[str, ...] = (), shape_hint: str | None = None, 
     if raw.uses and watch:
         raise Delegated(raw.uses)
     if raw.status == "raised" and str(raw.error).startswith(WITHHELD):  # see bplib.grade.withheld
-        raise Delegated([(str(raw.error)[len(WITHHELD):].split() or ["bplib"])[0]])
+        raise Delegated([(str(raw.error)[len(WITHHELD) :].split() or ["bplib"])[0]])
     if raw.status == "not implemented":
         raise NotDone()
     if raw.status == "raised":
@@ -507,9 +524,7 @@ def exception_hint(error: Exception, task: Task) -> str:
         )
     if isinstance(error, OverflowError):
         return "exp of a large positive number overflows: only ever exponentiate -|z|, which is <= 0."
-    if isinstance(error, TypeError) and (
-        "positional argument" in message or "unexpected keyword" in message
-    ):
+    if isinstance(error, TypeError) and ("positional argument" in message or "unexpected keyword" in message):
         return f"Check your def line: the function is called as {task.signature}."
     return f"Run {task.try_it} in a new cell to see the full error."
 
@@ -523,11 +538,19 @@ def describe_error(error: Exception) -> str:
     return type(error).__name__ + (f": {message}" if message else "")
 
 
+def builds_on_hint(task: Task, failing: list[Task]) -> str:
+    """What to say first when `task` fails and tasks it builds on (`failing`) do too."""
+    names = " and ".join(f"task {t.id} ({t.title})" for t in failing)
+    return f"This task builds on {names}, which is not right yet: if your {task.title} uses it, fix that first."
+
+
 def delegation_hint(uses: list[str]) -> str:
     """What to tell a learner whose answer ran bplib's own implementation of the task."""
     names = ", ".join(name.rsplit(".", 1)[-1] for name in uses)
-    return (f"This task asks you to write it yourself: replace the call to bplib's {names} by your own "
-            "numpy code (bplib's version is there to check yours against, not to be called).")
+    return (
+        f"This task asks you to write it yourself: replace the call to bplib's {names} by your own "
+        "numpy code (bplib's version is there to check yours against, not to be called)."
+    )
 
 
 def evaluate(task: Task, answer, checker: Callable[[object], None] | None = None) -> Verdict:
@@ -555,8 +578,7 @@ def evaluate(task: Task, answer, checker: Callable[[object], None] | None = None
     except Wrong as signal:
         return verdict("wrong", signal.hint, signal.detail)
     except Delegated as signal:
-        return verdict("wrong", delegation_hint(signal.uses),
-                       f"your answer calls bplib's own {', '.join(signal.uses)}")
+        return verdict("wrong", delegation_hint(signal.uses), f"your answer calls bplib's own {', '.join(signal.uses)}")
     except LearnerRaised as signal:
         return verdict(
             "wrong",
@@ -703,6 +725,21 @@ class OnCases:
     def __call__(self, answer) -> None:
         for case in self.make_cases():
             self.check_case(answer, case)
+
+
+def arrays_by_key(value, keys: tuple[str, ...], hint: str, name: str = "grads") -> dict[str, np.ndarray]:
+    """The learner's dict of arrays (e.g. grads with a key per parameter), or Wrong saying what is missing."""
+    if not isinstance(value, Mapping):
+        raise Wrong(f"your {name} is {a_type(value)}, not a dict", hint)
+    missing = [key for key in keys if key not in value]
+    if missing:
+        raise Wrong(f"your {name} has no key {', '.join(repr(k) for k in missing[:3])}", hint)
+    return {key: as_numbers(value[key], f"your {name}[{key!r}]") for key in keys}
+
+
+def seed_from(rng: np.random.Generator) -> int:
+    """A seed for a case builder, drawn from a hidden check's generator."""
+    return int(rng.integers(2**32))
 
 
 def unpack(value, names: tuple[str, ...], hint: str, what: str = "your function") -> tuple:

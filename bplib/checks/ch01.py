@@ -30,10 +30,13 @@ from bplib.checks._core import (
     diagnose,
     require_array,
     require_shape,
+    seed_from,
 )
 
-ARRAY_HINT = ("Return a numpy array for an array z, as np.exp and numpy's other functions do: a list (from "
-              ".tolist() or a list comprehension) has none of an array's arithmetic.")
+ARRAY_HINT = (
+    "Return a numpy array for an array z, as np.exp and numpy's other functions do: a list (from "
+    ".tolist() or a list comprehension) has none of an array's arithmetic."
+)
 
 # Every hint a checker can give for a recognised mistake, by task and mistake.
 # Tests feed each mistake to its checker and look for exactly this text.
@@ -41,62 +44,92 @@ HINTS = {
     "1.1": {
         "shape": "sigma'(z) works entry by entry: return an array of z's shape (no sum, mean or max).",
         "array": ARRAY_HINT,
-        "sigmoid_only": "sigma'(z) = sigma(z) * (1 - sigma(z)): multiply sigma(z) by the factor (1 - sigma(z)).",
-        "forgot_sigmoid": "The formula s * (1 - s) needs s = sigmoid(z) first, not z itself.",
+        "sigmoid_only": (
+            "You return sigma(z) itself: the task's sigma'(z) = sigma(z) (1 - sigma(z)) has a second factor, "
+            "(1 - sigma(z))."
+        ),
+        "forgot_sigmoid": (
+            "The formula is written with the sigmoid's value sigma(z), not with z itself: put z through the "
+            "sigmoid before you form the product."
+        ),
         "plus_sign": "Check the sign inside the factor: it is (1 - sigma(z)), not (1 + sigma(z)).",
         "negated": "The sigmoid increases everywhere, so sigma'(z) > 0: check the overall sign.",
-        "tanh_formula": "1 - f(z)**2 is the derivative of tanh; the sigmoid's is sigma(z) * (1 - sigma(z)).",
-        "other": "Compute s = sigmoid(z), then return s * (1 - s); test it by hand at z = 0.",
+        "tanh_formula": "1 - f(z)^2 is the pattern of tanh's derivative; the sigmoid's is sigma(z) (1 - sigma(z)).",
+        "other": (
+            "Work out z = 0 by hand: sigma(0) is 1/2, so what should sigma'(0) be? Compare that, and the shape "
+            "of what you give back, with your function's output."
+        ),
     },
     "1.2": {
         "one_sided": (
-            "Use the centered difference (f(x + h) - f(x - h)) / (2 * h): its error shrinks like h**2, "
-            "the one-sided difference's only like h."
+            "Use the centered difference: step h to both sides of x and divide by the distance between the two "
+            "points. Its error shrinks like h^2, the one-sided difference's only like h."
         ),
-        "forgot_two": "x - h and x + h are 2 * h apart: divide by 2 * h, not by h.",
-        "precedence": "In Python a / 2*h means (a / 2) * h: write / (2 * h) with parentheses.",
-        "over_h_squared": "A slope is a change in f over a change in x: divide by 2 * h, not by h**2.",
-        "no_division": "Divide the difference f(x + h) - f(x - h) by the distance 2 * h between the points.",
+        "forgot_two": "x - h and x + h are 2h apart: divide by that distance, not by h.",
+        "precedence": "In Python a / 2*h means (a / 2) * h: put the whole denominator 2h in parentheses.",
+        "over_h_squared": "A slope is a change in f over a change in x: divide by the distance 2h, not by h^2.",
+        "no_division": (
+            "A slope is a change in f divided by a change in x: divide the difference of the two values of f by "
+            "the distance between x - h and x + h."
+        ),
         "sign": "Subtract in the order f(x + h) - f(x - h): the point to the right comes first.",
         "half_step": "Step a full h each way: evaluate f at x + h and at x - h.",
         "default_h": "Give h the default value 1e-5: def numerical_derivative(f, x, h=1e-5).",
         "ignores_h": "Use the step h you are given: the caller chooses it, and a fixed step inside ignores it.",
         "shape": "Return one number, the slope at x.",
-        "other": "Evaluate f at x + h and at x - h and return (f(x + h) - f(x - h)) / (2 * h).",
+        "other": (
+            "Try f(x) = x^2 at x = 3 by hand: its slope there is 6. Does your function give about 6, and does "
+            "it use the step h it is given?"
+        ),
     },
     "1.3": {
         "shape": "tanh'(z) works entry by entry: return an array of z's shape (no sum, mean or max).",
         "array": ARRAY_HINT,
-        "forgot_tanh": "The formula 1 - t**2 needs t = np.tanh(z) first, not z itself.",
-        "missing_square": "tanh'(z) = 1 - tanh(z)**2: square tanh(z) before subtracting it from 1.",
-        "tanh_only": "You return tanh(z) itself; its derivative is 1 - tanh(z)**2.",
-        "sign": "Check the signs: tanh'(z) = 1 - tanh(z)**2, which lies between 0 and 1.",
-        "sigmoid_formula": "t * (1 - t) is the sigmoid's pattern; for tanh it is 1 - t**2 with t = np.tanh(z).",
-        "other": "Compute t = np.tanh(z), then return 1 - t**2.",
+        "forgot_tanh": ("tanh'(z) = 1 - tanh^2(z) squares the value tanh(z), not z itself: take the tanh of z first."),
+        "missing_square": "tanh'(z) = 1 - tanh^2(z): square tanh(z) before subtracting it from 1.",
+        "tanh_only": "You return tanh(z) itself; its derivative is 1 - tanh^2(z).",
+        "sign": "Check the signs: tanh'(z) = 1 - tanh^2(z), which lies between 0 and 1.",
+        "sigmoid_formula": (
+            "t (1 - t) is the sigmoid's pattern; tanh's derivative is one minus the square, 1 - tanh^2(z)."
+        ),
+        "other": (
+            "Work out z = 0 by hand: tanh(0) is 0, so what should tanh'(0) be? Compare it with your function's "
+            "output, and check which value you square."
+        ),
     },
     "1.4": {
         "overflow": (
-            "exp of a large positive number overflows (np.exp(1000) is inf), and np.where computes "
-            "both branches for every entry. Compute e = np.exp(-np.abs(z)), which is at most 1, and "
-            "build both branches from it."
+            "exp of a large positive number overflows (exp(1000) is inf), and np.where computes both branches "
+            "for every entry before it picks. Only ever exponentiate -|z|, which is never positive, and build "
+            "both branches from that one value."
         ),
         "nan": (
-            "inf / inf and 0 * inf give NaN: never exponentiate a large positive number; "
-            "use e = np.exp(-np.abs(z)) and pick 1 / (1 + e) or e / (1 + e) by the sign of z."
+            "inf / inf and 0 * inf give NaN: never exponentiate a large positive number. With e = exp(-|z|), "
+            "the task's two cases need no other exponential; pick between them by the sign of z."
         ),
         "shape": "Return an array of z's shape: sigma is applied entry by entry.",
         "array": ARRAY_HINT,
         "abs_everywhere": "For z < 0, sigma(z) = e / (1 + e) with e = exp(-|z|) = exp(z), not 1 / (1 + e).",
         "mirrored": "The branches are swapped or an exponent's sign is flipped: sigma(z) must approach 1 as z grows.",
-        "negative_z": "For z < 0 use e / (1 + e) with e = np.exp(-np.abs(z)).",
-        "positive_z": "For z >= 0 use 1 / (1 + e) with e = np.exp(-np.abs(z)).",
-        "other": "sigma(z) = 1 / (1 + exp(-z)); rewrite it with e = exp(-|z|) for each sign of z.",
+        "negative_z": (
+            "Your values for z < 0 are off: compare that branch with the task's second case, written with "
+            "e = exp(-|z|), which equals exp(z) there."
+        ),
+        "positive_z": (
+            "Your values for z >= 0 are off: compare that branch with the task's first case, written with "
+            "e = exp(-|z|), which equals exp(-z) there."
+        ),
+        "other": (
+            "Compare your output with the textbook sigmoid at a few moderate z, such as -2, 0 and 2: where do "
+            "they differ? Then check each sign of z against the task's cases, written with e = exp(-|z|)."
+        ),
     },
 }
 
 
-def _z_cases(seed: int = 101, scalar: float = 0.75, shapes: tuple = ((5,), (3, 4), (2, 3, 2)),
-             bound: float = 4.0) -> list:
+def _z_cases(
+    seed: int = 101, scalar: float = 0.75, shapes: tuple = ((5,), (3, 4), (2, 3, 2)), bound: float = 4.0
+) -> list:
     """Inputs for the elementwise tasks: a Python float, then arrays of growing rank. Chapter 01.
 
     Inputs:
@@ -178,18 +211,18 @@ _H12 = HINTS["1.2"]
 NUMERICAL_DERIVATIVE_VARIANTS = [
     Variant(lambda f, x, h: (f(x + h) - f(x)) / h, "your value is the forward difference", _H12["one_sided"]),
     Variant(lambda f, x, h: (f(x) - f(x - h)) / h, "your value is the backward difference", _H12["one_sided"]),
-    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / h, "your value is twice the centered difference",
-            _H12["forgot_two"]),
+    Variant(
+        lambda f, x, h: (f(x + h) - f(x - h)) / h, "your value is twice the centered difference", _H12["forgot_two"]
+    ),
     Variant(lambda f, x, h: (f(x + h) - f(x - h)) / 2 * h, "your value is far too small", _H12["precedence"]),
     Variant(lambda f, x, h: (f(x + h) - f(x - h)) / h**2, "your value is far too large", _H12["over_h_squared"]),
-    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h**2), "your value is far too large",
-            _H12["over_h_squared"]),
-    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h) ** 2, "your value is far too large",
-            _H12["over_h_squared"]),
+    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h**2), "your value is far too large", _H12["over_h_squared"]),
+    Variant(
+        lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h) ** 2, "your value is far too large", _H12["over_h_squared"]
+    ),
     Variant(lambda f, x, h: f(x + h) - f(x - h), "your value is far too small", _H12["no_division"]),
     Variant(lambda f, x, h: (f(x - h) - f(x + h)) / (2 * h), "your value has the wrong sign", _H12["sign"]),
-    Variant(lambda f, x, h: (f(x + h / 2) - f(x - h / 2)) / h, "your points are h/2 from x, not h",
-            _H12["half_step"]),
+    Variant(lambda f, x, h: (f(x + h / 2) - f(x - h / 2)) / h, "your points are h/2 from x, not h", _H12["half_step"]),
 ]
 
 
@@ -292,21 +325,20 @@ def check_stable_sigmoid_case(fn, z) -> None:
 # ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
 
-def _seed(rng: np.random.Generator) -> int:
-    return int(rng.integers(2**32))
-
-
 def _z_other(rng: np.random.Generator) -> list:
     """1.1, 1.3: new values, a 0-d array, and shapes the public cases lack (a length-one axis, four axes)."""
     scalar = float(np.round(rng.uniform(-6.0, 6.0), 3))
     shapes = ((1,), (int(rng.integers(4, 8)), 1), (2, 1, 3, int(rng.integers(2, 4))))
-    return [*_z_cases(seed=_seed(rng), scalar=scalar, shapes=shapes, bound=6.0), np.array(rng.uniform(-3.0, 3.0))]
+    return [*_z_cases(seed=seed_from(rng), scalar=scalar, shapes=shapes, bound=6.0), np.array(rng.uniform(-3.0, 3.0))]
 
 
 def _z_integer(rng: np.random.Generator) -> list:
     """1.1, 1.3: a Python int and int64 arrays: an answer that computes into an integer array truncates."""
-    return [int(rng.integers(-4, 5)), rng.integers(-3, 4, size=int(rng.integers(5, 9))),
-            rng.integers(-4, 6, size=(2, 3))]
+    return [
+        int(rng.integers(-4, 5)),
+        rng.integers(-3, 4, size=int(rng.integers(5, 9))),
+        rng.integers(-4, 6, size=(2, 3)),
+    ]
 
 
 def _z_huge(rng: np.random.Generator) -> list:
@@ -315,23 +347,30 @@ def _z_huge(rng: np.random.Generator) -> list:
     magnitudes = 10.0 ** rng.uniform(4.0, 300.0, size=4)
     signs = rng.choice([-1.0, 1.0], size=4)
     edge = np.array([-largest, largest, -1e4, 1e4])
-    return [rng.permutation(np.concatenate([edge, signs * magnitudes])),  # (8,)
-            rng.uniform(-1e5, 1e5, size=(3, 1, 2)),  # (3, 1, 2)
-            float(rng.uniform(1e4, 1e6))]
+    return [
+        rng.permutation(np.concatenate([edge, signs * magnitudes])),  # (8,)
+        rng.uniform(-1e5, 1e5, size=(3, 1, 2)),  # (3, 1, 2)
+        float(rng.uniform(1e4, 1e6)),
+    ]
 
 
 def _z_integer_extreme(rng: np.random.Generator) -> list:
     """1.4: integer arrays with large entries and a large negative Python int."""
-    return [rng.permutation(np.array([-int(rng.integers(750, 2000)), -30, -1, 0, 1, 30, int(rng.integers(750, 2000))])),
-            rng.integers(-6, 6, size=(3, 4)), -int(rng.integers(1000, 10_000))]
+    return [
+        rng.permutation(np.array([-int(rng.integers(750, 2000)), -30, -1, 0, 1, 30, int(rng.integers(750, 2000))])),
+        rng.integers(-6, 6, size=(3, 4)),
+        -int(rng.integers(1000, 10_000)),
+    ]
 
 
 def _derivative_cases(rng: np.random.Generator) -> list:
     """1.2: (name, f, x, h) other than the public ones; the last point is a Python int."""
     steps = rng.permutation([1e-2, 5e-3, 1e-3])
-    return [("np.cos(x)", np.cos, float(np.round(rng.uniform(-2.0, 2.0), 2)), float(steps[0])),
-            ("x**4 - x", Given(given.quartic), float(np.round(rng.uniform(-1.5, 1.5), 2)), float(steps[1])),
-            ("np.exp(-2*x)", Given(given.exp_minus_2x), int(rng.integers(1, 4)), float(steps[2]))]
+    return [
+        ("np.cos(x)", np.cos, float(np.round(rng.uniform(-2.0, 2.0), 2)), float(steps[0])),
+        ("x**4 - x", Given(given.quartic), float(np.round(rng.uniform(-1.5, 1.5), 2)), float(steps[1])),
+        ("np.exp(-2*x)", Given(given.exp_minus_2x), int(rng.integers(1, 4)), float(steps[2])),
+    ]
 
 
 def _derivative_case(fn, case) -> None:
@@ -348,29 +387,77 @@ _OTHER_Z = "new values, a zero-dimensional array, and shapes with a length-one a
 _INTEGER_Z = "a Python int and integer arrays: the derivative of an integer z is still a fraction"
 
 TASKS = (
-    Task("1.1", "sigmoid_prime", 2, "01", OnCases(check_sigmoid_prime_case, _z_cases),
-         signature="sigmoid_prime(z)", try_it="sigmoid_prime(np.array([-1.0, 0.0, 2.0]))",
-         hidden=(HiddenCheck("other values and shapes", _OTHER_Z, check_sigmoid_prime_case, _z_other),
-                 HiddenCheck("integer input", _INTEGER_Z, check_sigmoid_prime_case, _z_integer)),
-         implemented_by=("bplib.activations.sigmoid_prime", "bplib.layers.sigmoid_backward")),
-    Task("1.2", "numerical_derivative", 2, "01", check_numerical_derivative,
-         signature="numerical_derivative(f, x, h=1e-5)", try_it="numerical_derivative(np.sin, 1.0)",
-         hidden=(HiddenCheck("other functions", "other functions and points, an integer x among them",
-                             _derivative_case, _derivative_cases),
-                 HiddenCheck("default step", "called without h on a steeply growing function: only the task's "
-                                             "default step is accurate enough",
-                             check_default_step_case, _steep_default_cases)),
-         implemented_by=("bplib.gradcheck.numerical_derivative", "bplib.gradcheck.numerical_gradient")),
-    Task("1.3", "tanh_prime", 1, "01", OnCases(check_tanh_prime_case, _z_cases),
-         signature="tanh_prime(z)", try_it="tanh_prime(np.array([-1.0, 0.0, 2.0]))",
-         hidden=(HiddenCheck("other values and shapes", _OTHER_Z, check_tanh_prime_case, _z_other),
-                 HiddenCheck("integer input", _INTEGER_Z, check_tanh_prime_case, _z_integer)),
-         implemented_by=("bplib.activations.tanh_prime", "bplib.layers.tanh_backward")),
-    Task("1.4", "stable_sigmoid", 3, "01", OnCases(check_stable_sigmoid_case, _extreme_cases),
-         signature="stable_sigmoid(z)", try_it="stable_sigmoid(np.array([-1000.0, 0.0, 1000.0]))",
-         hidden=(HiddenCheck("huge inputs", "|z| far beyond the public cases, up to the largest float: no warning, "
-                                            "inf or NaN", check_stable_sigmoid_case, _z_huge),
-                 HiddenCheck("integer input", "integer arrays and a large Python int",
-                             check_stable_sigmoid_case, _z_integer_extreme)),
-         implemented_by=("bplib.activations.sigmoid", "bplib.layers.sigmoid_forward")),
+    Task(
+        "1.1",
+        "sigmoid_prime",
+        2,
+        "01",
+        OnCases(check_sigmoid_prime_case, _z_cases),
+        signature="sigmoid_prime(z)",
+        try_it="sigmoid_prime(np.array([-1.0, 0.0, 2.0]))",
+        hidden=(
+            HiddenCheck("other values and shapes", _OTHER_Z, check_sigmoid_prime_case, _z_other),
+            HiddenCheck("integer input", _INTEGER_Z, check_sigmoid_prime_case, _z_integer),
+        ),
+        implemented_by=("bplib.activations.sigmoid_prime", "bplib.layers.sigmoid_backward"),
+    ),
+    Task(
+        "1.2",
+        "numerical_derivative",
+        2,
+        "01",
+        check_numerical_derivative,
+        signature="numerical_derivative(f, x, h=1e-5)",
+        try_it="numerical_derivative(np.sin, 1.0)",
+        hidden=(
+            HiddenCheck(
+                "other functions",
+                "other functions and points, an integer x among them",
+                _derivative_case,
+                _derivative_cases,
+            ),
+            HiddenCheck(
+                "default step",
+                "called without h on a steeply growing function: only the task's default step is accurate enough",
+                check_default_step_case,
+                _steep_default_cases,
+            ),
+        ),
+        implemented_by=("bplib.gradcheck.numerical_derivative", "bplib.gradcheck.numerical_gradient"),
+    ),
+    Task(
+        "1.3",
+        "tanh_prime",
+        1,
+        "01",
+        OnCases(check_tanh_prime_case, _z_cases),
+        signature="tanh_prime(z)",
+        try_it="tanh_prime(np.array([-1.0, 0.0, 2.0]))",
+        hidden=(
+            HiddenCheck("other values and shapes", _OTHER_Z, check_tanh_prime_case, _z_other),
+            HiddenCheck("integer input", _INTEGER_Z, check_tanh_prime_case, _z_integer),
+        ),
+        implemented_by=("bplib.activations.tanh_prime", "bplib.layers.tanh_backward"),
+    ),
+    Task(
+        "1.4",
+        "stable_sigmoid",
+        3,
+        "01",
+        OnCases(check_stable_sigmoid_case, _extreme_cases),
+        signature="stable_sigmoid(z)",
+        try_it="stable_sigmoid(np.array([-1000.0, 0.0, 1000.0]))",
+        hidden=(
+            HiddenCheck(
+                "huge inputs",
+                "|z| far beyond the public cases, up to the largest float: no warning, inf or NaN",
+                check_stable_sigmoid_case,
+                _z_huge,
+            ),
+            HiddenCheck(
+                "integer input", "integer arrays and a large Python int", check_stable_sigmoid_case, _z_integer_extreme
+            ),
+        ),
+        implemented_by=("bplib.activations.sigmoid", "bplib.layers.sigmoid_forward"),
+    ),
 )

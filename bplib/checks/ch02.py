@@ -35,42 +35,57 @@ from bplib.graph import Value
 HINTS = {
     "2.1": {
         "one_number": "Return both gradients, one per input: return dx, dy.",
-        "swapped": "The mul gate's local gradient for x is the other input: dx = y * dout (and dy = x * dout).",
+        "swapped": (
+            "The mul gate swaps its inputs on the way back: the local gradient for x is the other input, y, "
+            "and the one for y is x."
+        ),
         "forgot_dout": "Chain rule: multiply each local gradient by the upstream gradient dout.",
-        "sign": "Check the signs: d(x*y)/dx = y, with no minus.",
-        "other": "For f = x * y: df/dx = y and df/dy = x; multiply each by dout.",
+        "sign": "Check the signs: d(xy)/dx = y, with no minus.",
+        "other": (
+            "Work x = 2, y = 5 by hand: when x grows a little, how fast does the product xy grow, and when y "
+            "grows? Compare your two gradients with that, first with dout = 1 and then with another dout."
+        ),
     },
     "2.2": {
         "one_number": "Return both gradients, one per input: return dx, dy.",
         "both": "The max gate routes the gradient to the larger input only; the smaller one gets no gradient.",
         "smaller": "You route the gradient to the smaller input; it belongs to the larger one.",
         "forgot_dout": "Chain rule: the larger input's gradient is 1 * dout, not 1.",
-        "other": "max(x, y) passes dout on to whichever input is larger; the other input's gradient is zero.",
+        "other": (
+            "Which input does max(x, y) pass on when x > y, and which when x < y? Compare your two gradients "
+            "with both cases, and check that the upstream gradient dout reaches the input that wins."
+        ),
     },
     "2.3": {
         "not_dict": 'Return a dict with one entry per input: {"w0": ..., "x0": ..., "w1": ..., "x1": ..., "w2": ...}.',
         "missing_sigma_prime": (
-            "f = sigma(z) with z = w0*x0 + w1*x1 + w2, so every gradient is dz/d(input) * sigma'(z): "
-            "multiply by sigma'(z) = sigma(z) * (1 - sigma(z))."
+            "f = sigma(z), with z the weighted sum plus the bias, so every gradient is dz/d(input) times "
+            "sigma'(z): multiply by sigma'(z) = sigma(z) (1 - sigma(z))."
         ),
         "sigma_not_prime": "The sigmoid gate's local gradient is sigma'(z) = sigma(z) * (1 - sigma(z)), not sigma(z).",
-        "swapped": "In the product w0 * x0 the gradient of one factor is the other factor: df/dw0 = x0 * sigma'(z).",
-        "bias": "The bias w2 enters z with coefficient 1, so df/dw2 = sigma'(z).",
+        "swapped": (
+            "In the product w0 x0 the local gradient of each factor is the other factor: df/dw0 carries x0, "
+            "and df/dx0 carries w0."
+        ),
+        "bias": "The bias w2 enters z with coefficient 1, so the add gate passes sigma'(z) on to it unchanged.",
         "sign": "sigma is increasing, so each gradient has the sign of dz/d(input): check the signs.",
-        "forgot_bias_forward": "Include the bias when you compute z = w0*x0 + w1*x1 + w2 for sigma'(z).",
+        "forgot_bias_forward": (
+            "Include the bias w2 in the forward pass: sigma'(z) needs the z the neuron really computes, bias and all."
+        ),
         "other": (
-            "Stage it: z = w0*x0 + w1*x1 + w2, s = sigmoid(z), dz = s * (1 - s); then each input's "
-            "gradient is its local gradient times dz."
+            "Compare one gradient with a numerical derivative: nudge w0 by a small h, see how much f changes, "
+            "and divide by h. Which stage of the graph (a product, the sum, the sigmoid) does your value miss?"
         ),
     },
     "2.4": {
         "not_three": "Return the three numbers in order: return df_dx, df_dy, df_dz.",
-        "one_path": (
-            "y is used twice, in x + y and in max(y, z): add the gradients that reach y along both paths."
-        ),
+        "one_path": ("y is used twice, in x + y and in max(y, z): add the gradients that reach y along both paths."),
         "max_routes": "The max gate routes the gradient only to its larger input; the smaller input gets none.",
         "dx": "x reaches f only through q = x + y: df/dx = df/dq * dq/dx, and df/dq is the other factor.",
-        "other": "Write f = q * m with q = x + y and m = max(y, z), then apply the chain rule gate by gate.",
+        "other": (
+            "Write down the forward pass first: what are q = x + y and m = max(y, z) at this point? Then go "
+            "gate by gate back from f = q m: which inputs does each gate send a gradient to, and how large?"
+        ),
     },
 }
 
@@ -191,13 +206,19 @@ def _sigma_prime(z, _z_without_bias):
 _H23 = HINTS["2.3"]
 NEURON_VARIANTS = [
     Variant(_neuron_variant(lambda z, zb: 1.0), "the factor sigma'(z) is missing", _H23["missing_sigma_prime"]),
-    Variant(_neuron_variant(lambda z, zb: 1.0, bias=lambda dz: 0.0), "the factor sigma'(z) is missing",
-            _H23["missing_sigma_prime"]),
+    Variant(
+        _neuron_variant(lambda z, zb: 1.0, bias=lambda dz: 0.0),
+        "the factor sigma'(z) is missing",
+        _H23["missing_sigma_prime"],
+    ),
     Variant(_neuron_variant(lambda z, zb: _sig(z)), "you multiplied by sigma(z)", _H23["sigma_not_prime"]),
     Variant(_neuron_variant(_sigma_prime, swapped=True), "the w and x gradients are swapped", _H23["swapped"]),
     Variant(_neuron_variant(_sigma_prime, sign=-1.0), "the signs are flipped", _H23["sign"]),
-    Variant(_neuron_variant(lambda z, zb: _sigma_prime(zb, zb)), "sigma'(z) is computed without the bias",
-            _H23["forgot_bias_forward"]),
+    Variant(
+        _neuron_variant(lambda z, zb: _sigma_prime(zb, zb)),
+        "sigma'(z) is computed without the bias",
+        _H23["forgot_bias_forward"],
+    ),
 ]
 
 
@@ -288,8 +309,12 @@ def _value(rng: np.random.Generator, low: float = 0.25, high: float = 4.0) -> fl
 def _mul_cases(rng: np.random.Generator) -> list:
     """2.1: (x, y, dout) with a zero input (a division by x fails there) and integer inputs."""
     ints = tuple(int(v) for v in rng.choice([-5, -4, -3, -2, 2, 3, 4, 5], size=3))
-    return [(0.0, _value(rng), _value(rng)), (_value(rng), _value(rng), _value(rng)), ints,
-            (_value(rng), 0.0, _value(rng))]
+    return [
+        (0.0, _value(rng), _value(rng)),
+        (_value(rng), _value(rng), _value(rng)),
+        ints,
+        (_value(rng), 0.0, _value(rng)),
+    ]
 
 
 def _max_cases(rng: np.random.Generator) -> list:
@@ -303,8 +328,12 @@ def _max_cases(rng: np.random.Generator) -> list:
     small, large = apart(0.25, 4.0)
     lower, upper = apart(-4.0, -0.25)
     low, high = sorted(int(v) for v in rng.choice(np.arange(-6, 8), size=2, replace=False))
-    return [(small, large, _value(rng)), (upper, lower, _value(rng)), (lower, large, _value(rng)),
-            (low, high, int(rng.choice([-3, -2, 2, 3])))]
+    return [
+        (small, large, _value(rng)),
+        (upper, lower, _value(rng)),
+        (lower, large, _value(rng)),
+        (low, high, int(rng.choice([-3, -2, 2, 3]))),
+    ]
 
 
 def _sign(value: float) -> str:
@@ -348,8 +377,11 @@ def _chain_rule_by_differences(x: float, y: float, z: float) -> tuple[float, flo
         return (x + y) * max(y, z)
 
     h = 1e-3
-    return ((f(x + h, y, z) - f(x - h, y, z)) / (2 * h), (f(x, y + h, z) - f(x, y - h, z)) / (2 * h),
-            (f(x, y, z + h) - f(x, y, z - h)) / (2 * h))
+    return (
+        (f(x + h, y, z) - f(x - h, y, z)) / (2 * h),
+        (f(x, y + h, z) - f(x, y - h, z)) / (2 * h),
+        (f(x, y, z + h) - f(x, y, z - h)) / (2 * h),
+    )
 
 
 def _re_derived(fn, _case) -> None:
@@ -360,25 +392,70 @@ _VALUES = "new values, among them a zero input and integer inputs"
 _GRAPH = ("bplib.graph.Value.backward",)  # an autograd engine computes every gradient of this chapter
 
 TASKS = (
-    Task("2.1", "mul_backward", 1, "02", OnCases(check_mul_case, lambda: GATE_CASES),
-         signature="mul_backward(x, y, dout)", try_it="mul_backward(3.0, -4.0, 2.0)",
-         hidden=(HiddenCheck("other values", _VALUES, _mul_hidden_case, _mul_cases),),
-         implemented_by=_GRAPH),
-    Task("2.2", "max_backward", 1, "02", OnCases(check_max_case, lambda: GATE_CASES),
-         signature="max_backward(x, y, dout)", try_it="max_backward(3.0, -4.0, 2.0)",
-         hidden=(HiddenCheck("other values", "new values: a positive x below y, a negative x above y, integer "
-                                             "inputs", _max_hidden_case, _max_cases),),
-         implemented_by=_GRAPH),
-    Task("2.3", "neuron_backward", 3, "02", OnCases(check_neuron_case, _neuron_cases),
-         signature="neuron_backward(w0, x0, w1, x1, w2)",
-         try_it="neuron_backward(2.0, -1.0, -3.0, -2.0, -3.0)",
-         hidden=(HiddenCheck("other values", "new weights and inputs, some with a negative pre-activation z",
-                             _neuron_hidden_case, _neuron_hidden_cases),),
-         implemented_by=_GRAPH),
-    Task("2.4", "chain_rule_by_hand", 2, "02", check_chain_rule_function,
-         signature="chain_rule_by_hand()", try_it="chain_rule_by_hand()",
-         hidden=(HiddenCheck("re-derived", "your three numbers against slopes measured by centered differences at "
-                                           "the same point (numbers worked out by hand have no other case)",
-                             _re_derived, lambda rng: [()]),),
-         implemented_by=(*_GRAPH, "bplib.checks.ch02.chain_rule_gradients")),
+    Task(
+        "2.1",
+        "mul_backward",
+        1,
+        "02",
+        OnCases(check_mul_case, lambda: GATE_CASES),
+        signature="mul_backward(x, y, dout)",
+        try_it="mul_backward(3.0, -4.0, 2.0)",
+        hidden=(HiddenCheck("other values", _VALUES, _mul_hidden_case, _mul_cases),),
+        implemented_by=_GRAPH,
+    ),
+    Task(
+        "2.2",
+        "max_backward",
+        1,
+        "02",
+        OnCases(check_max_case, lambda: GATE_CASES),
+        signature="max_backward(x, y, dout)",
+        try_it="max_backward(3.0, -4.0, 2.0)",
+        hidden=(
+            HiddenCheck(
+                "other values",
+                "new values: a positive x below y, a negative x above y, integer inputs",
+                _max_hidden_case,
+                _max_cases,
+            ),
+        ),
+        implemented_by=_GRAPH,
+    ),
+    Task(
+        "2.3",
+        "neuron_backward",
+        3,
+        "02",
+        OnCases(check_neuron_case, _neuron_cases),
+        signature="neuron_backward(w0, x0, w1, x1, w2)",
+        try_it="neuron_backward(2.0, -1.0, -3.0, -2.0, -3.0)",
+        hidden=(
+            HiddenCheck(
+                "other values",
+                "new weights and inputs, some with a negative pre-activation z",
+                _neuron_hidden_case,
+                _neuron_hidden_cases,
+            ),
+        ),
+        implemented_by=_GRAPH,
+    ),
+    Task(
+        "2.4",
+        "chain_rule_by_hand",
+        2,
+        "02",
+        check_chain_rule_function,
+        signature="chain_rule_by_hand()",
+        try_it="chain_rule_by_hand()",
+        hidden=(
+            HiddenCheck(
+                "re-derived",
+                "your three numbers against slopes measured by centered differences at "
+                "the same point (numbers worked out by hand have no other case)",
+                _re_derived,
+                lambda rng: [()],
+            ),
+        ),
+        implemented_by=(*_GRAPH, "bplib.checks.ch02.chain_rule_gradients"),
+    ),
 )

@@ -41,67 +41,85 @@ HINTS = {
         "not_pair": "Return both results, the outputs and the loss: return a, loss.",
         "a_shape": "a holds one output per example: shape (N,), the shape of x @ w (no reshape, sum or mean).",
         "loss_shape": "The loss is one number: average the N per-example losses into a single float.",
-        "z_not_a": "a is the neuron's output sigma(z): apply sigmoid to z = x @ w + b.",
-        "forgot_bias": "The bias belongs in the pre-activation: z = x @ w + b.",
-        "no_half": "The course's squared error has the factor 1/2: loss = 0.5 * np.mean((a - y)**2).",
-        "sum_not_mean": (
-            "Average over the batch: the loss is (1 / (2N)) * sum((a - y)**2), so it does not grow with "
-            "the number of examples (np.mean does the 1/N)."
+        "z_not_a": "a is the neuron's output sigma(z): apply the sigmoid to the pre-activation z, bias included.",
+        "forgot_bias": "The bias belongs in the pre-activation: every z_n is the dot product x_n . w plus b.",
+        "no_half": (
+            "The course's squared error has the factor 1/2: L = 1/(2N) times the sum of (a_n - y_n)^2, as in "
+            "the task's equation."
         ),
-        "loss_of_z": "The loss compares the output a with the target, (a - y)**2, not the pre-activation z.",
-        "other": "z = x @ w + b, a = sigmoid(z), loss = 0.5 * np.mean((a - y)**2).",
+        "sum_not_mean": (
+            "Average over the batch: the loss is 1/(2N) times the sum of (a_n - y_n)^2, so it does not grow "
+            "with the number of examples."
+        ),
+        "loss_of_z": "The loss compares the output a with the target, (a - y)^2, not the pre-activation z.",
+        "other": (
+            "Work one example by hand: with x . w + b = 0 the output is sigma(0) = 1/2, so what loss do you "
+            "expect for the target 1? Compare that, and the shape (N,) of your a, with your function."
+        ),
     },
     "3.2": {
         "shape": "delta holds one number per example: return shape (N,), with no sum or mean over the batch.",
         "missing_sigma_prime": (
-            "The chain rule passes through the sigmoid as well: multiply the error (a - y) by "
-            "sigma'(z) = a * (1 - a)."
+            "The chain rule passes through the sigmoid as well: the error a - y is multiplied by the "
+            "sigmoid's slope sigma'(z), which the output gives as a (1 - a)."
         ),
-        "sign": "delta = dL/dz has the error output minus target: (a - y) * a * (1 - a), not (y - a) * ...",
+        "sign": "delta = dL/dz starts from the error output minus target, a - y, not y - a.",
         "z_for_a": (
-            "sigma'(z) = a * (1 - a) is written with the output a = sigmoid(z): use a * (1 - a) or "
+            "sigma'(z) = a * (1 - a) is written with the output a = sigma(z): use a * (1 - a) or "
             "sigmoid_prime(z), never z * (1 - z) or sigmoid_prime(a); and the error is a - y, not z - y."
         ),
-        "forgot_bias": "Compute a from z = x @ w + b, bias included, before you form delta.",
+        "forgot_bias": "Compute a from the pre-activation with the bias included, before you form delta.",
         "divided_by_n": (
             "delta_n is example n's own dL_n/dz_n, without a 1/N: the average over the batch "
             "belongs to the gradients of Task 3.3."
         ),
-        "other": "a = sigmoid(x @ w + b), then delta = (a - y) * a * (1 - a), one entry per example.",
+        "other": (
+            "Which part differs, the error or the slope? Work one example with z = 0 by hand, where a = 1/2, "
+            "and compare with the task's equation; also check that you get one delta per example, shape (N,)."
+        ),
     },
     "3.3": {
         "not_pair": "Return both gradients: return dw, db.",
         "per_example": (
-            "You returned one gradient per example, shape (N, D): average them over the batch, "
-            "dw = x.T @ delta / N, shape (D,)."
+            "You returned one gradient per example, shape (N, D): average them over the batch into one of "
+            "shape (D,), as in the task's matrix form x^T delta / N."
         ),
         "dw_shape": "dw has one entry per weight: shape (D,), like w.",
         "db_shape": "db is one number: the mean of delta over the batch.",
         "sum_not_mean": (
-            "Divide by N: the loss is a mean over the batch, so its gradients are means too "
-            "(dw = x.T @ delta / N, db = np.mean(delta))."
+            "Divide by N: the loss is a mean over the batch, so its gradients are means too, for dw and for db."
         ),
         "missing_sigma_prime": (
-            "delta needs the sigmoid's slope: delta = (a - y) * a * (1 - a), then dw = x.T @ delta / N."
+            "delta needs the sigmoid's slope: it is the error a - y times sigma'(z), as in Task 3.2, whose "
+            "compute_delta you may call."
         ),
-        "sign": "The gradient points uphill: delta = (a - y) * a * (1 - a), output minus target.",
+        "sign": "The gradient points uphill: delta starts from the error output minus target, a - y, not y - a.",
         "z_for_a": "sigma'(z) = a * (1 - a) uses the output a = sigmoid(z), not z (and the error is a - y).",
-        "forgot_bias": "Compute a from z = x @ w + b, bias included.",
-        "db": "z = x @ w + b changes with b at rate 1, so db = np.mean(delta): the same delta, with x replaced by 1.",
-        "other": "delta = (a - y) * a * (1 - a), dw = x.T @ delta / N, db = np.mean(delta).",
+        "forgot_bias": "Compute a from the pre-activation with the bias included: every z_n is x_n . w plus b.",
+        "db": (
+            "z_n = x_n . w + b changes with b at rate 1, so dL/db is the batch average of delta itself: the "
+            "formula of dw with every x_nj replaced by 1."
+        ),
+        "other": (
+            "Write down the shapes: x (N, D), delta (N,), dw (D,), db a number. Work one example by hand "
+            "(N = 1, where dw is delta times that example's x): does your function agree? Check Task 3.2 first."
+        ),
     },
     "3.4": {
         "not_pair": "Return the new weights and the new bias: return w_new, b_new.",
         "w_shape": "w_new has the shape of w, (D,).",
         "b_shape": "b_new is one number, like b.",
-        "sign": "Gradient descent steps downhill: w - lr * dw and b - lr * db, with a minus.",
-        "no_lr": "Scale the step by the learning rate: w - lr * dw, b - lr * db.",
-        "bias_not_updated": "The bias learns too: b_new = b - lr * db.",
+        "sign": "Gradient descent steps downhill, against the gradient: subtract lr times each gradient, don't add it.",
+        "no_lr": "Scale the step by the learning rate: each parameter moves by lr times its gradient.",
+        "bias_not_updated": "The bias learns too: b_new takes a step against db, just as w_new does against dw.",
         "gradient": (
             "The step has the right form but the gradient inside it is off: make Task 3.3 pass first, "
-            "then use dw, db = gradients(x, y, w, b) here."
+            "then use your gradients function from it here."
         ),
-        "other": "dw, db = gradients(x, y, w, b); return w - lr * dw, b - lr * db.",
+        "other": (
+            "Check one step by hand: with lr = 1 and a gradient you know, is w_new equal to w minus that "
+            "gradient? Check that Task 3.3 passes first; this task builds on it."
+        ),
     },
 }
 
@@ -129,11 +147,6 @@ def _where(x: np.ndarray) -> str:
     """How a detail names a case: by its shapes, never by its numbers."""
     n, d = x.shape
     return f"for x of shape ({n}, {d})"
-
-
-def _pair(value, names: tuple[str, str], hint: str) -> tuple:
-    """The learner's two results, or Wrong saying what came instead."""
-    return unpack(value, names, hint)
 
 
 def _array(value, name: str) -> np.ndarray:
@@ -189,12 +202,21 @@ def _delta_variants(divided: bool = True) -> list[tuple[str, Callable, str]]:
     wrong = [
         ("missing_sigma_prime", lambda x, y, w, b: _a(x, w, b) - y, "the factor sigma'(z) is missing"),
         ("sign", lambda x, y, w, b: -_delta(x, y, w, b), "the sign is flipped"),
-        ("z_for_a", lambda x, y, w, b: (_a(x, w, b) - y) * _z(x, w, b) * (1 - _z(x, w, b)),
-         "the slope is z * (1 - z), with z where a belongs"),
-        ("z_for_a", lambda x, y, w, b: (_a(x, w, b) - y) * sigmoid_prime(_a(x, w, b)),
-         "the slope is sigmoid_prime(a), the derivative taken at a instead of z"),
-        ("z_for_a", lambda x, y, w, b: (_z(x, w, b) - y) * sigmoid_prime(_z(x, w, b)),
-         "the error is z - y instead of a - y"),
+        (
+            "z_for_a",
+            lambda x, y, w, b: (_a(x, w, b) - y) * _z(x, w, b) * (1 - _z(x, w, b)),
+            "the slope is z * (1 - z), with z where a belongs",
+        ),
+        (
+            "z_for_a",
+            lambda x, y, w, b: (_a(x, w, b) - y) * sigmoid_prime(_a(x, w, b)),
+            "the slope is sigmoid_prime(a), the derivative taken at a instead of z",
+        ),
+        (
+            "z_for_a",
+            lambda x, y, w, b: (_z(x, w, b) - y) * sigmoid_prime(_z(x, w, b)),
+            "the error is z - y instead of a - y",
+        ),
         ("forgot_bias", lambda x, y, w, b: _delta(x, y, w, 0.0), "the bias is missing from z"),
     ]
     if divided:
@@ -216,16 +238,29 @@ def _squared(v, y):
 
 
 LOSS_VARIANTS = [
-    Variant(lambda x, y, w, b: np.mean(_squared(_a(x, w, b), y)), "the loss is missing the factor 1/2",
-            _H31["no_half"]),
-    Variant(lambda x, y, w, b: 0.5 * np.sum(_squared(_a(x, w, b), y)), "the loss is a sum, not a mean over N",
-            _H31["sum_not_mean"]),
-    Variant(lambda x, y, w, b: np.sum(_squared(_a(x, w, b), y)), "the loss is a sum without the factor 1/(2N)",
-            _H31["sum_not_mean"]),
-    Variant(lambda x, y, w, b: 0.5 * np.mean(_squared(_z(x, w, b), y)), "the loss is computed from z, not from a",
-            _H31["loss_of_z"]),
-    Variant(lambda x, y, w, b: 0.5 * np.mean(_squared(_a(x, w, 0.0), y)), "the loss is computed without the bias",
-            _H31["forgot_bias"]),
+    Variant(
+        lambda x, y, w, b: np.mean(_squared(_a(x, w, b), y)), "the loss is missing the factor 1/2", _H31["no_half"]
+    ),
+    Variant(
+        lambda x, y, w, b: 0.5 * np.sum(_squared(_a(x, w, b), y)),
+        "the loss is a sum, not a mean over N",
+        _H31["sum_not_mean"],
+    ),
+    Variant(
+        lambda x, y, w, b: np.sum(_squared(_a(x, w, b), y)),
+        "the loss is a sum without the factor 1/(2N)",
+        _H31["sum_not_mean"],
+    ),
+    Variant(
+        lambda x, y, w, b: 0.5 * np.mean(_squared(_z(x, w, b), y)),
+        "the loss is computed from z, not from a",
+        _H31["loss_of_z"],
+    ),
+    Variant(
+        lambda x, y, w, b: 0.5 * np.mean(_squared(_a(x, w, 0.0), y)),
+        "the loss is computed without the bias",
+        _H31["forgot_bias"],
+    ),
 ]
 
 
@@ -235,7 +270,7 @@ def check_forward_loss_case(fn, case: tuple) -> None:
     Chapter 03.
     """
     x, y, w, b = case
-    got_a, got_loss = _pair(call(fn, *case, names=("x", "y", "w", "b")).value, ("a", "loss"), _H31["not_pair"])
+    got_a, got_loss = unpack(call(fn, *case, names=("x", "y", "w", "b")).value, ("a", "loss"), _H31["not_pair"])
     a = _array(got_a, "a")
     if a.shape != (x.shape[0],):
         raise Wrong(f"a has shape {a.shape} {_where(x)}, expected one output per example", _H31["a_shape"])
@@ -285,14 +320,17 @@ GRADIENT_VARIANTS = [
     Variant(_grads_from(_delta, np.sum), "the gradients are sums over the batch, not means", _H33["sum_not_mean"]),
     *[Variant(_grads_from(f), detail, _H33[key]) for key, f, detail in _delta_variants(divided=False)],
     Variant(lambda x, y, w, b: np.append(_grads_from(_delta)(x, y, w, b)[:-1], 0.0), "db is 0", _H33["db"]),
-    Variant(lambda x, y, w, b: np.append(_grads_from(_delta)(x, y, w, b)[:-1], np.mean(_a(x, w, b) - y)),
-            "db is missing the factor sigma'(z)", _H33["db"]),
+    Variant(
+        lambda x, y, w, b: np.append(_grads_from(_delta)(x, y, w, b)[:-1], np.mean(_a(x, w, b) - y)),
+        "db is missing the factor sigma'(z)",
+        _H33["db"],
+    ),
 ]
 
 
 def _gradient_pair(value, x: np.ndarray) -> tuple[np.ndarray, float]:
     """The learner's (dw, db) for inputs x, once their format and shapes are right."""
-    got_dw, got_db = _pair(value, ("dw", "db"), _H33["not_pair"])
+    got_dw, got_db = unpack(value, ("dw", "db"), _H33["not_pair"])
     dw = _array(got_dw, "dw")
     n, d = x.shape
     if dw.shape != (d,):
@@ -345,10 +383,12 @@ STEP_VARIANTS = [
     Variant(_step_with(_RIGHT_GRADS, sign=1.0), "the step goes uphill (+ lr * gradient)", _H34["sign"]),
     Variant(_step_with(_RIGHT_GRADS, lr_used=False), "the learning rate is missing", _H34["no_lr"]),
     Variant(_step_with(_RIGHT_GRADS, bias=False), "the bias did not change", _H34["bias_not_updated"]),
-    Variant(_step_with(_grads_from(_delta, np.sum)), "the step uses summed, not averaged, gradients",
-            _H34["gradient"]),
-    Variant(_step_with(_grads_from(lambda x, y, w, b: _a(x, w, b) - y)),
-            "the step uses a gradient without sigma'(z)", _H34["gradient"]),
+    Variant(_step_with(_grads_from(_delta, np.sum)), "the step uses summed, not averaged, gradients", _H34["gradient"]),
+    Variant(
+        _step_with(_grads_from(lambda x, y, w, b: _a(x, w, b) - y)),
+        "the step uses a gradient without sigma'(z)",
+        _H34["gradient"],
+    ),
 ]
 
 
@@ -359,7 +399,7 @@ def check_delta_rule_step_case(fn, case: tuple) -> None:
     """
     x, y, w, b, lr = case
     value = call(fn, *case, names=("x", "y", "w", "b", "lr")).value
-    got_w, got_b = _pair(value, ("w_new", "b_new"), _H34["not_pair"])
+    got_w, got_b = unpack(value, ("w_new", "b_new"), _H34["not_pair"])
     w_new = _array(got_w, "w_new")
     if w_new.shape != w.shape:
         raise Wrong(f"w_new has shape {w_new.shape} {_where(x)}, expected the shape of w", _H34["w_shape"])
@@ -404,8 +444,10 @@ def _integer_data(rng: np.random.Generator) -> list[tuple]:
     y_bits = rng.integers(0, 2, size=len(x_bits))  # (N,)
     x_counts = rng.integers(-2, 3, size=(5, 3))  # (5, 3)
     y_counts = rng.integers(0, 2, size=5)  # (5,)
-    return [(x_bits, y_bits, np.round(rng.normal(scale=0.6, size=2), 2), int(rng.integers(-1, 2))),
-            (x_counts, y_counts, np.round(rng.normal(scale=0.4, size=3), 2), int(rng.integers(-1, 2)))]
+    return [
+        (x_bits, y_bits, np.round(rng.normal(scale=0.6, size=2), 2), int(rng.integers(-1, 2))),
+        (x_counts, y_counts, np.round(rng.normal(scale=0.4, size=3), 2), int(rng.integers(-1, 2))),
+    ]
 
 
 def _with_rates(cases: list[tuple], rng: np.random.Generator) -> list[tuple]:
@@ -417,8 +459,10 @@ _NEURON_INTEGER = "x and y as integer arrays (targets of zeros and ones) and an 
 
 
 def _hidden(check_case) -> tuple[HiddenCheck, ...]:
-    return (HiddenCheck("other shapes", _NEURON_OTHER, check_case, _other_shapes),
-            HiddenCheck("integer data", _NEURON_INTEGER, check_case, _integer_data))
+    return (
+        HiddenCheck("other shapes", _NEURON_OTHER, check_case, _other_shapes),
+        HiddenCheck("integer data", _NEURON_INTEGER, check_case, _integer_data),
+    )
 
 
 # x: (3, 2), not square, so a transposed product fails with a shape error here too
@@ -426,24 +470,63 @@ _TRY_ARGS = "np.array([[1.0, 2.0], [0.0, -1.0], [0.5, 0.5]]), np.array([1.0, 0.0
 _NEURON = "bplib.neuron"
 
 TASKS = (
-    Task("3.1", "forward_loss", 1, "03", OnCases(check_forward_loss_case, _cases),
-         signature="forward_loss(x, y, w, b)", try_it=f"forward_loss({_TRY_ARGS})",
-         hidden=_hidden(check_forward_loss_case),
-         implemented_by=(f"{_NEURON}.neuron_forward", f"{_NEURON}.neuron_loss")),
-    Task("3.2", "compute_delta", 2, "03", OnCases(check_compute_delta_case, _cases),
-         signature="compute_delta(x, y, w, b)", try_it=f"compute_delta({_TRY_ARGS})",
-         hidden=_hidden(check_compute_delta_case),
-         implemented_by=(f"{_NEURON}.neuron_gradients", f"{_NEURON}._gradients")),
-    Task("3.3", "gradients", 2, "03", OnCases(check_gradients_case, _cases),
-         signature="gradients(x, y, w, b)", try_it=f"gradients({_TRY_ARGS})",
-         hidden=_hidden(check_gradients_case),
-         implemented_by=(f"{_NEURON}.neuron_gradients", f"{_NEURON}._gradients"), builds_on=("3.2",)),
-    Task("3.4", "delta_rule_step", 2, "03", OnCases(check_delta_rule_step_case, _step_cases),
-         signature="delta_rule_step(x, y, w, b, lr)", try_it=f"delta_rule_step({_TRY_ARGS}, 0.5)",
-         hidden=(HiddenCheck("other shapes and rates", _NEURON_OTHER + ", each with its own learning rate",
-                             check_delta_rule_step_case, lambda rng: _with_rates(_other_shapes(rng), rng)),
-                 HiddenCheck("integer data", _NEURON_INTEGER, check_delta_rule_step_case,
-                             lambda rng: _with_rates(_integer_data(rng), rng))),
-         implemented_by=(f"{_NEURON}.delta_rule_update", f"{_NEURON}.neuron_gradients", f"{_NEURON}._gradients"),
-         builds_on=("3.2", "3.3")),
+    Task(
+        "3.1",
+        "forward_loss",
+        1,
+        "03",
+        OnCases(check_forward_loss_case, _cases),
+        signature="forward_loss(x, y, w, b)",
+        try_it=f"forward_loss({_TRY_ARGS})",
+        hidden=_hidden(check_forward_loss_case),
+        implemented_by=(f"{_NEURON}.neuron_forward", f"{_NEURON}.neuron_loss"),
+    ),
+    Task(
+        "3.2",
+        "compute_delta",
+        2,
+        "03",
+        OnCases(check_compute_delta_case, _cases),
+        signature="compute_delta(x, y, w, b)",
+        try_it=f"compute_delta({_TRY_ARGS})",
+        hidden=_hidden(check_compute_delta_case),
+        implemented_by=(f"{_NEURON}.neuron_gradients", f"{_NEURON}._gradients"),
+    ),
+    Task(
+        "3.3",
+        "gradients",
+        2,
+        "03",
+        OnCases(check_gradients_case, _cases),
+        signature="gradients(x, y, w, b)",
+        try_it=f"gradients({_TRY_ARGS})",
+        hidden=_hidden(check_gradients_case),
+        implemented_by=(f"{_NEURON}.neuron_gradients", f"{_NEURON}._gradients"),
+        builds_on=("3.2",),
+    ),
+    Task(
+        "3.4",
+        "delta_rule_step",
+        2,
+        "03",
+        OnCases(check_delta_rule_step_case, _step_cases),
+        signature="delta_rule_step(x, y, w, b, lr)",
+        try_it=f"delta_rule_step({_TRY_ARGS}, 0.5)",
+        hidden=(
+            HiddenCheck(
+                "other shapes and rates",
+                _NEURON_OTHER + ", each with its own learning rate",
+                check_delta_rule_step_case,
+                lambda rng: _with_rates(_other_shapes(rng), rng),
+            ),
+            HiddenCheck(
+                "integer data",
+                _NEURON_INTEGER,
+                check_delta_rule_step_case,
+                lambda rng: _with_rates(_integer_data(rng), rng),
+            ),
+        ),
+        implemented_by=(f"{_NEURON}.delta_rule_update", f"{_NEURON}.neuron_gradients", f"{_NEURON}._gradients"),
+        builds_on=("3.2", "3.3"),
+    ),
 )

@@ -33,6 +33,7 @@ from bplib.checks._core import (
     diagnose,
     require_array,
     same,
+    seed_from,
     shapes_of,
 )
 
@@ -43,30 +44,33 @@ HINTS = {
         "shape": "delta has one entry per example and output unit: return an array of z's shape (N, K), no sum.",
         "array": "Return a numpy array of z's shape: a list (from .tolist(), or built row by row) is not one.",
         "missing_sigma_prime": (
-            "delta is dL/dz, and z reaches the loss through a = sigma(z): multiply dL/da = (a - y) / N "
-            "by sigma'(z)."
+            "delta is dL/dz, and z reaches the loss through a = sigma(z): by BP1, multiply dL/da entry by "
+            "entry by sigma'(z)."
         ),
         "prime_of_a": (
-            "sigmoid_prime expects z: sigmoid_prime(a) is sigma'(sigma(z)), a different number. Use "
-            "sigmoid_prime(z), or a * (1 - a) with a = sigmoid(z)."
+            "sigmoid_prime expects z: given a it computes sigma'(sigma(z)), a different number. Pass it z "
+            "itself, or use a (1 - a) with a the sigmoid's output."
         ),
-        "z_in_prime": "a * (1 - a) is sigma'(z) only with a = sigmoid(z): z * (1 - z) puts z in its place.",
-        "z_for_a": "The error is a - y, the prediction minus the target: compute a = sigmoid(z) first; z is not a.",
+        "z_in_prime": "a (1 - a) is sigma'(z) only when a is the output sigma(z): z (1 - z) puts z in its place.",
+        "z_for_a": "The error is a - y, the prediction minus the target: the prediction is the output sigma(z), not z.",
         "sigma_not_prime": "Multiply by the sigmoid's slope sigma'(z) = a * (1 - a), not by a = sigma(z) itself.",
-        "sign": "L = (1 / (2N)) * sum((a - y)**2) gives dL/da = (a - y) / N: prediction minus target, not y - a.",
+        "sign": "Differentiate (a - y)^2 with respect to a: the error is prediction minus target, a - y, not y - a.",
         "batch_average": (
             "The loss is averaged over the N examples, so every row of delta carries a factor 1 / N, "
-            "with N = z.shape[0]."
+            "with N the number of rows of z."
         ),
         "no_two": (
-            "The derivative of (a - y)**2 is 2 * (a - y), and that 2 cancels the 1/2 of the loss: dL/da is "
-            "(a - y) / N, not (a - y) / (2N)."
+            "The derivative of (a - y)^2 is 2 (a - y), and that 2 cancels the 1/2 of the loss: the factor left "
+            "in dL/da is 1 / N, not 1 / (2N)."
         ),
         "divided_by_size": (
-            "The loss sums over the K outputs and averages over the N examples only: divide by "
-            "N = z.shape[0], not by z.size = N * K."
+            "The loss sums over the K outputs and averages over the N examples only: divide by N, the number "
+            "of rows of z, not by its number of entries N K."
         ),
-        "other": "Compute a = sigmoid(z), then delta = (a - y) * a * (1 - a) / N with N = z.shape[0].",
+        "other": (
+            "Work one entry by hand, N = K = 1 with z = 0 and y = 1, where a = 1/2: what are dL/da and sigma'(z) "
+            "there, and their product? Then check which factor changes when N grows."
+        ),
     },
     "4.2": {
         "not_three": "Return the three gradients as a tuple: return dx, dW, db.",
@@ -76,19 +80,25 @@ HINTS = {
             "(N, D) and dW (D, H): which of W and W.T, x and x.T gives those shapes?"
         ),
         "dx_transposed": (
-            "z = x @ W, so going back from z (N, H) to x (N, D) multiplies by W.T: dx = dout @ W.T. "
-            "With a square W, dout @ W has the right shape but the wrong numbers."
+            "z = x W, so going back from z (N, H) to x (N, D) multiplies dout by the transpose of W. "
+            "With a square W, multiplying by W itself gives the right shape but the wrong numbers."
         ),
-        "dW_transposed": "dW must have W's shape (D, H): x.T @ dout; dout.T @ x is dW transposed.",
+        "dW_transposed": (
+            "dW must have W's shape (D, H), one row per input: the product of dout^T and x is its transpose. "
+            "Which factor has to come first?"
+        ),
         "reshape": "reshape is not a transpose: it keeps the entries in their memory order. Use .T.",
-        "db_axis": "b has one entry per unit, shape (H,): sum dout over the batch axis (axis=0), not over the units.",
+        "db_axis": "b has one entry per unit, shape (H,): sum dout over the batch (the rows), not over the units.",
         "db_shape": "b was added to every row of z, so db adds up all N rows of dout: shape (H,), like b.",
         "extra_average": (
-            "dout already holds the loss's 1 / N: sum over the batch here (x.T @ dout, dout.sum(axis=0)) "
-            "and do not divide by N again."
+            "dout already holds the loss's 1 / N: dW and db are plain sums over the batch here; do not divide "
+            "by N again."
         ),
         "sign": "z = x @ W + b has only plus signs: no minus sign belongs in dx, dW or db.",
-        "other": "For z = x @ W + b: dx = dout @ W.T, dW = x.T @ dout, db = dout.sum(axis=0).",
+        "other": (
+            "Write down the shapes: dout (N, H), x (N, D), W (D, H); each gradient has the shape of what it is "
+            "the gradient of. Then work one example by hand (N = 1): which of the three gradients differs?"
+        ),
     },
     "4.3": {
         "shape": "delta has the shape of z, (N, H): one error signal per example and hidden unit.",
@@ -97,50 +107,58 @@ HINTS = {
             "W_next.T turns an (N, K) array into an (N, H) one?"
         ),
         "transposed": (
-            "z_next = a @ W_next, so going back multiplies by the transpose: delta_next @ W_next.T. With a "
-            "square W_next, delta_next @ W_next has the right shape but sends each error along the wrong weight."
+            "z_next = a W_next, so going back multiplies delta_next by the transpose of W_next, as in BP2. With "
+            "a square W_next, multiplying by W_next itself has the right shape but sends each error along the "
+            "wrong weight."
         ),
         "missing_sigma_prime": (
-            "delta_next @ W_next.T is dL/da, the gradient at the activations: multiply by sigma'(z) to reach z."
+            "delta_next times W_next^T is dL/da, the gradient at the activations: multiply it by sigma'(z) to reach z."
         ),
         "prime_of_a": (
-            "sigmoid_prime expects z: sigmoid_prime(sigmoid(z)) is sigma'(a), a different number. Use "
-            "sigmoid_prime(z), or a * (1 - a) with a = sigmoid(z)."
+            "sigmoid_prime expects z: given sigma(z) it computes sigma'(a), a different number. Pass it z "
+            "itself, or use a (1 - a) with a the sigmoid's output."
         ),
-        "z_in_prime": "a * (1 - a) is sigma'(z) only with a = sigmoid(z): z * (1 - z) puts z in its place.",
+        "z_in_prime": "a (1 - a) is sigma'(z) only when a is the output sigma(z): z (1 - z) puts z in its place.",
         "sigma_not_prime": "Multiply by the sigmoid's slope sigma'(z) = a * (1 - a), not by a = sigma(z) itself.",
-        "sign": "No minus sign belongs here: delta = (delta_next @ W_next.T) * sigma'(z).",
-        "other": "delta = (delta_next @ W_next.T) * sigma'(z): back through the weights, then through the sigmoid.",
+        "sign": (
+            "No minus sign belongs here: BP2 multiplies the error sent back through W_next by sigma'(z), "
+            "and neither factor changes sign."
+        ),
+        "other": (
+            "Write down the shapes: delta_next (N, K), W_next (H, K), z (N, H). Which product of delta_next and "
+            "W_next gives (N, H), and which slope does the task's BP2 multiply it by?"
+        ),
     },
     "4.4": {
         "not_dict": 'Return a dict with one gradient per parameter: {"W1": ..., "b1": ..., "W2": ..., "b2": ...}.',
         "shape": "Each gradient has the shape of its parameter: W1 (D, H), b1 (H,), W2 (H, K), b2 (K,).",
-        "db_axis": "A bias gradient has one entry per unit: sum the layer's delta over the batch axis (axis=0).",
+        "db_axis": "A bias gradient has one entry per unit: sum the layer's delta over the batch (the rows).",
         "in_place": (
             "Leave params as they are: this function only computes the gradients. Updating the weights comes "
             "afterwards, once every gradient is known."
         ),
         "shape_error": (
             "A product failed on shapes: delta2 is (N, K) and W2 is (H, K). Going back to the hidden layer "
-            "multiplies by W2.T, which turns (N, K) into (N, H)."
+            "multiplies by the transpose of W2, which turns (N, K) into (N, H)."
         ),
         "transposed": (
-            "The hidden delta is (delta2 @ W2.T) * sigma'(z1): W2.T, not W2. With a square W2 both have the "
-            "right shape, so only the numbers show it."
+            "The hidden delta goes back through the transpose of W2, as in BP2, not through W2 itself. With a "
+            "square W2 both have the right shape, so only the numbers show it."
         ),
-        "output_sigma_prime": "The output delta is dL/dz2 = (a2 - y) / N * sigma'(z2): it needs the factor sigma'(z2).",
-        "hidden_sigma_prime": "The hidden delta needs the hidden layer's slope: delta1 = (delta2 @ W2.T) * sigma'(z1).",
+        "output_sigma_prime": "The output delta is dL/dz2, BP1: it needs the factor sigma'(z2) as well as dL/da2.",
+        "hidden_sigma_prime": (
+            "The hidden delta needs the hidden layer's slope too: after going back through W2, multiply by sigma'(z1)."
+        ),
         "prime_of_a": (
             "sigmoid_prime expects z: sigmoid_prime(a) is sigma'(sigma(z)). With the activations at hand, "
             "use a * (1 - a)."
         ),
-        "batch_average": "The loss is averaged over the N examples: the output delta carries 1 / N, N = x.shape[0].",
+        "batch_average": "The loss is averaged over the N examples: the output delta carries 1 / N, N the rows of x.",
         "sign": "dL/da2 = (a2 - y) / N: prediction minus target. Check the sign.",
-        "forward_bias": "Include the biases in the forward pass: z1 = x @ W1 + b1 and z2 = a1 @ W2 + b2.",
+        "forward_bias": "Include the biases in the forward pass: z1 and z2 each add their layer's bias.",
         "other": (
-            "Forward: z1, a1, z2, a2. Backward: delta2 = (a2 - y) / N * a2 * (1 - a2), "
-            "delta1 = (delta2 @ W2.T) * a1 * (1 - a1); each layer's dW = (its input).T @ delta and "
-            "db = delta.sum(axis=0)."
+            "Check the pieces one at a time: do Tasks 4.1, 4.2 and 4.3 pass? Then write down the shape of every "
+            "quantity, z1 (N, H), delta2 (N, K) and so on, and compare each gradient's shape with its parameter's."
         ),
     },
 }
@@ -149,15 +167,6 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
 
 # ---- shared helpers -----------------------------------------------------------------
-
-
-def _shapes(names: tuple[str, ...], args: tuple) -> str:
-    return shapes_of(names, args)
-
-
-def _call(fn, args: tuple, names: tuple[str, ...], shape_hint: str):
-    """call(fn, *args), a shape error inside the learner's code becoming Wrong with shape_hint."""
-    return call(fn, *args, names=names, shape_hint=shape_hint).value
 
 
 def _wrong_values(found: Variant | None, what: str, where: str, other: str) -> Wrong:
@@ -228,8 +237,8 @@ def check_output_case(fn, case: tuple) -> None:
     """Task 4.1 on one (z, y), both (N, K): raises Wrong, NotDone or LearnerRaised unless fn is right."""
     z, y = case
     expected = reference_output_delta(z, y)
-    value = _call(fn, (z, y), ("z", "y"), _H41["shape"])
-    shapes = _shapes(("z", "y"), (z, y))
+    value = call(fn, z, y, names=("z", "y"), shape_hint=_H41["shape"]).value
+    shapes = shapes_of(("z", "y"), (z, y))
     require_array(value, z, shapes, _H41["array"])
     got = as_numbers(value)
     if got.shape != expected.shape:
@@ -241,8 +250,9 @@ def check_output_case(fn, case: tuple) -> None:
 # ---- 4.2 dense_backward --------------------------------------------------------------------
 
 
-def dense_cases(seed: int = 402,
-                sizes: tuple = ((4, 3, 2), (2, 2, 2), (1, 2, 3))) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def dense_cases(
+    seed: int = 402, sizes: tuple = ((4, 3, 2), (2, 2, 2), (1, 2, 3))
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(dout, x, W) triples, one per (N, D, H) in `sizes`. The defaults are the public cases: non-square
     first, so a transposed W fails on shapes; then all square (N = D = H), where only the values show a
     transposed W or a sum over the wrong axis. Chapter 04."""
@@ -302,8 +312,8 @@ def check_dense_case(fn, case: tuple) -> None:
     """Task 4.2 on one (dout, x, W): raises Wrong, NotDone or LearnerRaised unless fn is right."""
     dout, x, W = case
     names = ("dout", "x", "W")
-    shapes = _shapes(names, case)
-    got = _gradient_triple(_call(fn, case, names, _H42["shape_error"]))
+    shapes = shapes_of(names, case)
+    got = _gradient_triple(call(fn, *case, names=names, shape_hint=_H42["shape_error"]).value)
     expected = reference_dense_backward(dout, x, W)
     got_shapes = [g.shape for g in got]
     want_shapes = [e.shape for e in expected]
@@ -313,8 +323,9 @@ def check_dense_case(fn, case: tuple) -> None:
         for name, g, e in zip(("dx", "dW", "db"), got, expected, strict=True):
             if g.shape != e.shape:
                 raise Wrong(f"your {name} has shape {g.shape} (for {shapes})", _shape_hint_42(name, g.shape, *case))
-    for name, g, e, variants in zip(("dx", "dW", "db"), got, expected, (DX_VARIANTS, DW_VARIANTS, DB_VARIANTS),
-                                    strict=True):
+    for name, g, e, variants in zip(
+        ("dx", "dW", "db"), got, expected, (DX_VARIANTS, DW_VARIANTS, DB_VARIANTS), strict=True
+    ):
         if not all_close(g, e):
             raise _wrong_values(diagnose(g, case, variants), name, f"for {shapes}", _H42["other"])
 
@@ -322,8 +333,9 @@ def check_dense_case(fn, case: tuple) -> None:
 # ---- 4.3 hidden_delta ------------------------------------------------------------------------
 
 
-def hidden_cases(seed: int = 403,
-                 sizes: tuple = ((3, 2, 2), (4, 3, 2), (1, 4, 3))) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def hidden_cases(
+    seed: int = 403, sizes: tuple = ((3, 2, 2), (4, 3, 2), (1, 4, 3))
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(delta_next, W_next, z) triples, one per (N, H, K) in `sizes`. The defaults are the public cases:
     a square W_next first (H = K), where only the values show a transposed W_next, then non-square
     ones, where the product fails. Chapter 04."""
@@ -360,8 +372,8 @@ HIDDEN_VARIANTS = [
 def check_hidden_case(fn, case: tuple) -> None:
     """Task 4.3 on one (delta_next, W_next, z): raises Wrong, NotDone or LearnerRaised unless fn is right."""
     names = ("delta_next", "W_next", "z")
-    shapes = _shapes(names, case)
-    got = as_numbers(_call(fn, case, names, _H43["shape_error"]))
+    shapes = shapes_of(names, case)
+    got = as_numbers(call(fn, *case, names=names, shape_hint=_H43["shape_error"]).value)
     expected = reference_hidden_delta(*case)
     if got.shape != expected.shape:
         raise Wrong(f"your function returned shape {got.shape} (for {shapes})", _H43["shape"])
@@ -372,8 +384,9 @@ def check_hidden_case(fn, case: tuple) -> None:
 # ---- 4.4 network_backward ----------------------------------------------------------------------
 
 
-def network_cases(seed: int = 404,
-                  sizes: tuple = ((3, 2, 2, 2), (5, 3, 4, 2))) -> list[tuple[dict, np.ndarray, np.ndarray]]:
+def network_cases(
+    seed: int = 404, sizes: tuple = ((3, 2, 2, 2), (5, 3, 4, 2))
+) -> list[tuple[dict, np.ndarray, np.ndarray]]:
     """(params, x, y), one per (N, D, H, K) in `sizes`. The defaults are the public cases: a 2-2-2
     network first (square W2: only the values show a transposed W2), then a 3-4-2 one (D, H, K and
     N all different: shapes show it). Chapter 04."""
@@ -412,8 +425,7 @@ def reference_network_backward(params, x, y) -> dict[str, np.ndarray]:
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
 
-def _network_variant(*, output_slope="sp", hidden_slope="sp", transposed=False, average=True, sign=1.0,
-                     biases=True):
+def _network_variant(*, output_slope="sp", hidden_slope="sp", transposed=False, average=True, sign=1.0, biases=True):
     """A wrong network_backward, flattened: slopes are "sp" (right), "none", or "of_a" (sigma'(a))."""
 
     def slope(kind, z):
@@ -437,11 +449,15 @@ _H44 = HINTS["4.4"]
 NETWORK_VARIANTS = [
     Variant(_network_variant(transposed=True), "the hidden delta uses W2, not W2.T", _H44["transposed"]),
     Variant(_network_variant(output_slope="none"), "the output delta lacks sigma'(z2)", _H44["output_sigma_prime"]),
-    Variant(_network_variant(output_slope="none", hidden_slope="none"), "both deltas lack sigma'(z)",
-            _H44["output_sigma_prime"]),
+    Variant(
+        _network_variant(output_slope="none", hidden_slope="none"),
+        "both deltas lack sigma'(z)",
+        _H44["output_sigma_prime"],
+    ),
     Variant(_network_variant(hidden_slope="none"), "the hidden delta lacks sigma'(z1)", _H44["hidden_sigma_prime"]),
-    Variant(_network_variant(output_slope="of_a", hidden_slope="of_a"), "your slopes are sigma'(a)",
-            _H44["prime_of_a"]),
+    Variant(
+        _network_variant(output_slope="of_a", hidden_slope="of_a"), "your slopes are sigma'(a)", _H44["prime_of_a"]
+    ),
     Variant(_network_variant(output_slope="of_a"), "the output slope is sigma'(a2)", _H44["prime_of_a"]),
     Variant(_network_variant(hidden_slope="of_a"), "the hidden slope is sigma'(a1)", _H44["prime_of_a"]),
     Variant(_network_variant(average=False), "the factor 1 / N is missing", _H44["batch_average"]),
@@ -470,8 +486,10 @@ def check_network_case(fn, case: tuple) -> None:
     for name in PARAM_NAMES:
         if got[name].shape != params[name].shape:
             is_axis = name.startswith("b") and got[name].shape == (x.shape[0],)
-            raise Wrong(f"your gradient {name!r} has shape {got[name].shape} ({where})",
-                        _H44["db_axis"] if is_axis else _H44["shape"])
+            raise Wrong(
+                f"your gradient {name!r} has shape {got[name].shape} ({where})",
+                _H44["db_axis"] if is_axis else _H44["shape"],
+            )
     expected = reference_network_backward(params, x, y)
     wrong = [name for name in PARAM_NAMES if not all_close(got[name], expected[name])]
     if not wrong:
@@ -487,10 +505,6 @@ def check_network_case(fn, case: tuple) -> None:
 # ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
 
-def _seed(rng: np.random.Generator) -> int:
-    return int(rng.integers(2**32))
-
-
 def _size(rng: np.random.Generator, low: int, high: int) -> int:
     return int(rng.integers(low, high + 1))
 
@@ -498,19 +512,19 @@ def _size(rng: np.random.Generator, low: int, high: int) -> int:
 def _output_hidden(rng: np.random.Generator) -> list[tuple]:
     """4.1: a single example with a single output, more outputs than examples, more examples than outputs."""
     sizes = ((1, 1), (2, _size(rng, 4, 6)), (_size(rng, 5, 8), _size(rng, 3, 4)))
-    return output_cases(_seed(rng), sizes)
+    return output_cases(seed_from(rng), sizes)
 
 
 def _dense_hidden(rng: np.random.Generator) -> list[tuple]:
     """4.2: a batch of one, N, D, H all different, and a square W with N different."""
     side = _size(rng, 3, 5)
     sizes = ((1, _size(rng, 4, 6), _size(rng, 2, 3)), (6, 2, 7), (_size(rng, 6, 8), side, side))
-    return dense_cases(_seed(rng), sizes)
+    return dense_cases(seed_from(rng), sizes)
 
 
 def _dense_integer(rng: np.random.Generator) -> list[tuple]:
     """4.2: (dout, x, W) with x an int64 array."""
-    cases = dense_cases(_seed(rng), ((5, 3, 2), (1, 4, 3)))
+    cases = dense_cases(seed_from(rng), ((5, 3, 2), (1, 4, 3)))
     return [(dout, np.rint(3.0 * x).astype(np.int64), W) for dout, x, W in cases]
 
 
@@ -518,45 +532,102 @@ def _hidden_delta_hidden(rng: np.random.Generator) -> list[tuple]:
     """4.3: a batch of one with more outputs than hidden units, a single output unit, a square W_next."""
     side = _size(rng, 3, 5)
     sizes = ((1, 2, _size(rng, 4, 6)), (_size(rng, 4, 6), 3, 1), (2, side, side))
-    return hidden_cases(_seed(rng), sizes)
+    return hidden_cases(seed_from(rng), sizes)
 
 
 def _network_hidden(rng: np.random.Generator) -> list[tuple]:
     """4.4: a batch of one with a single output, and N, D, H, K all different with more outputs."""
-    return network_cases(_seed(rng), ((1, _size(rng, 3, 4), 3, 1), (6, 2, 5, 3)))
+    return network_cases(seed_from(rng), ((1, _size(rng, 3, 4), 3, 1), (6, 2, 5, 3)))
 
 
 _LAYERS = "bplib.layers"
-_OUTPUT_DELTA = (f"{_LAYERS}.sigmoid_backward", "bplib.losses.squared_error_backward",
-                 "bplib.checks.ch04.reference_output_delta")
+_OUTPUT_DELTA = (
+    f"{_LAYERS}.sigmoid_backward",
+    "bplib.losses.squared_error_backward",
+    "bplib.checks.ch04.reference_output_delta",
+)
 _DENSE = (f"{_LAYERS}.dense_backward", "bplib.checks.ch04.reference_dense_backward")
 _HIDDEN_DELTA = (f"{_LAYERS}.sigmoid_backward", f"{_LAYERS}.dense_backward", "bplib.checks.ch04.reference_hidden_delta")
 
 TASKS = (
-    Task("4.1", "output_delta", 2, "04", OnCases(check_output_case, output_cases),
-         signature="output_delta(z, y)", try_it="output_delta(np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]]))",
-         hidden=(HiddenCheck("other shapes", "a single example with a single output, and more outputs than examples",
-                             check_output_case, _output_hidden),),
-         implemented_by=_OUTPUT_DELTA),
-    Task("4.2", "dense_backward", 2, "04", OnCases(check_dense_case, dense_cases),
-         signature="dense_backward(dout, x, W)",
-         try_it="dense_backward(np.ones((4, 2)), np.ones((4, 3)), np.ones((3, 2)))",
-         hidden=(HiddenCheck("other shapes", "a batch of one, N, D, H all different, and a square W with N "
-                                             "different", check_dense_case, _dense_hidden),
-                 HiddenCheck("integer inputs", "x given as an integer array", check_dense_case, _dense_integer)),
-         implemented_by=_DENSE),
-    Task("4.3", "hidden_delta", 2, "04", OnCases(check_hidden_case, hidden_cases),
-         signature="hidden_delta(delta_next, W_next, z)",
-         try_it="hidden_delta(np.ones((4, 2)), np.ones((3, 2)), np.zeros((4, 3)))",
-         hidden=(HiddenCheck("other shapes", "a batch of one with more outputs than hidden units, a single output "
-                                             "unit, a square W_next", check_hidden_case, _hidden_delta_hidden),),
-         implemented_by=_HIDDEN_DELTA),
-    Task("4.4", "network_backward", 3, "04", OnCases(check_network_case, network_cases),
-         signature="network_backward(params, x, y)",
-         try_it="network_backward(example_params, example_x, example_y)",
-         hidden=(HiddenCheck("other sizes", "a batch of one with a single output, and N, D, H, K all different with "
-                                            "more outputs", check_network_case, _network_hidden),),
-         implemented_by=(*_OUTPUT_DELTA, *_DENSE, *_HIDDEN_DELTA, "bplib.checks.ch04.reference_network_backward",
-                         "bplib.network.Network.backward"),
-         builds_on=("4.1", "4.2", "4.3")),
+    Task(
+        "4.1",
+        "output_delta",
+        2,
+        "04",
+        OnCases(check_output_case, output_cases),
+        signature="output_delta(z, y)",
+        try_it="output_delta(np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]]))",
+        hidden=(
+            HiddenCheck(
+                "other shapes",
+                "a single example with a single output, and more outputs than examples",
+                check_output_case,
+                _output_hidden,
+            ),
+        ),
+        implemented_by=_OUTPUT_DELTA,
+    ),
+    Task(
+        "4.2",
+        "dense_backward",
+        2,
+        "04",
+        OnCases(check_dense_case, dense_cases),
+        signature="dense_backward(dout, x, W)",
+        try_it="dense_backward(np.ones((4, 2)), np.ones((4, 3)), np.ones((3, 2)))",
+        hidden=(
+            HiddenCheck(
+                "other shapes",
+                "a batch of one, N, D, H all different, and a square W with N different",
+                check_dense_case,
+                _dense_hidden,
+            ),
+            HiddenCheck("integer inputs", "x given as an integer array", check_dense_case, _dense_integer),
+        ),
+        implemented_by=_DENSE,
+    ),
+    Task(
+        "4.3",
+        "hidden_delta",
+        2,
+        "04",
+        OnCases(check_hidden_case, hidden_cases),
+        signature="hidden_delta(delta_next, W_next, z)",
+        try_it="hidden_delta(np.ones((4, 2)), np.ones((3, 2)), np.zeros((4, 3)))",
+        hidden=(
+            HiddenCheck(
+                "other shapes",
+                "a batch of one with more outputs than hidden units, a single output unit, a square W_next",
+                check_hidden_case,
+                _hidden_delta_hidden,
+            ),
+        ),
+        implemented_by=_HIDDEN_DELTA,
+    ),
+    Task(
+        "4.4",
+        "network_backward",
+        3,
+        "04",
+        OnCases(check_network_case, network_cases),
+        signature="network_backward(params, x, y)",
+        try_it="network_backward(example_params, example_x, example_y)",
+        hidden=(
+            HiddenCheck(
+                "other sizes",
+                "a batch of one with a single output, and N, D, H, K all different with more outputs",
+                check_network_case,
+                _network_hidden,
+            ),
+        ),
+        implemented_by=(
+            *_OUTPUT_DELTA,
+            *_DENSE,
+            *_HIDDEN_DELTA,
+            "bplib.checks.ch04.reference_network_backward",
+            "bplib.network.Network.backward",
+        ),
+        builds_on=("4.1", "4.2", "4.3"),
+    ),
 )

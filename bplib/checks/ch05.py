@@ -34,10 +34,12 @@ from bplib.checks._core import (
     Wrong,
     a_type,
     all_close,
+    arrays_by_key,
     as_numbers,
     call,
     diagnose,
     same,
+    seed_from,
     unpack,
 )
 
@@ -49,12 +51,13 @@ HINTS = {
         "x_shape": "x_aug is x with one more column, a column of ones: shape (N, D + 1). np.hstack joins columns.",
         "ones_row": "The ones form a new column (one 1 per example), not a new row: shape (N, D + 1), not (N + 1, D).",
         "W_shape": (
-            "b becomes one more row of W, so W_aug has shape (D + 1, H): np.vstack([W, b]). "
+            "b becomes one more row of W, so W_aug has shape (D + 1, H): stack b under W as its last row. "
             "(np.append flattens both into one long vector.)"
         ),
         "concat": (
             "np.hstack joins arrays side by side and needs the same number of rows and of dimensions: x (N, D) "
-            "with np.ones((N, 1)). np.vstack stacks rows and needs the same number of columns: W (D, H) with b (H,)."
+            "with a column of ones (N, 1). np.vstack stacks rows and needs the same number of columns: W (D, H) "
+            "with b (H,)."
         ),
         "zeros": "The extra column must hold ones: it multiplies b's row by 1, so that b is added to every example.",
         "x_changed": "Keep x's own columns as they are; only add the column of ones.",
@@ -80,8 +83,9 @@ HINTS = {
             "subtracted from a row: subtract each row's maximum first."
         ),
         "global_max": (
-            "Subtract each row's own maximum, z.max(axis=1, keepdims=True): with one maximum for the whole batch, "
-            "a row far below it underflows to all zeros and gives 0 / 0."
+            "Subtract each row's own maximum, one number per example kept as a column so that it lines up with "
+            "its row: with one maximum for the whole batch, a row far below it underflows to all zeros and "
+            "gives 0 / 0."
         ),
         "log_of_zero": (
             "A true class whose probability rounds to 0 gives log(0) = -inf. Compute log y_hat directly: "
@@ -90,76 +94,89 @@ HINTS = {
         "loss_sum": "The loss is a mean over the batch: divide the sum over the N examples by N.",
         "loss_sign": "Cross-entropy is -log y_hat of the true class, a positive number: check the sign.",
         "batch_average": (
-            "The loss averages over the N examples, so its gradient carries 1 / N: dz = (y_hat - onehot) / N."
+            "The loss averages over the N examples, so its gradient carries 1 / N as well, as in the task's dL/dz."
         ),
-        "sign": "dz = (y_hat - onehot) / N: prediction minus target, not the other way round.",
-        "onehot": "Subtract the target: dz = (y_hat - onehot(y)) / N, with a 1 at each example's true class.",
-        "softmax_axis": "Each example is a row, and its probabilities sum to 1: normalise along axis=1, not axis=0.",
+        "sign": "dL/dz is prediction minus target, y_hat - onehot(y), over N: not the other way round.",
+        "onehot": (
+            "Subtract the target from the probabilities: onehot(y) has a 1 at each example's true class and "
+            "zeros elsewhere."
+        ),
+        "softmax_axis": (
+            "Each example is a row, and its probabilities sum to 1: normalise over the classes of each row, "
+            "not over the batch."
+        ),
         "other_loss": (
-            "loss = -(1/N) * sum over n of log y_hat[n, y[n]], with y_hat = softmax(z) row by row; "
-            "pick each row's true class with y_hat[np.arange(N), y]."
+            "Work one row by hand: with all its logits equal, every class gets probability 1 / C, so what loss "
+            "do you expect? Compare with yours, and check that you take each row's true class and average over "
+            "the N rows."
         ),
-        "other_dz": "dz = (softmax(z) - onehot(y)) / N, with onehot(y) a 1 at column y[n] of row n.",
+        "other_dz": (
+            "Compare your dz with the task's formula row by row: does each row add up to zero, with the true "
+            "class's entry the only negative one? Check the 1 / N as well."
+        ),
     },
     "5.3": {
         "not_pair": "Return the loss and the gradients as a tuple: return loss, grads.",
         "not_dict": 'grads is a dict with one gradient per parameter: {"W1": ..., "b1": ..., "W2": ..., "b2": ...}.',
         "shape": "Each gradient has the shape of its parameter: W1 (D, H), b1 (H,), W2 (H, C), b2 (C,).",
-        "db_axis": "A bias gradient has one entry per unit: sum the layer's dz over the batch axis, axis=0 (not 1).",
+        "db_axis": "A bias gradient has one entry per unit: sum the layer's dz over the batch (the rows).",
         "in_place": "Leave params as they are: this function only computes the loss and the gradients.",
         "shape_error": (
             "A product failed on shapes. Write them down: dz2 (N, C), W2 (H, C), a1 (N, H), x (N, D). "
-            "Going back through z2 = a1 @ W2 multiplies by W2.T: (N, C) @ (C, H) -> (N, H)."
+            "Going back through z2 = a1 W2 multiplies by the transpose of W2: (N, C) times (C, H) gives (N, H)."
         ),
         "transposed": (
-            "da1 = dz2 @ W2.T, not dz2 @ W2. With a square W2 both have the right shape, so only the numbers show it."
+            "Going back to a1 multiplies dz2 by the transpose of W2, not by W2. With a square W2 both have the "
+            "right shape, so only the numbers show it."
         ),
-        "relu_prime": "Back through the ReLU, multiply by relu'(z1), 1 where z1 > 0 and else 0: dz1 = da1 * (z1 > 0).",
+        "relu_prime": "Back through the ReLU, multiply by its slope relu'(z1): 1 where z1 > 0, and 0 elsewhere.",
         "relu_value": "Multiply by the ReLU's slope relu'(z1) (0 or 1), not by its output relu(z1).",
-        "batch_average": "The loss averages over the N examples: dz2 = (y_hat - onehot) / N carries the 1 / N.",
+        "batch_average": ("The loss averages over the N examples: dz2, the gradient of Task 5.2, carries the 1 / N."),
         "extra_average": (
-            "dz2 already holds the 1 / N: the weight gradients are plain sums over the batch "
-            "(a1.T @ dz2, dz2.sum(axis=0)); do not divide by N again."
+            "dz2 already holds the 1 / N: the weight and bias gradients are plain sums over the batch; do not "
+            "divide by N again."
         ),
-        "sign": "dz2 = (y_hat - onehot) / N: prediction minus target. Check the signs.",
-        "forward_bias": "Include the biases in the forward pass: z1 = x @ W1 + b1 and z2 = a1 @ W2 + b2.",
+        "sign": "dz2 is prediction minus target, y_hat - onehot(y), over N: check the signs.",
+        "forward_bias": "Include the biases in the forward pass: z1 and z2 each add their layer's bias.",
         "loss": (
             "The gradients are right but the loss is not: it is the mean over the N examples of -log y_hat "
             "of the true class, with y_hat = softmax(z2)."
         ),
         "other": (
-            "Forward: z1 = x @ W1 + b1, a1 = relu(z1), z2 = a1 @ W2 + b2. Backward: dz2 = (softmax(z2) - onehot) / N, "
-            "dW2 = a1.T @ dz2, db2 = dz2.sum(axis=0), da1 = dz2 @ W2.T, dz1 = da1 * (z1 > 0), dW1 = x.T @ dz1, "
-            "db1 = dz1.sum(axis=0)."
+            "Write the shape next to every line, as the task suggests: x (N, D), z1 and a1 (N, H), z2 (N, C). "
+            "Which gradient is off? Compare each one's shape with its parameter's, and check that Task 5.2 passes."
         ),
     },
     "5.4": {
         "not_pair": "Return the new parameters and the batch losses as a tuple: return params, losses.",
         "not_dict": 'Return the parameters as a dict with the same names as params: {"W1": ..., "b1": ..., ...}.',
-        "shape": "Each parameter keeps its shape: p - lr * grads[name] has the shape of p.",
+        "shape": "Each parameter keeps its shape: a step changes its values, not its shape.",
         "losses_count": (
             "Record one loss per mini-batch, in order: with N examples and batch size B there are ceil(N / B) batches."
         ),
-        "sign": "Gradient descent steps against the gradient: p - lr * grads[name], not p + lr * grads[name].",
-        "no_lr": "Scale each step by the learning rate: p - lr * grads[name].",
+        "sign": "Gradient descent steps against the gradient: subtract lr times the gradient, don't add it.",
+        "no_lr": "Scale each step by the learning rate: a parameter moves by lr times its gradient, not the gradient.",
         "full_batch": (
-            "Update once per mini-batch: x[start:start + batch_size] for start in range(0, N, batch_size), "
+            "Update once per mini-batch, the rows 0 to B, then B to 2B and so on, with a step after each batch, "
             "not once with the whole data."
         ),
         "dropped_last": (
-            "The last mini-batch may be smaller: range(0, N, batch_size) reaches it, and slicing past the end "
-            "of an array just stops there. Every example is used once per epoch."
+            "The last mini-batch may be smaller: keep going while rows are left, and slicing past the end of an "
+            "array just stops there. Every example is used once per epoch."
         ),
         "stale_grads": (
             "Compute each batch's gradient at the parameters the previous batches left: update params before "
             "calling loss_and_grads on the next batch."
         ),
-        "missing_param": "Update every parameter, the biases too: loop over params.items().",
-        "extra_average": "The loss already averages over the batch: step by lr * grads[name], no extra / batch_size.",
+        "missing_param": "Update every parameter, the biases too: every name in params takes its step.",
+        "extra_average": (
+            "The loss already averages over the batch: step by lr times the gradient, with no extra division by "
+            "the batch size."
+        ),
         "losses_after": "Record the loss loss_and_grads returns for the batch, computed before that batch's update.",
         "other": (
-            "For start in range(0, N, batch_size): take the rows start:start + batch_size of x and y, call "
-            "loss_and_grads(params, x_batch, y_batch), record the loss, then set each p to p - lr * grads[name]."
+            "Work a tiny case by hand: N = 5 examples with batch size 2 give batches of 2, 2 and 1 rows, so three "
+            "losses. Does your function make three updates, each at the parameters the one before left?"
         ),
     },
 }
@@ -168,12 +185,6 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
 
 # ---- shared helpers ---------------------------------------------------------------------
-
-
-def _call(fn, args: tuple, names: tuple[str, ...], shape_hint: str, check_in_place: bool = True):
-    """call(fn, *args), a shape error inside the learner's code becoming Wrong with shape_hint."""
-    return call(fn, *args, names=names, shape_hint=shape_hint, where=_where(names, args),
-                check_in_place=check_in_place)
 
 
 def _where(names: tuple[str, ...], args: tuple) -> str:
@@ -186,11 +197,6 @@ def _where(names: tuple[str, ...], args: tuple) -> str:
     return "for " + ", ".join(parts)
 
 
-def _pair(value, what: str, hint: str) -> tuple:
-    """The learner's 2-tuple, or Wrong; `what` names its parts, e.g. "(loss, dz)"."""
-    return unpack(value, tuple(part.strip() for part in what.strip("()").split(",")), hint)
-
-
 def _onehot(y: np.ndarray, C: int) -> np.ndarray:
     rows = np.zeros((len(y), C))
     rows[np.arange(len(y)), y] = 1.0
@@ -200,8 +206,9 @@ def _onehot(y: np.ndarray, C: int) -> np.ndarray:
 # ---- 5.1 the bias trick ------------------------------------------------------------------
 
 
-def bias_cases(seed: int = 501,
-               sizes: tuple = ((4, 3, 2), (3, 2, 2))) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def bias_cases(
+    seed: int = 501, sizes: tuple = ((4, 3, 2), (3, 2, 2))
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(x, W, b), one per (N, D, H) in `sizes`. The defaults are the public cases: N, D, H all
     different, then a square W (D = H). Chapter 05."""
     rng = np.random.default_rng(seed)
@@ -234,7 +241,7 @@ def check_bias_case(fn, case: tuple) -> None:
     where = f"for x {x.shape}, W {W.shape}, b {b.shape}"
     hints = HINTS["5.1"]
     value = call(fn, x, W, b, names=("x", "W", "b"), shape_hint=hints["concat"], where=where).value
-    x_aug, W_aug = _pair(value, "(x_aug, W_aug)", hints["not_pair"])
+    x_aug, W_aug = unpack(value, ("x_aug", "W_aug"), hints["not_pair"])
     x_aug = as_numbers(x_aug, "your x_aug")
     W_aug = as_numbers(W_aug, "your W_aug")
     if x_aug.shape != (N, D + 1):
@@ -252,8 +259,9 @@ def check_bias_case(fn, case: tuple) -> None:
     if ones in b_rows and np.allclose(np.delete(W_aug, ones, axis=0), W, rtol=1e-12, atol=0.0):
         if ones == D:
             return  # the last column and the last row: x_aug @ W_aug == x @ W + b, as the chapter writes it
-        raise Wrong(f"your ones are column {ones} of x_aug and b row {ones} of W_aug, not the last ({where})",
-                    hints["not_last"])
+        raise Wrong(
+            f"your ones are column {ones} of x_aug and b row {ones} of W_aug, not the last ({where})", hints["not_last"]
+        )
     if b_rows:
         if np.allclose(np.delete(W_aug, b_rows[0], axis=0), W, rtol=1e-12, atol=0.0):
             raise Wrong(f"your ones column and your b row are at different positions ({where})", hints["mismatch"])
@@ -268,9 +276,9 @@ def softmax_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     and a true class whose probability underflows to 0 (exp(-800))."""
     rng = np.random.default_rng(502)
     moderate = rng.normal(scale=2.0, size=(4, 3))  # (4, 3)
-    large = np.array([[1000.0, 1001.0, 998.0, 1002.0],
-                      [-1000.0, -1003.0, -999.0, -1001.0],
-                      [2.0, -1.0, 0.5, 0.0]])  # (3, 4)
+    large = np.array(
+        [[1000.0, 1001.0, 998.0, 1002.0], [-1000.0, -1003.0, -999.0, -1001.0], [2.0, -1.0, 0.5, 0.0]]
+    )  # (3, 4)
     underflow = np.array([[0.0, -800.0, 1.0], [0.5, 0.0, -0.5]])  # (2, 3); row 0's true class 1 has p ~ e^-800
     return [(moderate, np.array([2, 0, 1, 0])), (large, np.array([3, 2, 1])), (underflow, np.array([1, 2]))]
 
@@ -319,8 +327,11 @@ def _true_class_log(z, y, axis=1) -> np.ndarray:
 LOSS_VARIANTS = [
     Variant(lambda z, y: -np.sum(_true_class_log(z, y)), "your loss is summed over the batch", _H52["loss_sum"]),
     Variant(lambda z, y: np.mean(_true_class_log(z, y)), "your loss is negative", _H52["loss_sign"]),
-    Variant(lambda z, y: -np.mean(_true_class_log(z, y, axis=0)), "your softmax normalises the columns",
-            _H52["softmax_axis"]),
+    Variant(
+        lambda z, y: -np.mean(_true_class_log(z, y, axis=0)),
+        "your softmax normalises the columns",
+        _H52["softmax_axis"],
+    ),
 ]
 
 
@@ -343,7 +354,7 @@ def check_softmax_case(fn, case: tuple, where: str | None = None) -> None:
     N, C = z.shape
     where = where or f"for z {z.shape}" + (" with logits near +-1000" if np.abs(z).max() >= 1000 else "")
     outcome = call(fn, z, y, names=("z", "y"))
-    loss_value, dz_value = _pair(outcome.value, "(loss, dz)", _H52["not_pair"])
+    loss_value, dz_value = unpack(outcome.value, ("loss", "dz"), _H52["not_pair"])
     loss_arr = as_numbers(loss_value, "your loss")
     dz = as_numbers(dz_value, "your dz")
     if loss_arr.size != 1:
@@ -358,8 +369,9 @@ def check_softmax_case(fn, case: tuple, where: str | None = None) -> None:
         far = _rows_far_below_the_maximum(z)
         bad_rows = ~np.all(np.isfinite(dz), axis=1)
         if far.any() and np.array_equal(bad_rows, far):
-            raise Wrong(f"your dz has NaN or inf in the rows far below the batch's largest logit ({where})",
-                        _H52["global_max"])
+            raise Wrong(
+                f"your dz has NaN or inf in the rows far below the batch's largest logit ({where})", _H52["global_max"]
+            )
         raise Wrong(f"your dz has NaN or inf entries ({where})", _H52["overflow"])
     expected_loss, expected_dz = reference_softmax_cross_entropy(z, y)
     if not all_close(dz, expected_dz):
@@ -374,16 +386,18 @@ def check_softmax_case(fn, case: tuple, where: str | None = None) -> None:
         if found is not None:
             raise Wrong(f"{found.detail} ({where})", found.hint)
         if _true_class_underflows(z, y) and loss < expected_loss:  # e.g. log(y_hat + 1e-12), or a clip
-            raise Wrong(f"your loss is too small where a true class's probability underflows ({where})",
-                        _H52["log_of_zero"])
+            raise Wrong(
+                f"your loss is too small where a true class's probability underflows ({where})", _H52["log_of_zero"]
+            )
         raise Wrong(f"wrong loss ({where})", _H52["other_loss"])
 
 
 # ---- 5.3 the two-layer network -------------------------------------------------------------
 
 
-def network_cases(seed: int = 503,
-                  sizes: tuple = ((5, 4, 6, 3), (3, 3, 3, 3))) -> list[tuple[dict, np.ndarray, np.ndarray]]:
+def network_cases(
+    seed: int = 503, sizes: tuple = ((5, 4, 6, 3), (3, 3, 3, 3))
+) -> list[tuple[dict, np.ndarray, np.ndarray]]:
     """(params, x, y), one per (N, D, H, C) in `sizes`. The defaults are the public cases: N, D, H, C
     all different (a transposed product fails), then everything square (N = D = H = C = 3), where only
     the values show a transposed W2 or a sum over axis 1. Chapter 05."""
@@ -451,15 +465,6 @@ NETWORK_VARIANTS = [
 ]
 
 
-def _grads_dict(value, hints: dict, where: str) -> dict[str, np.ndarray]:
-    if not isinstance(value, Mapping):
-        raise Wrong(f"your grads is {a_type(value)}, not a dict", hints["not_dict"])
-    missing = [name for name in PARAM_NAMES if name not in value]
-    if missing:
-        raise Wrong(f"your dict has no key {', '.join(repr(k) for k in missing)}", hints["not_dict"])
-    return {name: as_numbers(value[name], f"your {name!r}") for name in PARAM_NAMES}
-
-
 def _changed(seen, params: dict) -> list[str]:
     return [name for name in PARAM_NAMES if not (isinstance(seen, Mapping) and same(seen.get(name), params[name]))]
 
@@ -470,18 +475,29 @@ def check_network_case(fn, case: tuple) -> None:
     D, H = params["W1"].shape
     C = params["W2"].shape[1]
     where = f"for D, H, C = {D}, {H}, {C} and N = {x.shape[0]}"
-    outcome = _call(fn, (params, x, y), ("params", "x", "y"), _H53["shape_error"], check_in_place=False)
+    outcome = call(
+        fn,
+        params,
+        x,
+        y,
+        names=("params", "x", "y"),
+        shape_hint=_H53["shape_error"],
+        where=_where(("params", "x", "y"), (params, x, y)),
+        check_in_place=False,
+    )
     value, seen = outcome.value, outcome.args_after[0]
-    loss_value, grads_value = _pair(value, "(loss, grads)", _H53["not_pair"])
+    loss_value, grads_value = unpack(value, ("loss", "grads"), _H53["not_pair"])
     changed = _changed(seen, params)
     if changed:
         raise Wrong(f"your function changed params[{changed[0]!r}] in place", _H53["in_place"])
-    got = _grads_dict(grads_value, _H53, where)
+    got = arrays_by_key(grads_value, PARAM_NAMES, _H53["not_dict"])
     for name in PARAM_NAMES:
         if got[name].shape != params[name].shape:
             is_axis = name.startswith("b") and got[name].shape == (x.shape[0],)
-            raise Wrong(f"your gradient {name!r} has shape {got[name].shape} ({where})",
-                        _H53["db_axis"] if is_axis else _H53["shape"])
+            raise Wrong(
+                f"your gradient {name!r} has shape {got[name].shape} ({where})",
+                _H53["db_axis"] if is_axis else _H53["shape"],
+            )
     expected_loss, expected = reference_mlp_loss_and_grads(params, x, y)
     wrong = [name for name in PARAM_NAMES if not all_close(got[name], expected[name])]
     if wrong:
@@ -500,8 +516,9 @@ def check_network_case(fn, case: tuple) -> None:
 # ---- 5.4 one epoch of mini-batch SGD ----------------------------------------------------------
 
 
-def sgd_cases(seed: int = 504, settings: tuple = ((10, 3, 4, 3, 0.5, 4), (6, 2, 5, 2, 0.2, 3))
-              ) -> list[tuple[dict, np.ndarray, np.ndarray, float, int]]:
+def sgd_cases(
+    seed: int = 504, settings: tuple = ((10, 3, 4, 3, 0.5, 4), (6, 2, 5, 2, 0.2, 3))
+) -> list[tuple[dict, np.ndarray, np.ndarray, float, int]]:
     """(params, x, y, lr, batch_size), one per (N, D, H, C, lr, batch_size) in `settings`. The defaults
     are the public cases: N = 10 with batches of 4 (the last batch has 2), then N = 6 with 3. Chapter 05."""
     rng = np.random.default_rng(seed)
@@ -517,8 +534,17 @@ def sgd_cases(seed: int = 504, settings: tuple = ((10, 3, 4, 3, 0.5, 4), (6, 2, 
     return cases
 
 
-def _sgd_variant(*, sign=-1.0, use_lr=True, full_batch=False, drop_last=False, stale=False, only_weights=False,
-                 divide=False, loss_after=False):
+def _sgd_variant(
+    *,
+    sign=-1.0,
+    use_lr=True,
+    full_batch=False,
+    drop_last=False,
+    stale=False,
+    only_weights=False,
+    divide=False,
+    loss_after=False,
+):
     """One epoch of SGD with loss_and_grads (reference_mlp_loss_and_grads unless given), with one mistake
     switched on; returns (params, losses) like the task."""
 
@@ -530,7 +556,7 @@ def _sgd_variant(*, sign=-1.0, use_lr=True, full_batch=False, drop_last=False, s
         stop = (N // B) * B if drop_last else N
         batch_losses = []
         for start in range(0, stop, B):
-            xb, yb = x[start:start + B], y[start:start + B]
+            xb, yb = x[start : start + B], y[start : start + B]
             loss, grads = loss_and_grads(start_params if stale else p, xb, yb)
             for name in p:
                 if only_weights and name.startswith("b"):
@@ -560,7 +586,7 @@ def reference_sgd_epoch(params, x, y, lr, batch_size, loss_and_grads=reference_m
     p = {name: np.array(value, dtype=float) for name, value in params.items()}
     batch_losses = []
     for start in range(0, len(x), batch_size):
-        loss, grads = loss_and_grads(p, x[start:start + batch_size], y[start:start + batch_size])
+        loss, grads = loss_and_grads(p, x[start : start + batch_size], y[start : start + batch_size])
         batch_losses.append(float(loss))
         p = {name: value - lr * grads[name] for name, value in p.items()}
     return p, batch_losses
@@ -573,8 +599,9 @@ SGD_VARIANTS = [
     Variant(_sgd_variant(use_lr=False), "your steps leave out the learning rate", _H54["no_lr"]),
     Variant(_sgd_variant(full_batch=True), "you made one step with the whole data", _H54["full_batch"]),
     Variant(_sgd_variant(drop_last=True), "the last, smaller batch is missing", _H54["dropped_last"]),
-    Variant(_sgd_variant(stale=True), "every batch's gradient is taken at the starting parameters",
-            _H54["stale_grads"]),
+    Variant(
+        _sgd_variant(stale=True), "every batch's gradient is taken at the starting parameters", _H54["stale_grads"]
+    ),
     Variant(_sgd_variant(only_weights=True), "the biases did not change", _H54["missing_param"]),
     Variant(_sgd_variant(divide=True), "your steps are divided by the batch size", _H54["extra_average"]),
 ]
@@ -607,9 +634,10 @@ def check_sgd_case(fn, case: tuple, where: str | None = None) -> None:
     where = where or f"for N = {N}, batch_size = {batch_size}, lr = {lr}"
     args = (params, x, y, lr, batch_size, loss_and_grads)
     # sgd_epoch may update params in place: it returns them either way
-    value = call(fn, *args, names=("params", "x", "y", "lr", "batch_size", "loss_and_grads"),
-                 check_in_place=False).value
-    new_value, losses_value = _pair(value, "(params, losses)", _H54["not_pair"])
+    value = call(
+        fn, *args, names=("params", "x", "y", "lr", "batch_size", "loss_and_grads"), check_in_place=False
+    ).value
+    new_value, losses_value = unpack(value, ("params", "losses"), _H54["not_pair"])
     if not isinstance(new_value, Mapping) or any(name not in new_value for name in PARAM_NAMES):
         raise Wrong(f"your new params is {a_type(new_value)} without every name of params", _H54["not_dict"])
     got = {name: as_numbers(new_value[name], f"your {name!r}") for name in PARAM_NAMES}
@@ -638,19 +666,17 @@ def check_sgd_case(fn, case: tuple, where: str | None = None) -> None:
 # ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
 
-def _seed(rng: np.random.Generator) -> int:
-    return int(rng.integers(2**32))
-
-
 def _bias_hidden(rng: np.random.Generator) -> list[tuple]:
     """5.1: a batch of one, a single input feature, and other numbers of units."""
-    return bias_cases(_seed(rng), ((1, int(rng.integers(4, 7)), 3), (6, 1, int(rng.integers(3, 6))), (2, 3, 3)))
+    return bias_cases(seed_from(rng), ((1, int(rng.integers(4, 7)), 3), (6, 1, int(rng.integers(3, 6))), (2, 3, 3)))
 
 
 def _softmax_other(rng: np.random.Generator) -> list[tuple]:
     """5.2: moderate logits: a batch of one with two classes, then more classes than examples."""
-    return [(rng.normal(scale=2.0, size=(N, C)), rng.integers(0, C, size=N))
-            for N, C in ((1, 2), (int(rng.integers(4, 6)), int(rng.integers(6, 9))))]
+    return [
+        (rng.normal(scale=2.0, size=(N, C)), rng.integers(0, C, size=N))
+        for N, C in ((1, 2), (int(rng.integers(4, 6)), int(rng.integers(6, 9))))
+    ]
 
 
 def _softmax_far_apart(rng: np.random.Generator) -> list[tuple]:
@@ -673,14 +699,15 @@ def _softmax_far_case(fn, case) -> None:
 
 def _network_hidden(rng: np.random.Generator) -> list[tuple]:
     """5.3: a batch of one with two classes, and N, D, H, C all different with more classes."""
-    return network_cases(_seed(rng), ((1, 3, int(rng.integers(4, 7)), 2), (7, 2, 4, 5)))
+    return network_cases(seed_from(rng), ((1, 3, int(rng.integers(4, 7)), 2), (7, 2, 4, 5)))
 
 
 def _sgd_hidden(rng: np.random.Generator) -> list[tuple]:
     """5.4: one batch holding all the data, batches of one, and a last batch of one example."""
     lrs = np.round(rng.uniform(0.05, 0.5, size=3), 2)
-    return sgd_cases(_seed(rng), ((7, 4, 3, 5, float(lrs[0]), 7), (5, 2, 3, 4, float(lrs[1]), 1),
-                                  (9, 3, 2, 2, float(lrs[2]), 4)))
+    return sgd_cases(
+        seed_from(rng), ((7, 4, 3, 5, float(lrs[0]), 7), (5, 2, 3, 4, float(lrs[1]), 1), (9, 3, 2, 2, float(lrs[2]), 4))
+    )
 
 
 def _sgd_hidden_case(fn, case) -> None:
@@ -694,47 +721,114 @@ DECAYED = Given(given.decayed_mlp_loss_and_grads, helpers=(given.mlp_loss_and_gr
 def _sgd_other_model(rng: np.random.Generator) -> list[tuple]:
     """5.4: (params, x, y, lr, batch_size, loss_and_grads) with DECAYED."""
     lr = float(np.round(rng.uniform(0.1, 0.5), 2))
-    return [(*case, DECAYED) for case in sgd_cases(_seed(rng), ((8, 3, 4, 3, lr, 3),))]
+    return [(*case, DECAYED) for case in sgd_cases(seed_from(rng), ((8, 3, 4, 3, lr, 3),))]
 
 
 def _sgd_model_case(fn, case) -> None:
-    check_sgd_case(fn, case, where=f"for N = {len(case[1])}, batch_size = {case[4]}, with another model's "
-                                   "loss_and_grads")
+    check_sgd_case(
+        fn, case, where=f"for N = {len(case[1])}, batch_size = {case[4]}, with another model's loss_and_grads"
+    )
 
 
-_MLP = ("bplib.checks.ch05.reference_mlp_loss_and_grads", "bplib.network.Network.backward",
-        "bplib.network.Network.loss_and_grads", "bplib.layers.dense_backward", "bplib.layers.relu_backward",
-        "bplib.losses.softmax_cross_entropy_backward", "bplib.losses.softmax_cross_entropy_loss")
+_MLP = (
+    "bplib.checks.ch05.reference_mlp_loss_and_grads",
+    "bplib.network.Network.backward",
+    "bplib.network.Network.loss_and_grads",
+    "bplib.layers.dense_backward",
+    "bplib.layers.relu_backward",
+    "bplib.losses.softmax_cross_entropy_backward",
+    "bplib.losses.softmax_cross_entropy_loss",
+)
 
 TASKS = (
-    Task("5.1", "bias_trick", 1, "05", OnCases(check_bias_case, bias_cases),
-         signature="bias_trick(x, W, b)", try_it="bias_trick(np.ones((4, 3)), np.ones((3, 2)), np.zeros(2))",
-         hidden=(HiddenCheck("other sizes", "a batch of one, a single input feature, and other numbers of units",
-                             check_bias_case, _bias_hidden),),
-         implemented_by=("bplib.layers.add_bias_column", "bplib.checks.ch05.reference_bias_trick")),
-    Task("5.2", "softmax_cross_entropy", 2, "05", OnCases(check_softmax_case, softmax_cases),
-         signature="softmax_cross_entropy(z, y)",
-         try_it="softmax_cross_entropy(np.array([[1000.0, 0.0]]), np.array([1]))",
-         hidden=(HiddenCheck("other sizes", "a batch of one with two classes, and more classes than examples",
-                             check_softmax_case, _softmax_other),
-                 HiddenCheck("logits far apart", "logits thousands apart within one row: only subtracting each row's "
-                                                 "maximum stays finite", _softmax_far_case, _softmax_far_apart)),
-         implemented_by=("bplib.losses.softmax_cross_entropy_forward", "bplib.losses.softmax_cross_entropy_backward",
-                         "bplib.losses.softmax_cross_entropy_loss",
-                         "bplib.checks.ch05.reference_softmax_cross_entropy")),
-    Task("5.3", "mlp_loss_and_grads", 3, "05", OnCases(check_network_case, network_cases),
-         signature="mlp_loss_and_grads(params, x, y)",
-         try_it="mlp_loss_and_grads(example_params, example_x, example_y)",
-         hidden=(HiddenCheck("other sizes", "a batch of one with two classes, and N, D, H, C all different with "
-                                            "more classes", check_network_case, _network_hidden),),
-         implemented_by=_MLP, builds_on=("5.2",)),
-    Task("5.4", "sgd_epoch", 2, "05", OnCases(check_sgd_case, sgd_cases),
-         signature="sgd_epoch(params, x, y, lr, batch_size, loss_and_grads)",
-         try_it="sgd_epoch(example_params, example_x, example_y, 0.5, 4, mlp_loss_and_grads)",
-         hidden=(HiddenCheck("other batch sizes", "one batch holding all the data, batches of one example, a last "
-                                                  "batch of one, other learning rates", _sgd_hidden_case, _sgd_hidden),
-                 HiddenCheck("another model", "a loss_and_grads other than the notebook's network: use the one you "
-                                              "are given", _sgd_model_case, _sgd_other_model)),
-         implemented_by=("bplib.checks.ch05.reference_sgd_epoch", "bplib.network.Network.fit",
-                         "bplib.optim.SGD.step")),
+    Task(
+        "5.1",
+        "bias_trick",
+        1,
+        "05",
+        OnCases(check_bias_case, bias_cases),
+        signature="bias_trick(x, W, b)",
+        try_it="bias_trick(np.ones((4, 3)), np.ones((3, 2)), np.zeros(2))",
+        hidden=(
+            HiddenCheck(
+                "other sizes",
+                "a batch of one, a single input feature, and other numbers of units",
+                check_bias_case,
+                _bias_hidden,
+            ),
+        ),
+        implemented_by=("bplib.layers.add_bias_column", "bplib.checks.ch05.reference_bias_trick"),
+    ),
+    Task(
+        "5.2",
+        "softmax_cross_entropy",
+        2,
+        "05",
+        OnCases(check_softmax_case, softmax_cases),
+        signature="softmax_cross_entropy(z, y)",
+        try_it="softmax_cross_entropy(np.array([[1000.0, 0.0]]), np.array([1]))",
+        hidden=(
+            HiddenCheck(
+                "other sizes",
+                "a batch of one with two classes, and more classes than examples",
+                check_softmax_case,
+                _softmax_other,
+            ),
+            HiddenCheck(
+                "logits far apart",
+                "logits thousands apart within one row: only subtracting each row's maximum stays finite",
+                _softmax_far_case,
+                _softmax_far_apart,
+            ),
+        ),
+        implemented_by=(
+            "bplib.losses.softmax_cross_entropy_forward",
+            "bplib.losses.softmax_cross_entropy_backward",
+            "bplib.losses.softmax_cross_entropy_loss",
+            "bplib.checks.ch05.reference_softmax_cross_entropy",
+        ),
+    ),
+    Task(
+        "5.3",
+        "mlp_loss_and_grads",
+        3,
+        "05",
+        OnCases(check_network_case, network_cases),
+        signature="mlp_loss_and_grads(params, x, y)",
+        try_it="mlp_loss_and_grads(example_params, example_x, example_y)",
+        hidden=(
+            HiddenCheck(
+                "other sizes",
+                "a batch of one with two classes, and N, D, H, C all different with more classes",
+                check_network_case,
+                _network_hidden,
+            ),
+        ),
+        implemented_by=_MLP,
+        builds_on=("5.2",),
+    ),
+    Task(
+        "5.4",
+        "sgd_epoch",
+        2,
+        "05",
+        OnCases(check_sgd_case, sgd_cases),
+        signature="sgd_epoch(params, x, y, lr, batch_size, loss_and_grads)",
+        try_it="sgd_epoch(example_params, example_x, example_y, 0.5, 4, mlp_loss_and_grads)",
+        hidden=(
+            HiddenCheck(
+                "other batch sizes",
+                "one batch holding all the data, batches of one example, a last batch of one, other learning rates",
+                _sgd_hidden_case,
+                _sgd_hidden,
+            ),
+            HiddenCheck(
+                "another model",
+                "a loss_and_grads other than the notebook's network: use the one you are given",
+                _sgd_model_case,
+                _sgd_other_model,
+            ),
+        ),
+        implemented_by=("bplib.checks.ch05.reference_sgd_epoch", "bplib.network.Network.fit", "bplib.optim.SGD.step"),
+    ),
 )

@@ -35,6 +35,7 @@ from bplib.checks._core import (
     as_numbers,
     call,
     diagnose,
+    seed_from,
     unpack,
 )
 from bplib.layers import init_std as library_init_std
@@ -44,57 +45,56 @@ from bplib.layers import init_std as library_init_std
 HINTS = {
     "6.1": {
         "not_norms": (
-            "Return one number per layer, the norm of that layer's whole delta, e.g. "
-            "np.array([np.linalg.norm(delta) for delta in deltas]), not the deltas themselves."
+            "Return one number per layer, the norm of that layer's whole delta array, not the deltas themselves."
         ),
         "count": (
-            "Return one norm per weight matrix, len(weights) numbers, for delta^1 .. delta^M; the norm of dout "
-            "itself is not one of them."
+            "Return one norm per weight matrix, M numbers for delta^1 .. delta^M; the norm of dout itself is not "
+            "one of them."
         ),
         "per_example": (
-            "Take each layer's norm over the whole batch, np.linalg.norm(delta) of the whole (N, H) array, "
-            "not one norm per example or per unit."
+            "Take each layer's norm over the whole batch, the square root of the sum of squares of every entry of "
+            "the (N, H) array, not one norm per example or per unit."
         ),
         "shape_error": (
-            "A product failed on shapes. delta^(l+1) is (N, H_(l+1)) and the weights that read a^l, "
-            "weights[k + 1], are (H_l, H_(l+1)): going back multiplies by their transpose, "
-            "delta @ weights[k + 1].T -> (N, H_l), then by f_prime(zs[k]) of the layer you arrive at."
+            "A product failed on shapes. delta^(l+1) is (N, H_(l+1)) and W^(l+1), the weights that read a^l, is "
+            "(H_l, H_(l+1)): which of W^(l+1) and its transpose turns delta^(l+1) into an (N, H_l) array? Then "
+            "multiply by the slope of the layer you arrive at."
         ),
         "no_slope": (
-            "Multiply by the activation's derivative at every layer: delta^l = (delta^(l+1) @ W^(l+1).T) * f'(z^l). "
+            "Multiply by the activation's derivative f'(z^l) at every layer, as in the task's recursion. "
             "Without it you backpropagate through a linear network."
         ),
         "top_slope": (
-            "The top layer needs the slope too: dout is dL/da^M, so delta^M = dL/dz^M = dout * f_prime(zs[-1])."
+            "The top layer needs the slope too: dout is dL/da^M, and delta^M = dL/dz^M is dout times f'(z^M), "
+            "entry by entry."
         ),
         "transposed": (
-            "Going back through z^(l+1) = a^l @ W^(l+1) multiplies by the transpose: delta @ W.T, not delta @ W. "
-            "With square weights both have the right shape; only the numbers show it."
+            "Going back through z^(l+1) = a^l W^(l+1) multiplies by the transpose of W^(l+1), not by W^(l+1) "
+            "itself. With square weights both have the right shape; only the numbers show it."
         ),
         "wrong_weights": (
             "delta^l comes back through the weights that read a^l: W^(l+1), which is weights[k + 1] for "
             "zs[k], not weights[k] (that one led to z^l from the layer below)."
         ),
         "slope_layer": (
-            "Multiply by the slope of the layer you arrive at: delta for zs[k] uses f_prime(zs[k]), not the slope "
-            "of the layer above."
+            "Multiply by the slope of the layer you arrive at: delta^l uses f'(z^l), not the slope of the layer above."
         ),
         "reversed": (
             "List the norms from layer 1 (next to the input) to the top, in the order of weights and zs: "
             "you walk the layers backwards, so reverse the list at the end (or fill an array from its end)."
         ),
-        "squared": "The norm is the square root of the sum of squares: np.linalg.norm(delta).",
+        "squared": "The norm is the square root of the sum of squares, not the sum of squares itself.",
         "da_norms": (
-            "Take the norm of delta^l = dL/dz^l, after multiplying by f_prime(z^l), not of dL/da^l before it "
+            "Take the norm of delta^l = dL/dz^l, after multiplying by f'(z^l), not of dL/da^l before it "
             "(at the top that would be dout itself)."
         ),
         "other": (
-            "delta = dout * f_prime(zs[-1]); then for k = M - 2 down to 0: delta = (delta @ weights[k + 1].T) * "
-            "f_prime(zs[k]). Return the norms of delta^1 .. delta^M, layer 1 first."
+            "Work a one-layer network by hand (M = 1): delta^1 is then dout times f'(z^1), and you should get "
+            "one number, its norm. Then add a layer: which weights and which slope does the task's recursion use?"
         ),
     },
     "6.2": {
-        "not_number": "Return one number, the standard deviation of the weights, e.g. np.sqrt(2.0 / D).",
+        "not_number": "Return one number, the standard deviation of the weights, not an array or a tuple.",
         "fan": (
             "He uses fan_in, the number of inputs each unit sums: D, the rows of W: (D, H) in z = x @ W. "
             "You used H, the number of outputs."
@@ -116,12 +116,12 @@ HINTS = {
         ),
         "xavier_two": "Xavier's variance is 1 over the average fan, 1 / ((D + H) / 2) = 2 / (D + H): keep the 2.",
         "swapped": (
-            "Xavier is sqrt(2 / (D + H)), made for tanh and sigmoid; He is sqrt(2 / D), made for ReLU: "
+            "Xavier, Var(W) = 2 / (D + H), is made for tanh and sigmoid; He, Var(W) = 2 / D, is made for ReLU: "
             "you returned one where the other belongs."
         ),
         "other": (
-            "Xavier: std = sqrt(2 / (D + H)). He: std = sqrt(2 / D). D is the number of inputs (rows of W), "
-            "H the number of outputs (columns)."
+            "Work D = 2, H = 6 by hand: what variances do the task's two formulas give, and what standard "
+            "deviations? Compare them with your function's output for both inits."
         ),
     },
     "6.3": {
@@ -129,34 +129,40 @@ HINTS = {
         "shape": "w_new and v_new have the shape of w.",
         "swapped": "Return them in the order w_new, v_new.",
         "sign": (
-            "The velocity points downhill: v_new = beta * v - lr * grad. With + lr * grad the weights climb the loss."
+            "The velocity points downhill: v_new subtracts lr times the gradient. With a plus there the weights "
+            "climb the loss."
         ),
         "sign_convention": (
-            "Here v holds the step itself: v_new = beta * v - lr * grad, then w_new = w + v_new. Keeping v as "
-            "minus the step (v = beta * v + lr * grad, w = w - v) flips the sign of the velocity you return."
+            "Here v holds the step itself, as in the task: v_new keeps a share beta of v and subtracts lr times "
+            "the gradient, and the weights then add v_new. Keeping v as minus the step flips the sign of the "
+            "velocity you return."
         ),
         "other_convention": (
-            "In this task v holds the step itself, learning rate included: v_new = beta * v - lr * grad and "
-            "w_new = w + v_new. The form v = beta * v + grad, w = w - lr * v keeps a different velocity."
+            "In this task v holds the step itself, learning rate included, as in the task's two equations. The "
+            "form that adds the raw gradient to v and applies lr only when stepping keeps a different velocity: "
+            "compare your v_new with the task's."
         ),
-        "no_momentum": "Keep the momentum term: v_new = beta * v - lr * grad. Without beta * v this is plain SGD.",
-        "old_velocity": "Update the velocity first, then step with the new one: w_new = w + v_new, not w + v.",
+        "no_momentum": "Keep the momentum term: v_new starts from beta times the old v. Without it this is plain SGD.",
+        "old_velocity": "Update the velocity first, then step with the new one: w_new adds v_new, not the old v.",
         "stale_velocity": (
             "Return the new velocity v_new, not the v you were given: the next step needs it; that is how momentum "
             "remembers the earlier gradients."
         ),
-        "dampened": "This task's momentum has no (1 - beta) factor: v_new = beta * v - lr * grad.",
-        "no_lr": "Scale the gradient by the learning rate: v_new = beta * v - lr * grad.",
-        "other": "v_new = beta * v - lr * grad; w_new = w + v_new; return w_new, v_new.",
+        "dampened": "This task's momentum has no (1 - beta) factor: the gradient term is lr times grad, nothing more.",
+        "no_lr": "Scale the gradient by the learning rate: the velocity's new term is lr times grad, not grad alone.",
+        "other": (
+            "Work one step by hand from v = 0: the new velocity is then just the gradient step, and w moves by it. "
+            "Does your function agree? Then try a nonzero v and compare with the task's two equations."
+        ),
     },
     "6.4": {
         "not_path": (
-            "Return the whole path as an array of shape (steps + 1, D): row 0 is w_start, row t the weights after "
-            "t steps, e.g. np.array(points) from a list of points."
+            "Return the whole path as one array of shape (steps + 1, D): row 0 is w_start, row t the weights "
+            "after t steps (a list of points can be turned into one array)."
         ),
         "start": "Row 0 of the path is w_start itself, before any step: the path has steps + 1 rows.",
         "keep_velocity": (
-            "Create v = np.zeros_like(w_start) once, before the loop, and pass the v_new each step returns into the "
+            "Start the velocity at zero once, before the loop, and pass the v_new each step gives back into the "
             "next step. A velocity that starts at zero on every step turns momentum into plain SGD."
         ),
         "stale_grad": "Evaluate the gradient at the current weights on every step, grad(w), not once at w_start.",
@@ -165,8 +171,8 @@ HINTS = {
             "Append a copy (w.copy()), or make a new array each step (w = w + v)."
         ),
         "other": (
-            "v = np.zeros_like(w_start); path = [w_start]; each step: w, v = momentum_step(w, v, grad(w), lr, beta), "
-            "then append w. Check that task 6.3 passes first: this function builds on it."
+            "Work steps = 1 by hand: the path should have two rows, w_start and the point one momentum step away. "
+            "Does yours? Check that task 6.3 passes first: this function builds on it."
         ),
     },
 }
@@ -177,17 +183,12 @@ _SLOPES = {"sigmoid": act.sigmoid_prime, "tanh": act.tanh_prime, "relu": act.rel
 # ---- shared helpers ---------------------------------------------------------------------------------
 
 
-def _pair(value, what: str, hint: str) -> tuple:
-    """The learner's 2-tuple, or Wrong; `what` names its parts, e.g. "(w_new, v_new)"."""
-    return unpack(value, tuple(part.strip() for part in what.strip("()").split(",")), hint)
-
-
 # ---- 6.1 per-layer gradient norms ----------------------------------------------------------------------
 
 
-def delta_cases(seed: int = 601,
-                settings: tuple = (((3, 5, 4, 6), 4, "tanh"), ((4, 4, 4, 4, 4), 5, "sigmoid"), ((3, 2), 3, "relu"))
-                ) -> list[tuple[list, list, np.ndarray, str]]:
+def delta_cases(
+    seed: int = 601, settings: tuple = (((3, 5, 4, 6), 4, "tanh"), ((4, 4, 4, 4, 4), 5, "sigmoid"), ((3, 2), 3, "relu"))
+) -> list[tuple[list, list, np.ndarray, str]]:
     """(weights, zs, dout, activation), one per (widths, N, activation) in `settings`. The defaults are
     the public cases: widths 3-5-4-6 (N = 4, tanh), where a missing transpose or the wrong weight matrix
     fails on shapes; square 4-4-4-4-4 layers (N = 5, sigmoid), where only the values show them; one
@@ -249,11 +250,13 @@ DELTA_VARIANTS = [
     Variant(_delta_variant(slopes="none"), "your norms leave out the activation's slope", _H61["no_slope"]),
     Variant(_delta_variant(slopes="not_top"), "your top layer's delta is dout itself", _H61["top_slope"]),
     Variant(_delta_variant(transpose=False), "you multiplied by W, not W.T", _H61["transposed"]),
-    Variant(_delta_variant(through="same"), "each delta came back through the wrong weight matrix",
-            _H61["wrong_weights"]),
+    Variant(
+        _delta_variant(through="same"), "each delta came back through the wrong weight matrix", _H61["wrong_weights"]
+    ),
     Variant(_delta_variant(slope_of="above"), "each layer used the slope of the layer above", _H61["slope_layer"]),
-    Variant(lambda *case: reference_delta_norms(*case)[::-1], "your norms are listed from the top down",
-            _H61["reversed"]),
+    Variant(
+        lambda *case: reference_delta_norms(*case)[::-1], "your norms are listed from the top down", _H61["reversed"]
+    ),
     Variant(_delta_variant(norm="squared"), "your norms are squared", _H61["squared"]),
     Variant(_delta_variant(what="da"), "your norms are those of dL/da, before the slope", _H61["da_norms"]),
 ]
@@ -276,16 +279,25 @@ def check_delta_case(fn, case: tuple) -> None:
     M, N = len(weights), dout.shape[0]
     widths = "-".join(str(W.shape[0]) for W in weights) + f"-{weights[-1].shape[1]}"
     where = f"for widths {widths}, N = {N}, {activation}"
-    value = call(fn, list(weights), list(zs), dout, _SLOPES[activation], names=("weights", "zs", "dout", "f_prime"),
-                 shape_hint=_H61["shape_error"], where=where).value
+    value = call(
+        fn,
+        list(weights),
+        list(zs),
+        dout,
+        _SLOPES[activation],
+        names=("weights", "zs", "dout", "f_prime"),
+        shape_hint=_H61["shape_error"],
+        where=where,
+    ).value
     if isinstance(value, (list, tuple)) and any(_shape_or_none(item) != () for item in value):
         if {_shape_or_none(item) for item in value} == {(N,)}:
             raise Wrong(f"your function returned {N} numbers per layer ({where})", _H61["per_example"])
         raise Wrong(f"your function returned a list of arrays ({where})", _H61["not_norms"])
     got = as_numbers(value, "your function")
     if got.ndim == 2 and got.shape in ((M, N), (N, M), (M, dout.shape[1])):
-        raise Wrong(f"your function returned shape {got.shape}, one number per example or unit ({where})",
-                    _H61["per_example"])
+        raise Wrong(
+            f"your function returned shape {got.shape}, one number per example or unit ({where})", _H61["per_example"]
+        )
     if got.ndim > 1:
         raise Wrong(f"your function returned shape {got.shape} ({where})", _H61["not_norms"])
     got = got.reshape(-1)
@@ -362,8 +374,9 @@ def check_init_case(fn, case: tuple) -> None:
 # ---- 6.3 one momentum step ----------------------------------------------------------------------------------
 
 
-def momentum_cases(seed: int = 603, settings: tuple = (((3,), 0.1, 0.9), ((2, 3), 0.05, 0.6))
-                   ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float, float]]:
+def momentum_cases(
+    seed: int = 603, settings: tuple = (((3,), 0.1, 0.9), ((2, 3), 0.05, 0.6))
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float, float]]:
     """(w, v, grad, lr, beta), one per (shape, lr, beta) in `settings`, with a non-zero velocity. The
     defaults are the public cases: a vector, then a (2, 3) matrix. Chapter 06."""
     rng = np.random.default_rng(seed)
@@ -412,8 +425,9 @@ STEP_VARIANTS = [
     Variant(_step_variant("swapped"), "you returned the velocity first", _H63["swapped"]),
     Variant(_step_variant("sign"), "your step goes uphill", _H63["sign"]),
     Variant(_step_variant("sign_convention"), "your velocity has the opposite sign", _H63["sign_convention"]),
-    Variant(_step_variant("other_convention"), "your velocity is the running sum of gradients",
-            _H63["other_convention"]),
+    Variant(
+        _step_variant("other_convention"), "your velocity is the running sum of gradients", _H63["other_convention"]
+    ),
     Variant(_step_variant("no_momentum"), "your step ignores the velocity v", _H63["no_momentum"]),
     Variant(_step_variant("old_velocity"), "your weights moved by the old velocity", _H63["old_velocity"]),
     Variant(_step_variant("stale_velocity"), "you returned the velocity you were given", _H63["stale_velocity"]),
@@ -430,7 +444,7 @@ def check_momentum_case(fn, case: tuple, where: str | None = None) -> None:
     w, v, grad, lr, beta = case
     where = where or f"for w of shape {w.shape}, lr = {lr}, beta = {beta}"
     value = call(fn, w, v, grad, lr, beta, names=("w", "v", "grad", "lr", "beta")).value
-    w_value, v_value = _pair(value, "(w_new, v_new)", _H63["not_pair"])
+    w_value, v_value = unpack(value, ("w_new", "v_new"), _H63["not_pair"])
     w_new, v_new = as_numbers(w_value, "your w_new"), as_numbers(v_value, "your v_new")
     if w_new.shape != w.shape or v_new.shape != w.shape:
         raise Wrong(f"your w_new and v_new have shapes {w_new.shape} and {v_new.shape} ({where})", _H63["shape"])
@@ -495,8 +509,11 @@ def _path_variant(kind: str):
 
 _H64 = HINTS["6.4"]
 PATH_VARIANTS = [
-    Variant(_path_variant("keep_velocity"), "your path is plain SGD's: the velocity starts at zero every step",
-            _H64["keep_velocity"]),
+    Variant(
+        _path_variant("keep_velocity"),
+        "your path is plain SGD's: the velocity starts at zero every step",
+        _H64["keep_velocity"],
+    ),
     Variant(_path_variant("stale_grad"), "every step used the gradient at w_start", _H64["stale_grad"]),
 ]
 
@@ -529,16 +546,13 @@ def check_path_case(fn, case: tuple, where: str | None = None) -> None:
 # ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
 
-def _seed(rng: np.random.Generator) -> int:
-    return int(rng.integers(2**32))
-
-
 def _delta_hidden(rng: np.random.Generator) -> list[tuple]:
     """6.1: a batch of one through a single top unit, a deeper ReLU network, one square layer."""
     deep = tuple(int(w) for w in rng.integers(2, 8, size=5))
     side = int(rng.integers(3, 6))
-    return delta_cases(_seed(rng), (((2, int(rng.integers(4, 8)), 1), 1, "sigmoid"), (deep, 6, "relu"),
-                                    ((side, side), 2, "tanh")))
+    return delta_cases(
+        seed_from(rng), (((2, int(rng.integers(4, 8)), 1), 1, "sigmoid"), (deep, 6, "relu"), ((side, side), 2, "tanh"))
+    )
 
 
 def _init_hidden(rng: np.random.Generator) -> list[tuple]:
@@ -546,16 +560,24 @@ def _init_hidden(rng: np.random.Generator) -> list[tuple]:
     side = int(rng.integers(16, 128))
     wide = int(rng.integers(300, 1000))
     narrow = int(rng.integers(2, 20))
-    return [(1, narrow, "he"), (side, side, "xavier"), (side, side, "he"), (wide, narrow, "xavier"),
-            (narrow, wide, "he")]
+    return [
+        (1, narrow, "he"),
+        (side, side, "xavier"),
+        (side, side, "he"),
+        (wide, narrow, "xavier"),
+        (narrow, wide, "he"),
+    ]
 
 
 def _momentum_hidden(rng: np.random.Generator) -> list[tuple]:
     """6.3: a single weight, a weight array with three axes, no momentum and momentum close to one."""
     lrs = np.round(rng.uniform(0.01, 0.5, size=3), 3)
-    settings = (((1,), float(lrs[0]), 0.0), ((4, 2, int(rng.integers(2, 4))), float(lrs[1]), 0.99),
-                ((int(rng.integers(5, 8)),), float(lrs[2]), float(np.round(rng.uniform(0.3, 0.8), 2))))
-    return momentum_cases(_seed(rng), settings)
+    settings = (
+        ((1,), float(lrs[0]), 0.0),
+        ((4, 2, int(rng.integers(2, 4))), float(lrs[1]), 0.99),
+        ((int(rng.integers(5, 8)),), float(lrs[2]), float(np.round(rng.uniform(0.3, 0.8), 2))),
+    )
+    return momentum_cases(seed_from(rng), settings)
 
 
 def _momentum_hidden_case(fn, case) -> None:
@@ -567,8 +589,13 @@ def _path_hidden(rng: np.random.Generator) -> list[tuple]:
     curvature = np.round(np.sort(rng.uniform(0.5, 20.0, size=4)), 2)
     lr = float(np.round(rng.uniform(0.2, 0.9) / curvature[-1], 4))  # below 2 / lambda_max: the run stays bounded
     return [
-        (quadratic_bowl([float(np.round(rng.uniform(1.0, 4.0), 2))]), np.round(rng.normal(size=1), 2),
-         float(np.round(rng.uniform(0.05, 0.3), 2)), float(np.round(rng.uniform(0.2, 0.8), 2)), 1),
+        (
+            quadratic_bowl([float(np.round(rng.uniform(1.0, 4.0), 2))]),
+            np.round(rng.normal(size=1), 2),
+            float(np.round(rng.uniform(0.05, 0.3), 2)),
+            float(np.round(rng.uniform(0.2, 0.8), 2)),
+            1,
+        ),
         (quadratic_bowl(curvature.tolist()), np.round(rng.normal(size=4), 2), lr, 0.9, 30),
     ]
 
@@ -578,31 +605,86 @@ def _path_hidden_case(fn, case) -> None:
 
 
 TASKS = (
-    Task("6.1", "delta_norms", 3, "06", OnCases(check_delta_case, delta_cases),
-         signature="delta_norms(weights, zs, dout, f_prime)",
-         try_it="delta_norms(example_weights, example_zs, example_dout, tanh_prime)",
-         hidden=(HiddenCheck("other depths and widths", "a batch of one through a single top unit, a deeper ReLU "
-                                                        "network, one square layer", check_delta_case, _delta_hidden),),
-         implemented_by=("bplib.depth.delta_norms", "bplib.depth.backprop_deltas",
-                         "bplib.checks.ch06.reference_delta_norms")),
-    Task("6.2", "init_std", 1, "06", OnCases(check_init_case, init_cases),
-         signature="init_std(D, H, init)", try_it='init_std(300, 100, "he")',
-         hidden=(HiddenCheck("other sizes", "a single input, square layers, a wide input layer and a wide output "
-                                            "layer", check_init_case, _init_hidden),),
-         implemented_by=("bplib.layers.init_std", "bplib.checks.ch06.reference_init_std")),
-    Task("6.3", "momentum_step", 2, "06", OnCases(check_momentum_case, momentum_cases),
-         signature="momentum_step(w, v, grad, lr, beta)",
-         try_it="momentum_step(np.ones(3), np.zeros(3), np.ones(3), 0.1, 0.9)",
-         hidden=(HiddenCheck("other shapes and rates", "a single weight, a weight array with three axes, no momentum "
-                                                       "and momentum close to one",
-                             _momentum_hidden_case, _momentum_hidden),),
-         implemented_by=("bplib.optim.Momentum.step", "bplib.checks.ch06.reference_momentum_step")),
-    Task("6.4", "momentum_path", 2, "06", OnCases(check_path_case, path_cases),
-         signature="momentum_path(grad, w_start, lr, beta, steps)",
-         try_it="momentum_path(bowl_grad, np.array([2.0, 1.0]), 0.02, 0.9, 10)",
-         hidden=(HiddenCheck("other runs", "a single step in one dimension, and a long run on a four-dimensional "
-                                           "bowl", _path_hidden_case, _path_hidden),),
-         implemented_by=("bplib.depth.optimizer_path", "bplib.checks.ch06.reference_momentum_path",
-                         "bplib.checks.ch06.reference_momentum_step", "bplib.optim.Momentum.step"),
-         builds_on=("6.3",)),
+    Task(
+        "6.1",
+        "delta_norms",
+        3,
+        "06",
+        OnCases(check_delta_case, delta_cases),
+        signature="delta_norms(weights, zs, dout, f_prime)",
+        try_it="delta_norms(example_weights, example_zs, example_dout, tanh_prime)",
+        hidden=(
+            HiddenCheck(
+                "other depths and widths",
+                "a batch of one through a single top unit, a deeper ReLU network, one square layer",
+                check_delta_case,
+                _delta_hidden,
+            ),
+        ),
+        implemented_by=(
+            "bplib.depth.delta_norms",
+            "bplib.depth.backprop_deltas",
+            "bplib.checks.ch06.reference_delta_norms",
+        ),
+    ),
+    Task(
+        "6.2",
+        "init_std",
+        1,
+        "06",
+        OnCases(check_init_case, init_cases),
+        signature="init_std(D, H, init)",
+        try_it='init_std(300, 100, "he")',
+        hidden=(
+            HiddenCheck(
+                "other sizes",
+                "a single input, square layers, a wide input layer and a wide output layer",
+                check_init_case,
+                _init_hidden,
+            ),
+        ),
+        implemented_by=("bplib.layers.init_std", "bplib.checks.ch06.reference_init_std"),
+    ),
+    Task(
+        "6.3",
+        "momentum_step",
+        2,
+        "06",
+        OnCases(check_momentum_case, momentum_cases),
+        signature="momentum_step(w, v, grad, lr, beta)",
+        try_it="momentum_step(np.ones(3), np.zeros(3), np.ones(3), 0.1, 0.9)",
+        hidden=(
+            HiddenCheck(
+                "other shapes and rates",
+                "a single weight, a weight array with three axes, no momentum and momentum close to one",
+                _momentum_hidden_case,
+                _momentum_hidden,
+            ),
+        ),
+        implemented_by=("bplib.optim.Momentum.step", "bplib.checks.ch06.reference_momentum_step"),
+    ),
+    Task(
+        "6.4",
+        "momentum_path",
+        2,
+        "06",
+        OnCases(check_path_case, path_cases),
+        signature="momentum_path(grad, w_start, lr, beta, steps)",
+        try_it="momentum_path(bowl_grad, np.array([2.0, 1.0]), 0.02, 0.9, 10)",
+        hidden=(
+            HiddenCheck(
+                "other runs",
+                "a single step in one dimension, and a long run on a four-dimensional bowl",
+                _path_hidden_case,
+                _path_hidden,
+            ),
+        ),
+        implemented_by=(
+            "bplib.depth.optimizer_path",
+            "bplib.checks.ch06.reference_momentum_path",
+            "bplib.checks.ch06.reference_momentum_step",
+            "bplib.optim.Momentum.step",
+        ),
+        builds_on=("6.3",),
+    ),
 )

@@ -38,14 +38,15 @@ from bplib.checks._core import (
     call,
     diagnose,
     same,
+    seed_from,
     unpack,
 )
 
 # Every hint a checker can give for a recognised mistake, by task and mistake.
 # Tests feed each mistake to its checker and look for exactly this text.
 _TANH_OF_H = (
-    "h_next is already tanh(z), so tanh'(z) = 1 - h_next**2. Applying tanh again, 1 - np.tanh(h_next)**2, "
-    "takes the slope at the wrong point."
+    "h_next is already tanh(z), so tanh'(z) = 1 - h_next^2. Applying tanh to h_next again takes the slope "
+    "at the wrong point."
 )
 HINTS = {
     "7.1": {
@@ -61,33 +62,35 @@ HINTS = {
             "Your gradients are in another order: return dx_t, dh_prev, dWx, dWh, db, the order of "
             "rnn_step_forward's inputs x_t, h_prev, Wx, Wh, b."
         ),
-        "db_axis": "db has one entry per hidden unit: sum dz over the batch, dz.sum(axis=0), shape (H,).",
+        "db_axis": "db has one entry per hidden unit: sum dz over the batch (the rows), shape (H,).",
         "shape_error": (
             "A product failed on shapes. Write them down: dz (N, H), x_t (N, D), Wx (D, H), h_prev (N, H), "
-            "Wh (H, H). Going back through x_t @ Wx multiplies by Wx.T: (N, H) @ (H, D) -> (N, D)."
+            "Wh (H, H). Going back through x_t Wx multiplies by the transpose of Wx: (N, H) times (H, D) "
+            "gives (N, D)."
         ),
         "tanh_prime": (
-            "Go through the tanh first: dz = dh_next * (1 - h_next**2), then use dz, not dh_next, in every "
-            "product."
+            "Go through the tanh first: dz is dh_next times tanh'(z) = 1 - h_next^2, and every product then "
+            "uses dz, not dh_next."
         ),
         "tanh_of_h": _TANH_OF_H,
-        "one_minus_h": "tanh'(z) = 1 - tanh(z)**2 = 1 - h_next**2: square h_next.",
+        "one_minus_h": "tanh'(z) = 1 - tanh^2(z) = 1 - h_next^2: square h_next.",
         "transposed_Wh": (
-            "dh_prev = dz @ Wh.T, not dz @ Wh. Wh is square, so both have the right shape; only the numbers "
-            "show it."
+            "dh_prev goes back through the transpose of Wh, not through Wh itself. Wh is square, so both have "
+            "the right shape; only the numbers show it."
         ),
-        "transposed_Wx": "dx_t = dz @ Wx.T, not dz @ Wx: going back through a product multiplies by the transpose.",
-        "h_next_in_dWh": (
-            "dWh pairs dz with the state this step read, h_prev: dWh = h_prev.T @ dz. h_next is the state "
-            "it wrote."
+        "transposed_Wx": (
+            "dx_t goes back through the transpose of Wx, not through Wx itself: going back through a product "
+            "multiplies by the transpose."
         ),
+        "h_next_in_dWh": ("dWh pairs dz with the state this step read, h_prev, not with h_next, the state it wrote."),
         "dW_transposed": (
-            "dWh = h_prev.T @ dz: row i belongs to unit i of h_prev, the input side of Wh. dz.T @ h_prev is "
-            "its transpose."
+            "dWh has one row per unit of h_prev, the input side of Wh: the product of dz^T and h_prev is its "
+            "transpose. Which factor has to come first?"
         ),
         "other": (
-            "dz = dh_next * (1 - h_next**2); dx_t = dz @ Wx.T; dh_prev = dz @ Wh.T; dWx = x_t.T @ dz; "
-            "dWh = h_prev.T @ dz; db = dz.sum(axis=0)."
+            "Write down the shapes: dh_next, dz and h_prev (N, H), x_t (N, D), Wx (D, H), Wh (H, H). Which of "
+            "the five gradients differs? Compare each with the task's equations, starting with dz: all the "
+            "others use it."
         ),
     },
     "7.2": {
@@ -96,52 +99,49 @@ HINTS = {
             "dWx has the shape of Wx, (D, H); dWh of Wh, (H, H); db of b, (H,): each is summed over the batch "
             "and over time."
         ),
-        "db_sum": "db sums delta over the batch and over time: delta.sum(axis=(0, 1)), shape (H,).",
+        "db_sum": "db sums delta over the batch and over time, every axis but the last: shape (H,).",
         "shape_error": (
-            "A product failed on shapes. Per step: x[:, t] (N, D), h_prev (N, H), delta[:, t] (N, H); "
-            "x[:, t].T @ delta[:, t] is (D, H) and h_prev.T @ delta[:, t] is (H, H)."
+            "A product failed on shapes. Per step: x_t (N, D), h_{t-1} (N, H), delta_t (N, H); "
+            "x_t^T delta_t is (D, H) and h_{t-1}^T delta_t is (H, H)."
         ),
         "off_by_one": (
             "Step t read h_{t-1}, not h_t: pair delta[:, t] with h0 at t = 0 and with h[:, t - 1] after that."
         ),
-        "no_h0": "At t = 0 the state read is h0, the initial state: the share h0.T @ delta[:, 0] belongs in dWh too.",
+        "no_h0": "At t = 0 the state read is h0, the initial state: its share, with delta_0, belongs in dWh too.",
         "one_step": (
             "A shared weight's gradient is the sum over every step: add each step's share (dWh += ...), "
             "don't keep only one step's."
         ),
         "mean_time": "Sum over time, don't average: a weight used at T steps gets the sum of its T shares.",
-        "batch_mean": (
-            "No 1 / N here: delta already carries whatever averaging the loss did. Sum over the batch."
-        ),
+        "batch_mean": ("No 1 / N here: delta already carries whatever averaging the loss did. Sum over the batch."),
         "transposed": (
-            "dWh = sum over t of h_{t-1}.T @ delta_t: row i belongs to unit i of the previous state. "
-            "delta_t.T @ h_{t-1} is its transpose."
+            "dWh = sum over t of h_{t-1}^T delta_t: row i belongs to unit i of the previous state. "
+            "delta_t^T h_{t-1} is its transpose."
         ),
         "dWx_shift": "x has no shift: pair delta[:, t] with the input of the same step, x[:, t].",
         "other": (
-            "dWx = sum over t of x[:, t].T @ delta[:, t]; dWh = sum over t of h_prev.T @ delta[:, t] with h_prev "
-            "= h0 at t = 0 and h[:, t - 1] after; db = delta summed over the batch and time."
+            "Work T = 1 by hand: dWx is then x_0^T delta_0 and dWh is h0^T delta_0. Does your function agree? "
+            "Then check that each later step pairs delta_t with the state it read, h_{t-1}."
         ),
     },
     "7.3": {
         "not_five": (
-            "Return the five gradients as a tuple, in the order of rnn_forward's inputs: "
-            "return dx, dh0, dWx, dWh, db."
+            "Return the five gradients as a tuple, in the order of rnn_forward's inputs: return dx, dh0, dWx, dWh, db."
         ),
         "shape": (
             "The gradients have the shapes dx (N, T, D), dh0 (N, H), dWx (D, H), dWh (H, H), db (H,), in that order."
         ),
         "shape_error": (
-            "A product failed on shapes. Per step: dz (N, H), x[:, t] (N, D), Wx (D, H), Wh (H, H); "
-            "dx[:, t] = dz @ Wx.T is (N, D) and the carried gradient dz @ Wh.T is (N, H)."
+            "A product failed on shapes. Per step: dz (N, H), x_t (N, D), Wx (D, H), Wh (H, H); dz times the "
+            "transpose of Wx is (N, D), and dz times the transpose of Wh, the carried gradient, is (N, H)."
         ),
         "in_place": (
-            "dh[:, t] += ... writes into the caller's dh. Add into a new array instead: "
-            "dh_total = dh[:, t] + carried."
+            "dh[:, t] += ... writes into the caller's dh. Add the two gradients into a new array instead, and "
+            "leave dh as it is."
         ),
         "no_carry": (
             "h_t gets two gradients: dh[:, t] from the loss at step t, and the one carried back from step "
-            "t + 1 (its dz @ Wh.T). Add them before going through the tanh."
+            "t + 1 (its dz times Wh^T). Add them before going through the tanh."
         ),
         "forward_order": (
             "Walk time in reverse, t = T-1 down to 0: the gradient carried into step t comes from step t + 1, "
@@ -151,29 +151,34 @@ HINTS = {
             "dWh pairs step t's dz with h_{t-1}, the state step t read: h0 at t = 0, h[:, t - 1] after that."
         ),
         "tanh_prime": (
-            "Every step goes through its tanh: dz = (dh[:, t] + carried) * (1 - h[:, t]**2), and dz feeds dx, "
-            "dWx, dWh, db and the carried gradient."
+            "Every step goes through its tanh: the sum of the two incoming gradients is multiplied by "
+            "1 - h_t^2, and that dz feeds dx, dWx, dWh, db and the carried gradient."
         ),
         "tanh_of_h": _TANH_OF_H.replace("h_next", "h[:, t]"),
         "carry_without_tanh": (
-            "The gradient carried to step t - 1 passes through step t's tanh too: carried = dz @ Wh.T with "
-            "dz = (dh[:, t] + carried) * (1 - h[:, t]**2)."
+            "The gradient carried to step t - 1 passes through step t's tanh too: compute it from dz, after "
+            "the factor 1 - h_t^2, not from the gradient before that factor."
         ),
-        "transposed_Wh": "carried = dz @ Wh.T, not dz @ Wh. Wh is square, so only the numbers show it.",
-        "transposed_Wx": "dx[:, t] = dz @ Wx.T, not dz @ Wx: going back through a product multiplies by the transpose.",
+        "transposed_Wh": (
+            "The carried gradient goes back through the transpose of Wh, not through Wh itself. Wh is square, "
+            "so only the numbers show it."
+        ),
+        "transposed_Wx": (
+            "dx_t goes back through the transpose of Wx, not through Wx itself: going back through a product "
+            "multiplies by the transpose."
+        ),
         "not_summed": (
             "Wx, Wh and b are used at every step: add each step's share (dWh += ...); with dWh = ... only "
             "one step's share is left."
         ),
         "mean_time": "Sum the steps' shares, don't divide by T: a shared weight's gradient is the sum over its uses.",
         "dh0": (
-            "dh0 is the gradient carried back out of step 0: dz @ Wh.T computed at t = 0, with everything the "
-            "later steps carried included in that dz."
+            "dh0 is the gradient carried back out of step 0: dz times Wh^T computed at t = 0, with everything "
+            "the later steps carried included in that dz."
         ),
         "other": (
-            "carried = 0; for t from T-1 down to 0: dz = (dh[:, t] + carried) * (1 - h[:, t]**2); "
-            "dx[:, t] = dz @ Wx.T; dWx += x[:, t].T @ dz; dWh += h_prev.T @ dz (h_prev = h0 at t = 0, else "
-            "h[:, t - 1]); db += dz.sum(axis=0); carried = dz @ Wh.T. Finally dh0 = carried."
+            "Work T = 1 by hand: nothing is carried into the single step, so every gradient is the one of Task "
+            "7.1 with dh_next = dh_0. Does your function agree? Then check what step t - 1 receives from step t."
         ),
     },
     "7.4": {
@@ -199,7 +204,7 @@ HINTS = {
             "The global norm is the square root of the sum of every squared entry of every array, not the sum "
             "of the arrays' own norms."
         ),
-        "no_sqrt": "The global norm is the square root of the sum of squares: take np.sqrt at the end.",
+        "no_sqrt": "The global norm is the square root of the sum of squares: take the square root at the end.",
         "norm_after": "Return the global norm measured before clipping (the one you compared with max_norm).",
         "zero_norm": (
             "When every gradient is zero the global norm is 0: is there anything to clip then? Divide by the norm "
@@ -210,8 +215,9 @@ HINTS = {
             "caller's gradients change whenever the clipped ones are changed."
         ),
         "other": (
-            "total_norm = sqrt(sum over the arrays of np.sum(g**2)); if total_norm > max_norm, every array "
-            "becomes g * (max_norm / total_norm); otherwise each stays as it is (a copy)."
+            "Work a small case by hand: a single gradient with entries 3 and 4 has global norm 5, so with "
+            "max_norm = 1 every entry is divided by 5. Does your function agree, and does it leave a gradient "
+            "whose norm is already below max_norm unchanged?"
         ),
     },
 }
@@ -224,24 +230,13 @@ WEIGHT_NAMES = ("dWx", "dWh", "db")
 # ---- shared helpers ---------------------------------------------------------------------------
 
 
-def _call(fn, args: tuple, names: tuple[str, ...], shape_hint: str, where: str):
-    """call(fn, *args) returning the value; a shape error inside the learner's code becomes Wrong(shape_hint)."""
-    return call(fn, *args, names=names, shape_hint=shape_hint, where=where).value
-
-
-def _tuple_of(value, count: int, what: str, hint: str) -> tuple:
-    """The learner's tuple of `count` values, or Wrong; `what` names them, e.g. "(dWx, dWh, db)"."""
-    names = tuple(part.strip() for part in what.strip("()").split(","))
-    assert len(names) == count
-    return unpack(value, names, hint)
-
-
 def _arrays(values: tuple, names: tuple[str, ...]) -> list[np.ndarray]:
     return [as_numbers(value, f"your {name}") for value, name in zip(values, names, strict=True)]
 
 
-def _check_shapes(got: list[np.ndarray], expected: tuple, names: tuple[str, ...], hints: dict, where: str,
-                  special: dict | None = None) -> None:
+def _check_shapes(
+    got: list[np.ndarray], expected: tuple, names: tuple[str, ...], hints: dict, where: str, special: dict | None = None
+) -> None:
     """Wrong unless every array has its expected shape; `special` maps (name, wrong shape) -> hint key."""
     shapes = [g.shape for g in got]
     wanted = [np.shape(e) for e in expected]
@@ -303,8 +298,12 @@ def _step_variant(*, slope="right", transposed_Wh=False, transposed_Wx=False, h_
 
     def compute(dh_next, cache):
         x_t, h_prev, Wx, Wh, h_next = cache
-        factor = {"right": 1.0 - h_next**2, "none": 1.0, "tanh_of_h": 1.0 - np.tanh(h_next) ** 2,
-                  "one_minus_h": 1.0 - h_next}[slope]
+        factor = {
+            "right": 1.0 - h_next**2,
+            "none": 1.0,
+            "tanh_of_h": 1.0 - np.tanh(h_next) ** 2,
+            "one_minus_h": 1.0 - h_next,
+        }[slope]
         dz = dh_next * factor
         dx_t = dz @ (Wx if transposed_Wx else Wx.T)
         dh_prev = dz @ (Wh if transposed_Wh else Wh.T)
@@ -333,8 +332,8 @@ def check_step_case(fn, case: tuple) -> None:
     N, D = cache.x_t.shape
     H = cache.Wh.shape[0]
     where = f"for N, D, H = {N}, {D}, {H}"
-    value = _call(fn, (dh_next, cache), ("dh_next", "cache"), _H71["shape_error"], where)
-    got = _arrays(_tuple_of(value, 5, "(dx_t, dh_prev, dWx, dWh, db)", _H71["not_five"]), STEP_NAMES)
+    value = call(fn, dh_next, cache, names=("dh_next", "cache"), shape_hint=_H71["shape_error"], where=where).value
+    got = _arrays(unpack(value, ("dx_t", "dh_prev", "dWx", "dWh", "db"), _H71["not_five"]), STEP_NAMES)
     expected = reference_step_backward(dh_next, cache)
     _check_shapes(got, expected, STEP_NAMES, _H71, where, {("db", (N, H)): "db_axis", ("db", (N,)): "db_axis"})
     wrong = _wrong_names(got, expected, STEP_NAMES)
@@ -351,8 +350,9 @@ def check_step_case(fn, case: tuple) -> None:
 # ---- 7.2 the weight gradients, summed over time ----------------------------------------------------
 
 
-def weight_cases(seed: int = 702, sizes: tuple = ((2, 4, 3, 5), (3, 3, 3, 3))
-                 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+def weight_cases(
+    seed: int = 702, sizes: tuple = ((2, 4, 3, 5), (3, 3, 3, 3))
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """(x, h0, h, delta), one per (N, T, D, H) in `sizes`; h comes from a forward pass. The defaults are
     the public cases: N, T, D, H = 2, 4, 3, 5, then N = T = D = H = 3. Chapter 07."""
     rng = np.random.default_rng(seed)
@@ -380,8 +380,9 @@ def reference_weight_grads(x, h0, h, delta):
     return dWx, dWh, delta.sum(axis=(0, 1))
 
 
-def _weights_variant(*, h_prev="right", steps="all", divide_by_T=False, divide_by_N=False, transposed=False,
-                     x_shift=False):
+def _weights_variant(
+    *, h_prev="right", steps="all", divide_by_T=False, divide_by_N=False, transposed=False, x_shift=False
+):
     """A wrong weight_grads_over_time with one mistake switched on; returns dWx, dWh, db flattened.
     h_prev: "right", "h_t" (off by one) or "zeros" (h0 left out); steps: "all", "first" or "last"."""
 
@@ -423,8 +424,8 @@ def check_weight_case(fn, case: tuple) -> None:
     N, T, D = x.shape
     H = h.shape[2]
     where = f"for N, T, D, H = {N}, {T}, {D}, {H}"
-    value = _call(fn, case, ("x", "h0", "h", "delta"), _H72["shape_error"], where)
-    got = _arrays(_tuple_of(value, 3, "(dWx, dWh, db)", _H72["not_three"]), WEIGHT_NAMES)
+    value = call(fn, *case, names=("x", "h0", "h", "delta"), shape_hint=_H72["shape_error"], where=where).value
+    got = _arrays(unpack(value, ("dWx", "dWh", "db"), _H72["not_three"]), WEIGHT_NAMES)
     expected = reference_weight_grads(*case)
     db_wrong = {("db", shape): "db_sum" for shape in ((T, H), (N, H), (N, T, H), (N,), (T,))}
     _check_shapes(got, expected, WEIGHT_NAMES, _H72, where, db_wrong)
@@ -468,8 +469,18 @@ def reference_bptt(dh, cache):
     return rnn.rnn_backward(dh, cache)
 
 
-def _bptt_variant(*, carry=True, order="reverse", h_in_dWh="prev", slope="right", carry_slope=True,
-                  transposed_Wh=False, transposed_Wx=False, accumulate="sum", divide_by_T=False):
+def _bptt_variant(
+    *,
+    carry=True,
+    order="reverse",
+    h_in_dWh="prev",
+    slope="right",
+    carry_slope=True,
+    transposed_Wh=False,
+    transposed_Wx=False,
+    accumulate="sum",
+    divide_by_T=False,
+):
     """A wrong bptt with one mistake switched on; returns its five gradients flattened.
     slope: "right", "none" or "tanh_of_h"; accumulate: "sum", "overwrite" (the step done last is kept)
     or "last_step" (only step T-1's share)."""
@@ -507,14 +518,19 @@ BPTT_VARIANTS = [
     Variant(_bptt_variant(h_in_dWh="next"), "your dWh pairs step t's dz with h_t", _H73["off_by_one"]),
     Variant(_bptt_variant(slope="none"), "your gradients skip the tanh's derivative", _H73["tanh_prime"]),
     Variant(_bptt_variant(slope="tanh_of_h"), "your tanh derivative is taken at h_t", _H73["tanh_of_h"]),
-    Variant(_bptt_variant(carry_slope=False), "the carried gradient skips the tanh's derivative",
-            _H73["carry_without_tanh"]),
+    Variant(
+        _bptt_variant(carry_slope=False), "the carried gradient skips the tanh's derivative", _H73["carry_without_tanh"]
+    ),
     Variant(_bptt_variant(transposed_Wh=True), "the carried gradient uses Wh, not Wh.T", _H73["transposed_Wh"]),
     Variant(_bptt_variant(transposed_Wx=True), "your dx uses Wx, not Wx.T", _H73["transposed_Wx"]),
-    Variant(_bptt_variant(accumulate="overwrite"), "your weight gradients hold only step 0's share",
-            _H73["not_summed"]),
-    Variant(_bptt_variant(accumulate="last_step"), "your weight gradients hold only the last step's share",
-            _H73["not_summed"]),
+    Variant(
+        _bptt_variant(accumulate="overwrite"), "your weight gradients hold only step 0's share", _H73["not_summed"]
+    ),
+    Variant(
+        _bptt_variant(accumulate="last_step"),
+        "your weight gradients hold only the last step's share",
+        _H73["not_summed"],
+    ),
     Variant(_bptt_variant(divide_by_T=True), "your weight gradients are averaged over time", _H73["mean_time"]),
 ]
 
@@ -526,12 +542,12 @@ def check_bptt_case(fn, case: tuple) -> None:
     H = cache.Wh.shape[0]
     where = f"for N, T, D, H = {N}, {T}, {D}, {H}"
     try:
-        value = _call(fn, (dh, cache), ("dh", "cache"), _H73["shape_error"], where)
+        value = call(fn, dh, cache, names=("dh", "cache"), shape_hint=_H73["shape_error"], where=where).value
     except Wrong as signal:
         if "changed its input dh" in signal.detail:
             raise Wrong(signal.detail, _H73["in_place"]) from None
         raise
-    got = _arrays(_tuple_of(value, 5, "(dx, dh0, dWx, dWh, db)", _H73["not_five"]), BPTT_NAMES)
+    got = _arrays(unpack(value, ("dx", "dh0", "dWx", "dWh", "db"), _H73["not_five"]), BPTT_NAMES)
     expected = reference_bptt(dh, cache)
     _check_shapes(got, expected, BPTT_NAMES, _H73, where)
     wrong = _wrong_names(got, expected, BPTT_NAMES)
@@ -553,10 +569,16 @@ def clip_cases() -> list[tuple[dict[str, np.ndarray], float]]:
     array far larger than the other (clipping each array by its own norm keeps the small one); and all
     zeros (a division by the norm is a division by zero)."""
     rng = np.random.default_rng(704)
-    above = {"Wx": rng.normal(scale=3.0, size=(3, 4)), "Wh": rng.normal(scale=3.0, size=(4, 4)),
-             "b": rng.normal(scale=3.0, size=4)}
-    below = {"Wx": rng.normal(scale=0.2, size=(3, 4)), "Wh": rng.normal(scale=0.2, size=(4, 4)),
-             "b": rng.normal(scale=0.2, size=4)}
+    above = {
+        "Wx": rng.normal(scale=3.0, size=(3, 4)),
+        "Wh": rng.normal(scale=3.0, size=(4, 4)),
+        "b": rng.normal(scale=3.0, size=4),
+    }
+    below = {
+        "Wx": rng.normal(scale=0.2, size=(3, 4)),
+        "Wh": rng.normal(scale=0.2, size=(4, 4)),
+        "b": rng.normal(scale=0.2, size=4),
+    }
     lopsided = {"Wh": rng.normal(scale=4.0, size=(3, 3)), "b": rng.normal(scale=0.1, size=3)}
     zeros = {"Wx": np.zeros((3, 4)), "b": np.zeros(4)}  # a global norm of 0: nothing to clip, nothing to divide by
     return [(above, 5.0), (below, 5.0), (lopsided, 1.0), (zeros, 1.0)]
@@ -598,8 +620,9 @@ _H74 = HINTS["7.4"]
 CLIP_VARIANTS = [
     Variant(_clip_variant("per_array"), "each array was clipped by its own norm", _H74["per_array"]),
     Variant(_clip_variant("by_value"), "your entries were clipped one by one", _H74["by_value"]),
-    Variant(_clip_variant("always"), "your gradients were rescaled although their norm is below max_norm",
-            _H74["always"]),
+    Variant(
+        _clip_variant("always"), "your gradients were rescaled although their norm is below max_norm", _H74["always"]
+    ),
     Variant(_clip_variant("scale_inverted"), "your gradients grew", _H74["scale_inverted"]),
 ]
 
@@ -608,8 +631,10 @@ def check_clip_case(fn, case: tuple) -> None:
     """Task 7.4 on one (grads, max_norm): raises Wrong, NotDone or LearnerRaised unless fn is right."""
     grads, max_norm = case
     norm = _norm(grads)
-    where = (f"for arrays {', '.join(f'{k} {g.shape}' for k, g in grads.items())} with the global norm "
-             f"{'above' if norm > max_norm else 'below'} max_norm")
+    where = (
+        f"for arrays {', '.join(f'{k} {g.shape}' for k, g in grads.items())} with the global norm "
+        f"{'above' if norm > max_norm else 'below'} max_norm"
+    )
     outcome = call(fn, grads, max_norm, names=("grads", "max_norm"), check_in_place=False)
     value, seen = outcome.value, outcome.args_after[0]
     changed = [k for k in grads if not (isinstance(seen, Mapping) and same(seen.get(k), grads[k]))]
@@ -617,11 +642,13 @@ def check_clip_case(fn, case: tuple) -> None:
         raise Wrong(f"your function changed grads[{changed[0]!r}] in place", _H74["in_place"])
     if outcome.warnings:
         raise Wrong(f"numpy warned: {outcome.warnings[0]} ({where})", _H74["zero_norm"])
-    clipped_value, norm_value = _tuple_of(value, 2, "(clipped, total_norm)", _H74["not_pair"])
+    clipped_value, norm_value = unpack(value, ("clipped", "total_norm"), _H74["not_pair"])
     shared = [path for path in outcome.aliases if path.startswith("value[0]")]
     if shared:
-        raise Wrong(f"your clipped {'dict is grads itself' if 'value[0]' in shared else 'shares arrays with grads'}"
-                    f" ({where})", _H74["same_arrays"])
+        raise Wrong(
+            f"your clipped {'dict is grads itself' if 'value[0]' in shared else 'shares arrays with grads'} ({where})",
+            _H74["same_arrays"],
+        )
     if not isinstance(clipped_value, Mapping) or set(clipped_value) != set(grads):
         raise Wrong(f"your clipped is {a_type(clipped_value)} without exactly the names of grads", _H74["not_dict"])
     got = {k: as_numbers(clipped_value[k], f"your clipped[{k!r}]") for k in grads}
@@ -650,30 +677,28 @@ def check_clip_case(fn, case: tuple) -> None:
             continue
         if all_close(flat, _flat(candidate[k] for k in grads)):
             raise Wrong(f"{variant.detail} ({where})", variant.hint)
-    raise Wrong(f"your clipped {', '.join(repr(k) for k in wrong)} {'is' if len(wrong) == 1 else 'are'} wrong "
-                f"({where})", _H74["other"])
+    raise Wrong(
+        f"your clipped {', '.join(repr(k) for k in wrong)} {'is' if len(wrong) == 1 else 'are'} wrong ({where})",
+        _H74["other"],
+    )
 
 
 # ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
 
-def _seed(rng: np.random.Generator) -> int:
-    return int(rng.integers(2**32))
-
-
 def _step_hidden(rng: np.random.Generator) -> list[tuple]:
     """7.1: a batch of one with D < H, and more inputs than hidden units."""
-    return step_cases(_seed(rng), ((1, 2, int(rng.integers(3, 6))), (int(rng.integers(4, 7)), 6, 3)))
+    return step_cases(seed_from(rng), ((1, 2, int(rng.integers(3, 6))), (int(rng.integers(4, 7)), 6, 3)))
 
 
 def _weight_hidden(rng: np.random.Generator) -> list[tuple]:
     """7.2: a batch of one over a longer sequence, and a short sequence with D > H."""
-    return weight_cases(_seed(rng), ((1, int(rng.integers(6, 10)), 2, 3), (4, 2, int(rng.integers(4, 7)), 2)))
+    return weight_cases(seed_from(rng), ((1, int(rng.integers(6, 10)), 2, 3), (4, 2, int(rng.integers(4, 7)), 2)))
 
 
 def _bptt_hidden(rng: np.random.Generator) -> list[tuple]:
     """7.3: a batch of one over a longer sequence, and a short sequence with a single input."""
-    return bptt_cases(_seed(rng), ((1, int(rng.integers(7, 11)), 4, 2), (3, 2, 1, int(rng.integers(4, 7)))))
+    return bptt_cases(seed_from(rng), ((1, int(rng.integers(7, 11)), 4, 2), (3, 2, 1, int(rng.integers(4, 7)))))
 
 
 def _clip_hidden(rng: np.random.Generator) -> list[tuple]:
@@ -685,37 +710,99 @@ def _clip_hidden(rng: np.random.Generator) -> list[tuple]:
     single = {"b": rng.normal(scale=0.1, size=int(rng.integers(3, 7)))}
     lopsided = {"Wx": rng.normal(scale=0.01, size=5), "Wh": rng.normal(scale=10.0, size=(2, 2))}
     zeros = {"W": np.zeros((int(rng.integers(2, 5)), 3)), "c": np.zeros(int(rng.integers(2, 6)))}
-    return [(many, float(np.round(rng.uniform(1.5, 3.5), 2))), (single, 1.0),
-            (lopsided, float(np.round(rng.uniform(2.0, 4.0), 2))), (zeros, float(np.round(rng.uniform(0.5, 2.0), 2)))]
+    return [
+        (many, float(np.round(rng.uniform(1.5, 3.5), 2))),
+        (single, 1.0),
+        (lopsided, float(np.round(rng.uniform(2.0, 4.0), 2))),
+        (zeros, float(np.round(rng.uniform(0.5, 2.0), 2))),
+    ]
 
 
 _RNN = "bplib.rnn"
 
 TASKS = (
-    Task("7.1", "rnn_step_backward", 2, "07", OnCases(check_step_case, step_cases),
-         signature="rnn_step_backward(dh_next, cache)",
-         try_it="rnn_step_backward(example_dh_next, example_step_cache)",
-         hidden=(HiddenCheck("other sizes", "a batch of one with D < H, and more inputs than hidden units",
-                             check_step_case, _step_hidden),),
-         implemented_by=(f"{_RNN}.rnn_step_backward", f"{_RNN}._step_backward",
-                         "bplib.checks.ch07.reference_step_backward")),
-    Task("7.2", "weight_grads_over_time", 2, "07", OnCases(check_weight_case, weight_cases),
-         signature="weight_grads_over_time(x, h0, h, delta)",
-         try_it="weight_grads_over_time(example_x, example_h0, example_h, example_delta)",
-         hidden=(HiddenCheck("other sequences", "a batch of one over a longer sequence, and a short sequence with "
-                                                "D > H", check_weight_case, _weight_hidden),),
-         implemented_by=(f"{_RNN}.rnn_backward", "bplib.checks.ch07.reference_weight_grads")),
-    Task("7.3", "bptt", 3, "07", OnCases(check_bptt_case, bptt_cases),
-         signature="bptt(dh, cache)", try_it="bptt(example_dh, example_cache)",
-         hidden=(HiddenCheck("other sequences", "a batch of one over a longer sequence, and a short sequence with a "
-                                                "single input", check_bptt_case, _bptt_hidden),),
-         implemented_by=(f"{_RNN}.rnn_backward", f"{_RNN}.rnn_step_backward", f"{_RNN}._step_backward",
-                         "bplib.checks.ch07.reference_bptt", "bplib.checks.ch07.reference_step_backward"),
-         builds_on=("7.1", "7.2")),
-    Task("7.4", "clip_by_global_norm", 2, "07", OnCases(check_clip_case, clip_cases),
-         signature="clip_by_global_norm(grads, max_norm)", try_it="clip_by_global_norm(example_grads, 1.0)",
-         hidden=(HiddenCheck("other gradients", "other names and numbers of arrays, a single array below the "
-                                                "threshold, one array far larger than the other, all zeros",
-                             check_clip_case, _clip_hidden),),
-         implemented_by=(f"{_RNN}.clip_by_norm", "bplib.checks.ch07.reference_clip")),
+    Task(
+        "7.1",
+        "rnn_step_backward",
+        2,
+        "07",
+        OnCases(check_step_case, step_cases),
+        signature="rnn_step_backward(dh_next, cache)",
+        try_it="rnn_step_backward(example_dh_next, example_step_cache)",
+        hidden=(
+            HiddenCheck(
+                "other sizes",
+                "a batch of one with D < H, and more inputs than hidden units",
+                check_step_case,
+                _step_hidden,
+            ),
+        ),
+        implemented_by=(
+            f"{_RNN}.rnn_step_backward",
+            f"{_RNN}._step_backward",
+            "bplib.checks.ch07.reference_step_backward",
+        ),
+    ),
+    Task(
+        "7.2",
+        "weight_grads_over_time",
+        2,
+        "07",
+        OnCases(check_weight_case, weight_cases),
+        signature="weight_grads_over_time(x, h0, h, delta)",
+        try_it="weight_grads_over_time(example_x, example_h0, example_h, example_delta)",
+        hidden=(
+            HiddenCheck(
+                "other sequences",
+                "a batch of one over a longer sequence, and a short sequence with D > H",
+                check_weight_case,
+                _weight_hidden,
+            ),
+        ),
+        implemented_by=(f"{_RNN}.rnn_backward", "bplib.checks.ch07.reference_weight_grads"),
+    ),
+    Task(
+        "7.3",
+        "bptt",
+        3,
+        "07",
+        OnCases(check_bptt_case, bptt_cases),
+        signature="bptt(dh, cache)",
+        try_it="bptt(example_dh, example_cache)",
+        hidden=(
+            HiddenCheck(
+                "other sequences",
+                "a batch of one over a longer sequence, and a short sequence with a single input",
+                check_bptt_case,
+                _bptt_hidden,
+            ),
+        ),
+        implemented_by=(
+            f"{_RNN}.rnn_backward",
+            f"{_RNN}.rnn_step_backward",
+            f"{_RNN}._step_backward",
+            "bplib.checks.ch07.reference_bptt",
+            "bplib.checks.ch07.reference_step_backward",
+        ),
+        builds_on=("7.1", "7.2"),
+    ),
+    Task(
+        "7.4",
+        "clip_by_global_norm",
+        2,
+        "07",
+        OnCases(check_clip_case, clip_cases),
+        signature="clip_by_global_norm(grads, max_norm)",
+        try_it="clip_by_global_norm(example_grads, 1.0)",
+        hidden=(
+            HiddenCheck(
+                "other gradients",
+                "other names and numbers of arrays, a single array below the "
+                "threshold, one array far larger than the other, all zeros",
+                check_clip_case,
+                _clip_hidden,
+            ),
+        ),
+        implemented_by=(f"{_RNN}.clip_by_norm", "bplib.checks.ch07.reference_clip"),
+    ),
 )

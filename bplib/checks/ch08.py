@@ -36,10 +36,12 @@ from bplib.checks._core import (
     Wrong,
     a_type,
     all_close,
+    arrays_by_key,
     as_numbers,
     call,
     describe_error,
     diagnose,
+    seed_from,
     unpack,
 )
 from bplib.lstm import GATES, PARAM_NAMES
@@ -68,11 +70,11 @@ HINTS = {
             "U_<gate> (H, H) both give (N, H). The input goes through W, the previous hidden state through U."
         ),
         "transposed": (
-            "On the way forward the weights are used as given, no transposes: "
-            "z = x @ W_<gate> + h_prev @ U_<gate> + b_<gate>, with W: (D, H) and U: (H, H)."
+            "On the way forward the weights are used as given, no transposes: each gate's pre-activation is "
+            "x W_<gate> + h_prev U_<gate> + b_<gate>, with W: (D, H) and U: (H, H)."
         ),
         "swapped_weights": "x is multiplied by W_<gate> and h_prev by U_<gate>, not the other way round.",
-        "bias": "Add each gate's bias: z = x @ W_<gate> + h_prev @ U_<gate> + b_<gate>.",
+        "bias": "Add each gate's bias b_<gate> to its pre-activation, as in the task's equations.",
         "candidate_sigmoid": (
             "The candidate g uses tanh, not the sigmoid: it proposes values in (-1, 1) of either sign. "
             "Only the gates f, i and o are sigmoids (fractions in (0, 1))."
@@ -81,22 +83,25 @@ HINTS = {
             "The gates f, i and o are sigmoids, fractions in (0, 1) that scale what passes; "
             "only the candidate g uses tanh."
         ),
-        "h_no_tanh": "The hidden state squashes the cell state first: h_next = o * tanh(c_next), not o * c_next.",
+        "h_no_tanh": (
+            "The hidden state squashes the cell state first: h_next is o times tanh(c_next), not o times c_next."
+        ),
         "h_old_cell": "h_next reads the new cell state c_next that this step just computed, not c_prev.",
-        "no_input_gate": "The input gate scales what is written: c_next = f * c_prev + i * g.",
+        "no_input_gate": "The input gate scales what is written: the candidate g enters c_next multiplied by i.",
         "forget_reversed": (
-            "f is the fraction of c_prev that is kept: c_next = f * c_prev + i * g, not (1 - f) * c_prev."
+            "f is the fraction of c_prev that is kept: c_prev enters c_next multiplied by f, not by (1 - f)."
         ),
         "gates_swapped": (
-            "The forget gate scales the old cell state and the input gate the candidate: c_next = f * c_prev + i * g."
+            "The forget gate scales the old cell state c_prev and the input gate scales the candidate g, not the "
+            "other way round."
         ),
         "cache": (
             "The cache is a dict with the keys x, h_prev, c_prev, f, i, g, o, c and params, holding this "
             "step's inputs, its four gates and its new cell state c_next: task 8.2 reads them."
         ),
         "other": (
-            "For each gate z = x @ W_<gate> + h_prev @ U_<gate> + b_<gate>; f, i, o = sigmoid(z_f), sigmoid(z_i), "
-            "sigmoid(z_o); g = tanh(z_g); c_next = f * c_prev + i * g; h_next = o * tanh(c_next)."
+            "Write down each gate's shape, (N, H), and its nonlinearity: the sigmoid for f, i and o, tanh for g. "
+            "Then compare c_next and h_next with the task's two equations: which one differs?"
         ),
     },
     "8.2": {
@@ -106,62 +111,66 @@ HINTS = {
             "Each gradient has the shape of what it is the gradient of: dx (N, D), dh_prev and dc_prev (N, H), "
             "dW_<gate> (D, H), dU_<gate> (H, H), db_<gate> (H,)."
         ),
-        "db_axis": "A bias gradient has one entry per unit: sum the gate's dz over the batch axis, axis=0.",
+        "db_axis": "A bias gradient has one entry per unit: sum the gate's dz over the batch (the rows).",
         "cache_key": (
             "Read only what the cache holds (x, h_prev, c_prev, f, i, g, o, c, params); compute tanh(c) "
             "from cache['c'] yourself."
         ),
         "shape_error": (
             "A product failed on shapes. Write them down: dz (N, H), W (D, H), U (H, H), x (N, D), h_prev (N, H). "
-            "dx = dz @ W.T is (N, H) @ (H, D); dW = x.T @ dz is (D, N) @ (N, H)."
+            "dx needs dz times W^T, (N, H) times (H, D); dW needs x^T times dz, (D, N) times (N, H)."
         ),
         "transposed": (
-            "Going back through z = x @ W + h_prev @ U + b multiplies by the transposes: dx = dz @ W.T, "
-            "dh_prev = dz @ U.T (and dW = x.T @ dz, dU = h_prev.T @ dz)."
+            "Going back through z = x W + h_prev U + b multiplies by the transposes: W^T for dx and U^T for "
+            "dh_prev; dW and dU start from x^T and h_prev^T."
         ),
         "tanh_prime_c": (
             "h = o * tanh(c), so the gradient that reaches c through h is dh * o * tanh'(c): the factor "
-            "tanh'(c) = 1 - tanh(c)**2 is missing."
+            "tanh'(c) = 1 - tanh^2(c) is missing."
         ),
-        "tanh_prime_of_c": "tanh'(c) = 1 - tanh(c)**2, computed from tanh(c), not 1 - c**2.",
+        "tanh_prime_of_c": "tanh'(c) = 1 - tanh^2(c), computed from tanh(c), not 1 - c^2.",
         "carried_dc": (
             "The cell state has two consumers, h at this step and c at the next one: add dc_next, the gradient "
             "carried back from step t+1, to the gradient arriving through h."
         ),
-        "h_path": "c also reaches the loss through h = o * tanh(c): add dh_next * o * (1 - tanh(c)**2) to dc_next.",
-        "do": "h = o * tanh(c), so dh/do = tanh(c): do = dh_next * tanh(c).",
-        "df_c_prev": "c = f * c_prev + i * g, so dc/df = c_prev: df = dc * c_prev.",
-        "di_dg_swapped": "c = f * c_prev + i * g: di = dc * g and dg = dc * i (each gate times the other factor).",
+        "h_path": "c also reaches the loss through h = o * tanh(c): add the gradient that path brings to dc_next.",
+        "do": "h = o * tanh(c), so the local gradient of o is tanh(c): do is dh_next times tanh(c), not times c.",
+        "df_c_prev": "In c = f * c_prev + i * g the local gradient of f is the factor it multiplies, c_prev.",
+        "di_dg_swapped": "In c = f * c_prev + i * g each of i and g has the other as its local gradient: di carries g.",
         "candidate_sigma": (
-            "The candidate is g = tanh(z_g), so dz_g = dg * (1 - g**2); the sigmoid's derivative, written "
+            "The candidate is g = tanh(z_g), so its slope is 1 - g^2; the sigmoid's slope, written "
             "a * (1 - a), belongs to f, i and o only."
         ),
         "sigmoid_twice": (
             "The cache holds the gates' values f = sigmoid(z_f), so sigmoid'(z_f) = f * (1 - f): do not apply "
             "the sigmoid to f again (the same for i and o)."
         ),
-        "dc_prev_f": "The cell-state path goes through the forget gate: dc_prev = dc * f.",
-        "dc_prev_total": "dc_prev = dc * f with the total dc (dc_next plus the path through h), not dc_next * f.",
+        "dc_prev_f": (
+            "The cell-state path goes through the forget gate: c_prev enters c multiplied by f, so dc_prev carries "
+            "that factor too."
+        ),
+        "dc_prev_total": "dc_prev starts from the total dc, dc_next plus the path through h, not from dc_next alone.",
         "other": (
-            "do = dh * tanh(c); dc = dc_next + dh * o * (1 - tanh(c)**2); df = dc * c_prev; di = dc * g; "
-            "dg = dc * i; dc_prev = dc * f; dz_f = df * f * (1 - f), dz_i = di * i * (1 - i), "
-            "dz_g = dg * (1 - g**2), dz_o = do * o * (1 - o); then per gate dW = x.T @ dz, dU = h_prev.T @ dz, "
-            "db = dz.sum(axis=0), and dx, dh_prev add up dz @ W.T and dz @ U.T over the four gates."
+            "Follow the task's equations in their order and write down each quantity's shape: do, dc, df, di, dg, "
+            "dc_prev and every gate's dz are (N, H). Which result is off: dx, dh_prev, dc_prev or grads?"
         ),
     },
     "8.3": {
         "shape": "dc has the shape of dh, (N, T, H): one gradient per example, step and unit.",
         "off_by_one": (
             "c_t reaches c_{t+1} through the forget gate of step t+1, c_{t+1} = f_{t+1} * c_t + ..., "
-            "so the carried gradient is dc[:, t + 1] * f[:, t + 1], not * f[:, t]."
+            "so the carried gradient uses f_{t+1}, not f_t."
         ),
         "tanh_prime": (
-            "The path through h_t = o_t * tanh(c_t) carries tanh'(c_t) = 1 - tanh(c_t)**2: that factor is missing."
+            "The path through h_t = o_t * tanh(c_t) carries tanh'(c_t) = 1 - tanh^2(c_t): that factor is missing."
         ),
-        "tanh_prime_of_c": "tanh'(c) = 1 - tanh(c)**2, not 1 - c**2: take tanh of c first.",
-        "o_factor": "The path through h_t = o_t * tanh(c_t) carries the output gate: dh_t * o_t * (1 - tanh(c_t)**2).",
-        "no_carry": "c_t also feeds c_{t+1}: add the gradient carried back from step t+1, dc[:, t + 1] * f[:, t + 1].",
-        "no_forget": "The carried gradient passes the forget gate: dc[:, t + 1] * f[:, t + 1], not dc[:, t + 1].",
+        "tanh_prime_of_c": "tanh'(c) = 1 - tanh^2(c), not 1 - c^2: take tanh of c first.",
+        "o_factor": "The path through h_t = o_t * tanh(c_t) carries the output gate: o_t belongs next to tanh'(c_t).",
+        "no_carry": (
+            "c_t also feeds c_{t+1}: add the gradient carried back from step t+1, dc_{t+1} times the forget gate "
+            "f_{t+1}."
+        ),
+        "no_forget": "The carried gradient passes the forget gate f_{t+1}: dc_{t+1} alone is missing that factor.",
         "direction": (
             "Walk time backwards, from the last step to the first: dc_t needs dc_{t+1}, so compute "
             "dc[:, T - 1] first (nothing comes after it)."
@@ -171,8 +180,8 @@ HINTS = {
             "came to it through h_{t+1}."
         ),
         "other": (
-            "For t = T-1 down to 0: dc[:, t] = dh[:, t] * o[:, t] * (1 - tanh(c[:, t])**2), plus "
-            "dc[:, t + 1] * f[:, t + 1] when t < T-1."
+            "Work T = 1 by hand: nothing comes after the single step, so dc_0 is only the path through h_0. Does "
+            "your function agree? Then check what a second step adds to the first."
         ),
     },
     "8.4": {
@@ -198,9 +207,9 @@ HINTS = {
         "order": "Walk the steps in reverse, t = T-1, ..., 0: step t needs what step t+1 sends back.",
         "h0": "dh0 and dc0 are what step 0 sends back: its dh_prev and dc_prev.",
         "other": (
-            "dh_carry = dc_carry = zeros; for t = T-1 down to 0: dx_t, dh_carry, dc_carry, g = "
-            "step_backward(dh[:, t] + dh_carry, dc_carry, caches[t]); dx[:, t] = dx_t; add g into the totals. "
-            "Then dh0, dc0 = dh_carry, dc_carry."
+            "Work T = 1 by hand: nothing is carried into the single step, so every result is what step_backward "
+            "gives with dh_0 and a zero dc_next. Does your function agree? Then check what step t - 1 receives "
+            "from step t."
         ),
     },
 }
@@ -218,17 +227,36 @@ def reference_step_forward(x, h_prev, c_prev, params):
         h_next: (N, H), c_next: (N, H), cache: dict with the keys CACHE_KEYS.
     """
     h_next, c_next, step = lstm.lstm_step_forward(x, h_prev, c_prev, params)
-    cache = {"x": step.x, "h_prev": step.h_prev, "c_prev": step.c_prev, "f": step.f, "i": step.i, "g": step.g,
-             "o": step.o, "c": step.c, "params": step.params}
+    cache = {
+        "x": step.x,
+        "h_prev": step.h_prev,
+        "c_prev": step.c_prev,
+        "f": step.f,
+        "i": step.i,
+        "g": step.g,
+        "o": step.o,
+        "c": step.c,
+        "params": step.params,
+    }
     return h_next, c_next, cache
 
 
 def _step_cache(cache: Mapping) -> lstm.LSTMStepCache:
     """The exercise's cache dict as bplib's LSTMStepCache."""
     tanh_c = np.tanh(cache["c"])
-    return lstm.LSTMStepCache(x=cache["x"], h_prev=cache["h_prev"], c_prev=cache["c_prev"], f=cache["f"],
-                              i=cache["i"], g=cache["g"], o=cache["o"], c=cache["c"], tanh_c=tanh_c,
-                              h=cache["o"] * tanh_c, params=cache["params"])
+    return lstm.LSTMStepCache(
+        x=cache["x"],
+        h_prev=cache["h_prev"],
+        c_prev=cache["c_prev"],
+        f=cache["f"],
+        i=cache["i"],
+        g=cache["g"],
+        o=cache["o"],
+        c=cache["c"],
+        tanh_c=tanh_c,
+        h=cache["o"] * tanh_c,
+        params=cache["params"],
+    )
 
 
 def reference_step_backward(dh_next, dc_next, cache):
@@ -348,22 +376,6 @@ def bptt_cases(seed: int = 804, sizes: tuple = ((2, 4, 3, 2), (1, 3, 2, 2))) -> 
 # ---- shared helpers ------------------------------------------------------------------------------------
 
 
-def _tuple(value, n: int, what: str, hint: str) -> tuple:
-    """The learner's n-tuple, or Wrong; `what` names its parts, e.g. "(dx, dh_prev, dc_prev, grads)"."""
-    names = tuple(part.strip() for part in what.strip("()").split(","))
-    assert len(names) == n
-    return unpack(value, names, hint)
-
-
-def _grads_dict(value, hint: str) -> dict[str, np.ndarray]:
-    if not isinstance(value, Mapping):
-        raise Wrong(f"your grads is {a_type(value)}, not a dict", hint)
-    missing = [name for name in PARAM_NAMES if name not in value]
-    if missing:
-        raise Wrong(f"your grads has no key {', '.join(repr(k) for k in missing[:3])}", hint)
-    return {name: as_numbers(value[name], f"your grads[{name!r}]") for name in PARAM_NAMES}
-
-
 def _flat(*arrays) -> np.ndarray:
     return np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrays])
 
@@ -383,8 +395,19 @@ def _shape_words(N: int, D: int, H: int) -> str:
 # ---- 8.1 the step forward --------------------------------------------------------------------------------
 
 
-def _forward_variant(*, transposed=False, swapped=False, bias=True, candidate="tanh", gates="sigmoid",
-                     h_tanh=True, h_cell="new", input_gate=True, forget="f", swap_fi=False):
+def _forward_variant(
+    *,
+    transposed=False,
+    swapped=False,
+    bias=True,
+    candidate="tanh",
+    gates="sigmoid",
+    h_tanh=True,
+    h_cell="new",
+    input_gate=True,
+    forget="f",
+    swap_fi=False,
+):
     """A wrong lstm_step_forward with one mistake switched on; returns (h_next, c_next) flattened."""
 
     def compute(x, h_prev, c_prev, params):
@@ -426,19 +449,22 @@ FORWARD_VARIANTS = [
 ]
 
 
-def _call(fn, args: tuple, names: tuple[str, ...], shape_hint: str, where: str):
-    """call(fn, *args), a shape error inside the learner's code becoming Wrong with shape_hint."""
-    return call(fn, *args, names=names, shape_hint=shape_hint, where=where)
-
-
 def check_step_forward_case(fn, case: tuple) -> None:
     """Task 8.1 on one case: raises Wrong, NotDone or LearnerRaised unless fn is right."""
     x, h_prev, c_prev, params = case[:4]
     (N, D), H = x.shape, h_prev.shape[1]
     where = _shape_words(N, D, H)
-    value = _call(fn, (x, h_prev, c_prev, params), ("x", "h_prev", "c_prev", "params"),
-                  _H81["shape_error"], where).value
-    h_value, c_value, cache = _tuple(value, 3, "(h_next, c_next, cache)", _H81["not_triple"])
+    value = call(
+        fn,
+        x,
+        h_prev,
+        c_prev,
+        params,
+        names=("x", "h_prev", "c_prev", "params"),
+        shape_hint=_H81["shape_error"],
+        where=where,
+    ).value
+    h_value, c_value, cache = unpack(value, ("h_next", "c_next", "cache"), _H81["not_triple"])
     h_next, c_next = as_numbers(h_value, "your h_next"), as_numbers(c_value, "your c_next")
     for name, got in (("h_next", h_next), ("c_next", c_next)):
         if got.shape != (N, H):
@@ -461,8 +487,19 @@ def check_step_forward_case(fn, case: tuple) -> None:
 # ---- 8.2 the step backward -------------------------------------------------------------------------------
 
 
-def _backward_variant(*, tanh_prime="right", carried=True, h_path=True, do_tanh=True, df_c_prev=True,
-                      swap_di_dg=False, candidate="tanh", sigmoid_twice=False, dc_prev="right", transposed=False):
+def _backward_variant(
+    *,
+    tanh_prime="right",
+    carried=True,
+    h_path=True,
+    do_tanh=True,
+    df_c_prev=True,
+    swap_di_dg=False,
+    candidate="tanh",
+    sigmoid_twice=False,
+    dc_prev="right",
+    transposed=False,
+):
     """A wrong lstm_step_backward with one mistake switched on; returns everything it computes, flattened."""
 
     def compute(dh, dc_next, cache):
@@ -501,22 +538,30 @@ def _backward_variant(*, tanh_prime="right", carried=True, h_path=True, do_tanh=
 
 _H82 = HINTS["8.2"]
 BACKWARD_VARIANTS = [
-    Variant(_backward_variant(tanh_prime="none"), "the factor tanh'(c) is missing on the path through h",
-            _H82["tanh_prime_c"]),
+    Variant(
+        _backward_variant(tanh_prime="none"),
+        "the factor tanh'(c) is missing on the path through h",
+        _H82["tanh_prime_c"],
+    ),
     Variant(_backward_variant(tanh_prime="of_c"), "your tanh'(c) is 1 - c**2", _H82["tanh_prime_of_c"]),
     Variant(_backward_variant(carried=False), "your dc leaves out dc_next", _H82["carried_dc"]),
     Variant(_backward_variant(h_path=False), "your dc leaves out the path through h", _H82["h_path"]),
     Variant(_backward_variant(do_tanh=False), "your do lacks the factor tanh(c)", _H82["do"]),
     Variant(_backward_variant(df_c_prev=False), "your df lacks the factor c_prev", _H82["df_c_prev"]),
     Variant(_backward_variant(swap_di_dg=True), "your di and dg are swapped", _H82["di_dg_swapped"]),
-    Variant(_backward_variant(candidate="sigmoid"), "your candidate's derivative is g * (1 - g)",
-            _H82["candidate_sigma"]),
-    Variant(_backward_variant(sigmoid_twice=True), "your gates' derivatives apply the sigmoid to the gates again",
-            _H82["sigmoid_twice"]),
+    Variant(
+        _backward_variant(candidate="sigmoid"), "your candidate's derivative is g * (1 - g)", _H82["candidate_sigma"]
+    ),
+    Variant(
+        _backward_variant(sigmoid_twice=True),
+        "your gates' derivatives apply the sigmoid to the gates again",
+        _H82["sigmoid_twice"],
+    ),
     Variant(_backward_variant(dc_prev="no_f"), "your dc_prev lacks the forget gate", _H82["dc_prev_f"]),
     Variant(_backward_variant(dc_prev="carried_only"), "your dc_prev is dc_next * f", _H82["dc_prev_total"]),
-    Variant(_backward_variant(transposed=True), "your dx and dh_prev use W and U, not their transposes",
-            _H82["transposed"]),
+    Variant(
+        _backward_variant(transposed=True), "your dx and dh_prev use W and U, not their transposes", _H82["transposed"]
+    ),
 ]
 
 
@@ -527,25 +572,34 @@ def check_step_backward_case(fn, case: tuple) -> None:
     where = _shape_words(N, D, H)
     _, _, cache = reference_step_forward(x, h_prev, c_prev, params)
     try:
-        value = _call(fn, (dh_next, dc_next, cache), ("dh_next", "dc_next", "cache"),
-                      _H82["shape_error"], where).value
+        value = call(
+            fn,
+            dh_next,
+            dc_next,
+            cache,
+            names=("dh_next", "dc_next", "cache"),
+            shape_hint=_H82["shape_error"],
+            where=where,
+        ).value
     except LearnerRaised as signal:
         if isinstance(signal.error, KeyError):
             raise Wrong(f"your function raised {describe_error(signal.error)}", _H82["cache_key"]) from None
         raise
-    dx_value, dh_value, dc_value, grads_value = _tuple(value, 4, "(dx, dh_prev, dc_prev, grads)", _H82["not_quad"])
+    dx_value, dh_value, dc_value, grads_value = unpack(value, ("dx", "dh_prev", "dc_prev", "grads"), _H82["not_quad"])
     got_dx = as_numbers(dx_value, "your dx")
     got_dh = as_numbers(dh_value, "your dh_prev")
     got_dc = as_numbers(dc_value, "your dc_prev")
-    got = _grads_dict(grads_value, _H82["not_dict"])
+    got = arrays_by_key(grads_value, PARAM_NAMES, _H82["not_dict"])
     for name, array, shape in (("dx", got_dx, (N, D)), ("dh_prev", got_dh, (N, H)), ("dc_prev", got_dc, (N, H))):
         if array.shape != shape:
             raise Wrong(f"your {name} has shape {array.shape} ({where})", _H82["shape"])
     for name in PARAM_NAMES:
         if got[name].shape != params[name].shape:
             is_axis = name.startswith("b") and got[name].shape in ((N,), (N, H))
-            raise Wrong(f"your grads[{name!r}] has shape {got[name].shape} ({where})",
-                        _H82["db_axis"] if is_axis else _H82["shape"])
+            raise Wrong(
+                f"your grads[{name!r}] has shape {got[name].shape} ({where})",
+                _H82["db_axis"] if is_axis else _H82["shape"],
+            )
     dx, dh_prev, dc_prev, grads = reference_step_backward(dh_next, dc_next, cache)
     pairs = [(got_dx, dx), (got_dh, dh_prev), (got_dc, dc_prev)] + [(got[n], grads[n]) for n in PARAM_NAMES]
     if all(all_close(a, b) for a, b in pairs):
@@ -554,7 +608,8 @@ def check_step_backward_case(fn, case: tuple) -> None:
     if found is not None:
         raise Wrong(f"{found.detail} ({where})", found.hint)
     others_right = all(all_close(a, b) for a, b in pairs[:3]) and all(
-        all_close(got[n], grads[n]) for n in PARAM_NAMES if not n.startswith("b"))
+        all_close(got[n], grads[n]) for n in PARAM_NAMES if not n.startswith("b")
+    )
     if others_right:  # only the bias gradients are off
         raise Wrong(f"wrong bias gradients ({where})", _H82["db_axis"])
     raise Wrong(f"wrong gradients ({where})", _H82["other"])
@@ -591,16 +646,14 @@ def _cell_variant(*, offset=1, slope="right", o_factor=True, carry="total", forg
 
 _H83 = HINTS["8.3"]
 CELL_VARIANTS = [
-    Variant(_cell_variant(offset=0), "your carried gradient uses the forget gate of the same step",
-            _H83["off_by_one"]),
+    Variant(_cell_variant(offset=0), "your carried gradient uses the forget gate of the same step", _H83["off_by_one"]),
     Variant(_cell_variant(slope="none"), "the factor tanh'(c) is missing", _H83["tanh_prime"]),
     Variant(_cell_variant(slope="of_c"), "your tanh'(c) is 1 - c**2", _H83["tanh_prime_of_c"]),
     Variant(_cell_variant(o_factor=False), "the output gate is missing", _H83["o_factor"]),
     Variant(_cell_variant(carry="none"), "nothing is carried back from later steps", _H83["no_carry"]),
     Variant(_cell_variant(forget=False), "the carried gradient skips the forget gate", _H83["no_forget"]),
     Variant(_cell_variant(forward=True), "your loop carries the gradient forward in time", _H83["direction"]),
-    Variant(_cell_variant(forward=True, offset=0), "your loop carries the gradient forward in time",
-            _H83["direction"]),
+    Variant(_cell_variant(forward=True, offset=0), "your loop carries the gradient forward in time", _H83["direction"]),
     Variant(_cell_variant(carry="local"), "you carry only the part that came through h", _H83["carry_local"]),
 ]
 
@@ -609,7 +662,7 @@ def check_cell_gradients_case(fn, case: tuple) -> None:
     """Task 8.3 on one (dh, f, o, c): raises Wrong, NotDone or LearnerRaised unless fn is right."""
     dh, f, o, c = case
     where = f"for N, T, H = {', '.join(map(str, dh.shape))}"
-    value = _call(fn, case, ("dh", "f", "o", "c"), _H83["shape"], where).value
+    value = call(fn, *case, names=("dh", "f", "o", "c"), shape_hint=_H83["shape"], where=where).value
     got = as_numbers(value, "your dc")
     if got.shape != dh.shape:
         raise Wrong(f"your dc has shape {got.shape} ({where})", _H83["shape"])
@@ -668,12 +721,13 @@ def check_bptt_case(fn, case: tuple) -> None:
     N, T, H = dh.shape
     D = caches[0]["x"].shape[1]
     where = f"for N, T, D, H = {N}, {T}, {D}, {H}"
-    value = _call(fn, (dh, caches, STEP_BACKWARD), ("dh", "caches", "step_backward"),
-                  _H84["shape"], where).value
-    dx_value, dh0_value, dc0_value, grads_value = _tuple(value, 4, "(dx, dh0, dc0, grads)", _H84["not_quad"])
+    value = call(
+        fn, dh, caches, STEP_BACKWARD, names=("dh", "caches", "step_backward"), shape_hint=_H84["shape"], where=where
+    ).value
+    dx_value, dh0_value, dc0_value, grads_value = unpack(value, ("dx", "dh0", "dc0", "grads"), _H84["not_quad"])
     got_dx = as_numbers(dx_value, "your dx")
     got_dh0, got_dc0 = as_numbers(dh0_value, "your dh0"), as_numbers(dc0_value, "your dc0")
-    got = _grads_dict(grads_value, _H84["not_dict"])
+    got = arrays_by_key(grads_value, PARAM_NAMES, _H84["not_dict"])
     for name, array, shape in (("dx", got_dx, (N, T, D)), ("dh0", got_dh0, (N, H)), ("dc0", got_dc0, (N, H))):
         if array.shape != shape:
             raise Wrong(f"your {name} has shape {array.shape} ({where})", _H84["shape"])
@@ -696,23 +750,19 @@ def check_bptt_case(fn, case: tuple) -> None:
 # ---- hidden cases: drawn from the grading run's generator ---------------------------------
 
 
-def _seed(rng: np.random.Generator) -> int:
-    return int(rng.integers(2**32))
-
-
 def _step_hidden(rng: np.random.Generator) -> list[tuple]:
     """8.1, 8.2: a batch of one with more hidden units than inputs, and more inputs than hidden units."""
-    return step_cases(_seed(rng), ((1, 2, int(rng.integers(4, 7))), (int(rng.integers(3, 6)), 6, 3)))
+    return step_cases(seed_from(rng), ((1, 2, int(rng.integers(4, 7))), (int(rng.integers(3, 6)), 6, 3)))
 
 
 def _cell_hidden(rng: np.random.Generator) -> list[tuple]:
     """8.3: a longer sequence with a single unit, and a short one."""
-    return cell_cases(_seed(rng), ((3, int(rng.integers(8, 12)), 1), (2, 2, int(rng.integers(3, 6)))))
+    return cell_cases(seed_from(rng), ((3, int(rng.integers(8, 12)), 1), (2, 2, int(rng.integers(3, 6)))))
 
 
 def _bptt_hidden(rng: np.random.Generator) -> list[tuple]:
     """8.4: a batch of one over a longer sequence with more hidden units, and a single hidden unit."""
-    return bptt_cases(_seed(rng), ((1, int(rng.integers(5, 8)), 2, 3), (3, 2, 4, 1)))
+    return bptt_cases(seed_from(rng), ((1, int(rng.integers(5, 8)), 2, 3), (3, 2, 4, 1)))
 
 
 _SIZES = "a batch of one with more hidden units than inputs, and more inputs than hidden units"
@@ -720,30 +770,78 @@ _LSTM = "bplib.lstm"
 _CHECKS = "bplib.checks.ch08"
 
 TASKS = (
-    Task("8.1", "lstm_step_forward", 2, "08", OnCases(check_step_forward_case, step_cases),
-         signature="lstm_step_forward(x, h_prev, c_prev, params)",
-         try_it="lstm_step_forward(example_x, example_h, example_c, example_params)",
-         hidden=(HiddenCheck("other sizes", _SIZES, check_step_forward_case, _step_hidden),),
-         implemented_by=(f"{_LSTM}.lstm_step_forward", f"{_LSTM}._step_forward", f"{_LSTM}.lstm_forward",
-                         f"{_CHECKS}.reference_step_forward")),
-    Task("8.2", "lstm_step_backward", 3, "08", OnCases(check_step_backward_case, step_cases),
-         signature="lstm_step_backward(dh_next, dc_next, cache)",
-         try_it="lstm_step_backward(example_h, example_c, lstm_step_forward(example_x, example_h, example_c, "
-                "example_params)[2])",
-         hidden=(HiddenCheck("other sizes", _SIZES, check_step_backward_case, _step_hidden),),
-         implemented_by=(f"{_LSTM}.lstm_step_backward", f"{_LSTM}._step_backward", f"{_LSTM}.lstm_backward",
-                         f"{_CHECKS}.reference_step_backward")),
-    Task("8.3", "cell_gradients", 2, "08", OnCases(check_cell_gradients_case, cell_cases),
-         signature="cell_gradients(dh, f, o, c)",
-         try_it="cell_gradients(example_dh, example_f, example_o, example_cs)",
-         hidden=(HiddenCheck("other sequences", "a longer sequence with a single unit, and a short one",
-                             check_cell_gradients_case, _cell_hidden),),
-         implemented_by=(f"{_LSTM}.lstm_backward", f"{_LSTM}.cell_gradient_through_time",
-                         f"{_CHECKS}.reference_cell_gradients")),
-    Task("8.4", "lstm_bptt", 3, "08", OnCases(check_bptt_case, bptt_cases),
-         signature="lstm_bptt(dh, caches, step_backward)",
-         try_it="lstm_bptt(example_dh, example_caches, lstm_step_backward)",
-         hidden=(HiddenCheck("other sizes", "a batch of one over a longer sequence with more hidden units, and a "
-                                            "single hidden unit", check_bptt_case, _bptt_hidden),),
-         implemented_by=(f"{_LSTM}.lstm_backward", f"{_CHECKS}.reference_bptt"), builds_on=("8.2",)),
+    Task(
+        "8.1",
+        "lstm_step_forward",
+        2,
+        "08",
+        OnCases(check_step_forward_case, step_cases),
+        signature="lstm_step_forward(x, h_prev, c_prev, params)",
+        try_it="lstm_step_forward(example_x, example_h, example_c, example_params)",
+        hidden=(HiddenCheck("other sizes", _SIZES, check_step_forward_case, _step_hidden),),
+        implemented_by=(
+            f"{_LSTM}.lstm_step_forward",
+            f"{_LSTM}._step_forward",
+            f"{_LSTM}.lstm_forward",
+            f"{_CHECKS}.reference_step_forward",
+        ),
+    ),
+    Task(
+        "8.2",
+        "lstm_step_backward",
+        3,
+        "08",
+        OnCases(check_step_backward_case, step_cases),
+        signature="lstm_step_backward(dh_next, dc_next, cache)",
+        try_it="lstm_step_backward(example_h, example_c, lstm_step_forward(example_x, example_h, example_c, "
+        "example_params)[2])",
+        hidden=(HiddenCheck("other sizes", _SIZES, check_step_backward_case, _step_hidden),),
+        implemented_by=(
+            f"{_LSTM}.lstm_step_backward",
+            f"{_LSTM}._step_backward",
+            f"{_LSTM}.lstm_backward",
+            f"{_CHECKS}.reference_step_backward",
+        ),
+    ),
+    Task(
+        "8.3",
+        "cell_gradients",
+        2,
+        "08",
+        OnCases(check_cell_gradients_case, cell_cases),
+        signature="cell_gradients(dh, f, o, c)",
+        try_it="cell_gradients(example_dh, example_f, example_o, example_cs)",
+        hidden=(
+            HiddenCheck(
+                "other sequences",
+                "a longer sequence with a single unit, and a short one",
+                check_cell_gradients_case,
+                _cell_hidden,
+            ),
+        ),
+        implemented_by=(
+            f"{_LSTM}.lstm_backward",
+            f"{_LSTM}.cell_gradient_through_time",
+            f"{_CHECKS}.reference_cell_gradients",
+        ),
+    ),
+    Task(
+        "8.4",
+        "lstm_bptt",
+        3,
+        "08",
+        OnCases(check_bptt_case, bptt_cases),
+        signature="lstm_bptt(dh, caches, step_backward)",
+        try_it="lstm_bptt(example_dh, example_caches, lstm_step_backward)",
+        hidden=(
+            HiddenCheck(
+                "other sizes",
+                "a batch of one over a longer sequence with more hidden units, and a single hidden unit",
+                check_bptt_case,
+                _bptt_hidden,
+            ),
+        ),
+        implemented_by=(f"{_LSTM}.lstm_backward", f"{_CHECKS}.reference_bptt"),
+        builds_on=("8.2",),
+    ),
 )

@@ -74,8 +74,12 @@ def lstm_step_backward(dh_next, dc_next, cache):
     p = cache["params"]
     tanh_c = np.tanh(c)
     dc = dc_next + dh_next * o * (1.0 - tanh_c**2)  # (N, H): the total gradient on c_t
-    dz = {"f": dc * cache["c_prev"] * f * (1.0 - f), "i": dc * g * i * (1.0 - i), "g": dc * i * (1.0 - g**2),
-          "o": dh_next * tanh_c * o * (1.0 - o)}  # the gates' pre-activations
+    dz = {
+        "f": dc * cache["c_prev"] * f * (1.0 - f),
+        "i": dc * g * i * (1.0 - i),
+        "g": dc * i * (1.0 - g**2),
+        "o": dh_next * tanh_c * o * (1.0 - o),
+    }  # the gates' pre-activations
     dx = sum(dz[k] @ p["W_" + k].T for k in "figo")
     dh_prev = sum(dz[k] @ p["U_" + k].T for k in "figo")
     grads = {}

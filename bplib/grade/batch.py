@@ -34,7 +34,7 @@ import nbformat
 
 from bplib.checks import TASKS
 from bplib.checks._core import allow_bplib as allowing_bplib
-from bplib.checks._core import delegation_hint
+from bplib.checks._core import builds_on_hint, delegation_hint
 from bplib.grade import delegation
 from bplib.grade import submission as subs
 from bplib.grade.remote import NOT_AN_ANSWER, Budget, CallTimeout, RemoteAnswer, SandboxGone, Session
@@ -177,12 +177,11 @@ def _builds_on(reports: list[dict]) -> list[dict]:
             continue
         failed = [t for t in TASKS[report["task"]].builds_on if status.get(t) not in (None, "passed")]
         if failed:
-            names = " and ".join(f"task {t} ({TASKS[t].title})" for t in failed)
             report["builds_on"] = failed
+            first = builds_on_hint(TASKS[report["task"]], [TASKS[t] for t in failed])
             for part in [report["public"], *report["hidden"]]:
                 if part["status"] != "passed":
-                    part["hint"] = (f"This task builds on {names}, which is not right yet: if your "
-                                    f"{TASKS[report['task']].title} uses it, fix that first. " + part["hint"]).strip()
+                    part["hint"] = f"{first} {part['hint']}".strip()
     return reports
 
 
