@@ -258,6 +258,27 @@ def _forks_children(nb) -> None:
         f"# {MARKER}-child'], start_new_session=True) for _ in range(5)]\n"))
 
 
+FLOOD_PROCESSES = 2000  # more than a sandbox may hold (bplib.grade.batch.MAX_PROCESSES)
+
+
+def _floods_processes(nb) -> None:
+    """Starts sleeping children until the system refuses one (a slow fork bomb), then prints how many it got."""
+    _missing_sigma_prime(nb)
+    nb.cells.insert(2, _code(
+        "import os, time\n"
+        "started = 0\n"
+        f"for _ in range({FLOOD_PROCESSES}):\n"
+        "    try:\n"
+        "        pid = os.fork()\n"
+        "    except OSError:\n"
+        "        break\n"
+        "    if pid == 0:\n"
+        f"        time.sleep(300)  # {MARKER}-flood\n"
+        "        os._exit(0)\n"
+        "    started += 1\n"
+        "print(f'started {started} processes')\n"))
+
+
 def _kills_the_grader(nb) -> None:
     nb.cells.insert(2, _code(
         "import os, signal\n"
@@ -327,6 +348,7 @@ KINDS: dict[str, Callable[[str], nbformat.NotebookNode]] = {
     "hidden_table": _edited(solution, _hidden_table),
     "detached_editor": _edited(solution, _detached_editor),
     "forks_children": _edited(solution, _forks_children),
+    "floods_processes": _edited(solution, _floods_processes),
     "kills_the_grader": _edited(solution, _kills_the_grader),
     "delegates_by_import": _edited(solution, _delegates_by_import),
     "delegates_by_name": _edited(solution, _delegates_by_name),

@@ -58,6 +58,7 @@ BATCH = {  # student -> kind of submission of exercise 03
     "xia": "hidden_table",
     "yan": "detached_editor",
     "zed": "forks_children",
+    "flo": "floods_processes",
     "abe": "kills_the_grader",
     "bo": "delegates_by_import",
     "cal": "delegates_by_name",
@@ -251,6 +252,16 @@ def test_a_notebook_that_kills_what_it_sees_ends_only_its_own_sandbox(graded):
     assert {row["verdict"] for row in rows.values()} == {"not graded"}
     assert all("could not be run" in row["reason"] for row in rows.values())
     assert _points(graded, "ada") == 7  # everyone else was graded as usual
+
+
+def test_a_flood_of_processes_stops_at_the_sandbox_limit(graded):
+    from bplib.grade.processes import MAX_PROCESSES
+
+    executed = (graded["out"] / "executed" / "flo" / "flo.ipynb").read_text()
+    started = int(re.search(r"started (\d+) processes", executed).group(1))
+    assert 0 < started < MAX_PROCESSES < subs.FLOOD_PROCESSES
+    rows = _rows(graded, "flo")  # its own kernel, at the cap, may fail to start a thread; the grading goes on
+    assert rows["3.2"]["points"] == "0" and rows["3.2"]["verdict"] in ("wrong", "not graded")
 
 
 def test_writing_into_another_submission_or_the_output_folder_is_blocked(graded):

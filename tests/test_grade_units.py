@@ -373,3 +373,40 @@ def test_a_task_that_fails_because_of_one_it_builds_on_says_so(monkeypatch):
                                 task_report("3.3", gradients, hidden=False)])
     assert reports[1]["builds_on"] == ["3.2"] and reports[1]["public"]["hint"].startswith("This task builds on")
     assert "builds_on" not in reports[0]
+
+
+FORK_UNTIL_REFUSED = """
+import os, time
+started = 0
+for _ in range(100):
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(3)
+        os._exit(0)
+    started += 1
+print(started)
+"""
+
+
+def test_a_pids_cgroup_caps_the_processes_a_sandbox_starts():
+    import os
+    import subprocess
+    import sys
+
+    from bplib.grade.processes import cgroup_for_sandbox
+
+    cgroup = cgroup_for_sandbox(limit=20)
+    if cgroup is None:
+        if os.geteuid() == 0 and os.environ.get("BPLIB_REQUIRE_SANDBOX") == "1":
+            pytest.fail("the grader runs as root here but found no writable pids controller: a fork bomb is uncapped")
+        pytest.skip("not root, or no writable pids controller (as a user, the kernel's RLIMIT_NPROC caps instead)")
+    try:
+        done = subprocess.run(cgroup.wrap([sys.executable, "-c", FORK_UNTIL_REFUSED]), capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert 0 < int(done.stdout) < 20
+    finally:
+        assert cgroup.remove(wait_seconds=10)

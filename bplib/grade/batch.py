@@ -37,6 +37,7 @@ from bplib.checks._core import allow_bplib as allowing_bplib
 from bplib.checks._core import builds_on_hint, delegation_hint
 from bplib.grade import delegation
 from bplib.grade import submission as subs
+from bplib.grade.processes import MAX_PROCESSES, cgroup_for_sandbox
 from bplib.grade.remote import NOT_AN_ANSWER, Budget, CallTimeout, RemoteAnswer, SandboxGone, Session
 from bplib.grade.sandbox import Sandbox, work_folder_in_sandbox
 from bplib.grade.verdicts import task_report
@@ -191,7 +192,7 @@ def _run_one(submission: subs.Submission, run: Run, folder: Path) -> Graded:
     work.mkdir(mode=0o700)
     (work / "submission.ipynb").write_text(nbformat.writes(submission.notebook), encoding="utf-8")
     job = {"notebook": "submission.ipynb", "timeout": run.limits.timeout, "cell_seconds": run.limits.cell_seconds,
-           "memory_mb": run.limits.memory_mb}
+           "memory_mb": run.limits.memory_mb, "max_processes": MAX_PROCESSES if run.isolated else None}
     (work / "job.json").write_text(json.dumps(job))
     withheld = {} if run.allow_bplib else withheld_sources(submission.tasks)
     sandbox = Sandbox(run.isolated, work, withheld)
@@ -199,6 +200,9 @@ def _run_one(submission: subs.Submission, run: Run, folder: Path) -> Graded:
     inside = work_folder_in_sandbox(run.isolated, work)
     command = sandbox.command([sys.executable, "-m", "bplib.grade.harness", f"{inside}/job.json"],
                               sandbox.environment())
+    cgroup = cgroup_for_sandbox() if run.isolated else None  # root only: see bplib.grade.processes
+    if cgroup is not None:
+        command = cgroup.wrap(command)
     started = time.monotonic()
     with open(folder / "sandbox.log", "wb") as log:
         session = Session(command, cwd=work if not run.isolated else folder, log_file=log)
@@ -221,6 +225,8 @@ def _run_one(submission: subs.Submission, run: Run, folder: Path) -> Graded:
             graded = _not_graded(submission, f"the notebook could not be run: {gone.reason}", None)
         finally:
             session.close()
+            if cgroup is not None:
+                cgroup.remove()
     graded.seconds = round(time.monotonic() - started, 2)
     return graded
 

@@ -29,7 +29,13 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
+# jsonschema, which nbformat imports, loads its optional format checkers at import, and one of them
+# (rfc3987_syntax, for the "iri" format) compiles a grammar for about 3 s. Notebook schemas use no
+# such format, and a harness starts once per submission: it goes without (the import then fails,
+# which jsonschema expects).
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
 
 KERNEL_NAME = "bplib-grader"
 KERNEL_START_SECONDS = 60
@@ -62,13 +68,15 @@ class Channel:
         return json.loads(line) if line.strip() else None
 
 
-def write_kernelspec(folder: Path, memory_mb: int) -> Path:
+def write_kernelspec(folder: Path, memory_mb: int, max_processes: int | None = None) -> Path:
     """A kernelspec folder holding the grading kernel (bplib.grade.kernel) on this Python."""
     spec_dir = folder / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
+    limits = ["--memory-mb", str(int(memory_mb))]
+    if max_processes:
+        limits += ["--max-processes", str(int(max_processes))]
     spec = {
-        "argv": [sys.executable, "-m", "bplib.grade.kernel", "--memory-mb", str(int(memory_mb)),
-                 "-f", "{connection_file}"],
+        "argv": [sys.executable, "-m", "bplib.grade.kernel", *limits, "-f", "{connection_file}"],
         "display_name": "bplib grader", "language": "python",
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
@@ -123,7 +131,7 @@ class Harness:
         from jupyter_client.manager import AsyncKernelManager
         from nbclient import NotebookClient
 
-        spec_folder = write_kernelspec(self.work / "kernelspec", self.job["memory_mb"])
+        spec_folder = write_kernelspec(self.work / "kernelspec", self.job["memory_mb"], self.job.get("max_processes"))
         manager = AsyncKernelManager(kernel_name=KERNEL_NAME,
                                      kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_folder)]),
                                      connection_file=str(self.work / "kernel-connection.json"))
