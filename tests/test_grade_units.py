@@ -410,3 +410,24 @@ def test_a_pids_cgroup_caps_the_processes_a_sandbox_starts():
         assert 0 < int(done.stdout) < 20
     finally:
         assert cgroup.remove(wait_seconds=10)
+
+
+def test_the_sandbox_reads_a_course_kept_under_tmp(tmp_path, monkeypatch):
+    # a clone in a temporary folder: its files must be bound over the sandbox's private /tmp, not hidden by it
+    from bplib.grade import sandbox
+
+    if sandbox.bwrap_missing_reason():
+        pytest.skip(sandbox.bwrap_missing_reason())
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "module.py").write_text("print('the course is visible')\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setattr(sandbox, "_read_only_paths", lambda: [course])
+    box = sandbox.Sandbox(True, work, {})
+    command = box.command(["/bin/cat", str(course / "module.py")], {"PATH": "/usr/bin:/bin"})
+    import subprocess
+
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "the course is visible" in done.stdout

@@ -8,7 +8,7 @@ the submission's harness (bplib.grade.harness) in an empty root file system that
     bplib's own folder                                          read-only: what the notebook imports, except
                                                                 the graded tasks' answers (bplib.grade.withheld)
     /tmp                                                        private, empty, in memory
-    /tmp/work                                                   the submission's own folder (its copy)
+    /tmp/bplib-submission                                       the submission's own folder (its copy)
 
 and nothing else: no home folder, no other submission, no solutions/, no output folder, no network
 (a network namespace with only loopback, which the kernel's own sockets use). Every process of the
@@ -32,7 +32,7 @@ from pathlib import Path
 __all__ = ["BWRAP", "Sandbox", "bwrap_missing_reason", "work_folder_in_sandbox"]
 
 BWRAP = os.environ.get("BPLIB_BWRAP", "bwrap")
-WORK = "/tmp/work"  # the submission's folder, as the sandbox sees it
+WORK = "/tmp/bplib-submission"  # the submission's folder, as the sandbox sees it
 
 
 def bwrap_missing_reason() -> str | None:
@@ -91,8 +91,10 @@ class Sandbox:
         """The full command line that runs `argv` with environment `env` (and nothing else of the grader's)."""
         if not self.isolated:
             return argv
+        # bwrap mounts in order, later on top: the private /tmp first, so that a course kept under
+        # /tmp (a clone in a temporary folder) is bound over it rather than hidden by it
         cmd = [shutil.which(BWRAP) or BWRAP, "--unshare-all", "--die-with-parent", "--new-session",
-               "--cap-drop", "ALL", "--clearenv", "--ro-bind", "/usr", "/usr"]
+               "--cap-drop", "ALL", "--clearenv", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
         for name in ("bin", "lib", "lib64", "lib32", "sbin"):
             host = Path("/") / name
             if host.is_symlink():
@@ -111,7 +113,7 @@ class Sandbox:
 
             for folder in hidden_folders():
                 cmd += ["--tmpfs", str(folder)]
-        cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", str(self.work), WORK,
+        cmd += ["--proc", "/proc", "--dev", "/dev", "--bind", str(self.work), WORK,
                 "--chdir", WORK]
         for key, value in env.items():
             cmd += ["--setenv", key, value]
