@@ -83,7 +83,9 @@ class Task:
         wants_function: True when the answer is a function (False for an answer given as numbers).
         hidden: the hidden checks, run by the grader and by check() after the public one passes.
         implemented_by: dotted names of the bplib functions that compute this task's answer; an
-            answer that calls them delegates the task (see `Delegated`).
+            answer that calls them delegates the task (see `Delegated`). Each module-level
+            function's plain twin (the `_name` that computes what `name` returns after `name`
+            has checked its input) is added: calling the twin delegates just as well.
         builds_on: ids of earlier tasks whose functions this one usually calls; when it fails
             and one of them does too, the verdict says to fix that one first.
     """
@@ -99,6 +101,24 @@ class Task:
     hidden: tuple[HiddenCheck, ...] = ()
     implemented_by: tuple[str, ...] = ()
     builds_on: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "implemented_by", with_plain_twins(self.implemented_by))
+
+
+def with_plain_twins(dotted_names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names, each module-level function's plain twin `module._name` after it where the module has one."""
+    found = []
+    for dotted in dotted_names:
+        found.append(dotted)
+        module_name, _, name = dotted.rpartition(".")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # a class's method ("bplib.network.Network.backward"): no twin
+            continue
+        if callable(getattr(module, f"_{name}", None)):
+            found.append(f"{module_name}._{name}")
+    return tuple(dict.fromkeys(found))
 
 
 @dataclass
