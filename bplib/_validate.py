@@ -41,10 +41,10 @@ def as_float_array(value, name: str, *, allow_nan: bool = False) -> np.ndarray:
             f"{name}: expected a real number or a rectangular array of real numbers, "
             f"got {_describe(value)} that numpy cannot turn into an array ({exc})"
         ) from None
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+    if arr.dtype.kind not in "iuf":  # bool, complex, strings and objects are refused
         raise ValueError(f"{name}: expected real numbers (int or float), got {_describe(arr)}")
     arr = arr.astype(np.float64, copy=False)
-    if not allow_nan and not np.all(np.isfinite(arr)):
+    if not allow_nan and not np.isfinite(arr).all():
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name}: expected finite numbers, got {bad} NaN or infinite entr{'y' if bad == 1 else 'ies'}")
     return arr
@@ -88,3 +88,42 @@ def check_not_empty(arr: np.ndarray, name: str) -> None:
     """Raise a ValueError if `arr` has no entries (an empty batch)."""
     if arr.size == 0:
         raise ValueError(f"{name}: expected at least one entry, got an empty array of shape {arr.shape}")
+
+
+def positive_int(value, name: str) -> int:
+    """`value` as an int, or a ValueError unless it is a whole number >= 1 (bool refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name}: expected a positive whole number, got {value!r}")
+    return int(value)
+
+
+def positive_real(value, name: str) -> float:
+    """`value` as a float, or a ValueError unless it is a finite real number > 0 (bool refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def check_rng(rng, name: str = "rng") -> None:
+    """Raise a ValueError unless `rng` is a numpy Generator (a seed or the legacy RandomState is refused)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"{name}: expected a numpy Generator such as np.random.default_rng(0), got {_describe(rng)}")
+
+
+def check_cache(cache, cache_type: type, forward_name: str) -> None:
+    """Raise a ValueError unless `cache` is what `forward_name` returns (catches swapped arguments)."""
+    if not isinstance(cache, cache_type):
+        expected = f"the {cache_type.__name__} that {forward_name} returned"
+        raise ValueError(f"cache: expected {expected}, got {_describe(cache)}")
+
+
+def check_callback(callback, signature: str = "callback(epoch, history)") -> None:
+    """Raise a ValueError unless `callback` is None or callable."""
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback: expected a function {signature}, got {_describe(callback)}")
+
+
+def says_stop(answer) -> bool:
+    """A training callback stops training by returning True (numpy's True too); None, False or
+    anything else, a number included, continues."""
+    return isinstance(answer, (bool, np.bool_)) and bool(answer)

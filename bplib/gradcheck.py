@@ -38,9 +38,9 @@ from bplib._validate import as_float_array
 
 __all__ = [
     "numerical_derivative",
-    "numerical_gradient",
     "numerical_gradient_params",
     "relative_error",
+    "agree",
     "GradCheckResult",
     "check_gradient",
     "check_gradient_params",
@@ -73,8 +73,9 @@ def numerical_derivative(f: Callable[[float], float], x: float, h: float = DEFAU
     return (float(f(x + h)) - float(f(x - h))) / (2.0 * h)
 
 
-def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=None, h: float = DEFAULT_H) -> np.ndarray:
-    """The gradient of sum(f(x) * dout) with respect to x, by centered differences. Chapter 01.
+def _numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=None, h: float = DEFAULT_H):
+    """The gradient of sum(f(x) * dout) with respect to x, by centered differences (what check_gradient
+    compares with; kept apart for the tests of the differences themselves).
 
     With dout=None, f must return a scalar and this is df/dx. With an array f and
     an upstream gradient dout of f's output shape, this is the vector-Jacobian
@@ -183,6 +184,27 @@ def relative_error(analytic, numeric, floor: float = DEFAULT_FLOOR) -> np.ndarra
     if a.shape != n.shape:
         raise ValueError(f"analytic and numeric gradients must have the same shape, got {a.shape} and {n.shape}")
     return np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), floor)
+
+
+def agree(a, b, tol: float = 1e-12) -> str:
+    """Whether two computations of the same numbers agree to within round-off, as words. Chapters 05, 07, 08.
+
+    Two routes to the same quantity (a loop and its matrix form, a Jacobian and its shortcut) differ
+    in their last digits, and those digits depend on the machine, so the chapters print this verdict
+    instead of the difference.
+    Inputs:
+        a, b: arrays (or numbers) of the same shape; b is the reference.
+        tol: the largest difference allowed, relative to max(1, the largest |b|): absolute for
+            numbers of order one and below, relative above.
+    Returns:
+        "yes (within 1e-12)" or "NO (within 1e-12)" for tol = 1e-12.
+    """
+    a = as_float_array(a, "a", allow_nan=True)
+    b = as_float_array(b, "b", allow_nan=True)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b: expected the same shape, got {a.shape} and {b.shape}")
+    gap = np.max(np.abs(a - b), initial=0.0) / max(1.0, float(np.max(np.abs(b), initial=0.0)))
+    return f"{'yes' if gap <= tol else 'NO'} (within {tol:.0e})"
 
 
 @dataclass(frozen=True)

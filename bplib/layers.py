@@ -5,57 +5,37 @@ with weights W: (D, H) and bias b: (H,) computes z = x @ W + b, shape (N, H).
 
 Every forward returns (out, cache); every backward takes (dout, cache), where dout
 is the gradient of the loss with respect to `out`, and returns the gradients with
-respect to forward's array inputs, in forward's order. Caches are NamedTuples, so
-a learner can print one and read what was kept for the backward pass.
+respect to forward's array inputs, in forward's order. Caches are NamedTuples (DenseCache,
+SigmoidCache, TanhCache, ReluCache), so a learner can print one and read what was kept.
 
-On top of the functions sits a small object API for the network module: `Dense`
-(params and grads dicts) and `Activation` (a named nonlinearity).
+Each layer comes in two forms: a plain pair with a leading underscore (`_dense_forward`,
+`_dense_backward`, ...) that only does the arithmetic, on checked float64 arrays, and the
+public pair, which checks its input (a clear ValueError naming what was expected and what
+came) and then calls the plain one. The objects `Dense` and `Activation`, which
+bplib.network stacks, call the plain pairs: the network checks its input once, not once
+per layer.
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
 from bplib import activations as act
-from bplib._validate import _describe, as_float_array, check_batch, check_not_empty, check_shape
+from bplib._validate import (
+    as_float_array,
+    check_batch,
+    check_cache,
+    check_not_empty,
+    check_rng,
+    check_shape,
+    positive_int,
+    positive_real,
+)
 
-__all__ = [
-    "DenseCache",
-    "dense_forward",
-    "dense_backward",
-    "add_bias_column",
-    "SigmoidCache",
-    "sigmoid_forward",
-    "sigmoid_backward",
-    "TanhCache",
-    "tanh_forward",
-    "tanh_backward",
-    "ReluCache",
-    "relu_forward",
-    "relu_backward",
-    "LeakyReluCache",
-    "leaky_relu_forward",
-    "leaky_relu_backward",
-    "IdentityCache",
-    "identity_forward",
-    "identity_backward",
-    "ACTIVATIONS",
-    "INITS",
-    "init_std",
-    "Dense",
-    "Activation",
-]
-
-
-def _check_cache(cache, cache_type: type, forward_name: str) -> None:
-    """Raise a ValueError unless `cache` is what `forward_name` returns (catches swapped arguments)."""
-    if not isinstance(cache, cache_type):
-        raise ValueError(
-            f"cache: expected the {cache_type.__name__} that {forward_name} returned, got {_describe(cache)}"
-        )
+__all__ = ["dense_forward", "dense_backward", "add_bias_column", "sigmoid_forward", "sigmoid_backward", "relu_forward",
+           "relu_backward", "ACTIVATIONS", "INITS", "init_std", "Dense", "Activation"]
 
 
 def _upstream(dout, shape: tuple) -> np.ndarray:
@@ -80,6 +60,19 @@ class DenseCache(NamedTuple):
     W: np.ndarray
 
 
+def _dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, DenseCache]:
+    z = x @ W + b  # (N, D) @ (D, H) + (H,) -> (N, H); b broadcasts over rows
+    return z, DenseCache(x=x, W=W)
+
+
+def _dense_backward(dout: np.ndarray, cache: DenseCache, need_dx: bool = True) -> tuple:
+    x, W = cache
+    dx = dout @ W.T if need_dx else None  # (N, H) @ (H, D) -> (N, D); a network's first layer needs none
+    dW = x.T @ dout  # (D, N) @ (N, H) -> (D, H), summed over the batch
+    db = dout.sum(axis=0)  # (N, H) -> (H,): b was added to every row
+    return dx, dW, db
+
+
 def dense_forward(x, W, b):
     """The dense (fully connected) layer z = x @ W + b, one example per row. Chapter 04.
 
@@ -91,9 +84,7 @@ def dense_forward(x, W, b):
         z: (N, H) pre-activations.
         cache: DenseCache(x, W).
     """
-    x_arr = as_float_array(x, "x")
-    W_arr = as_float_array(W, "W")
-    b_arr = as_float_array(b, "b")
+    x_arr, W_arr, b_arr = as_float_array(x, "x"), as_float_array(W, "W"), as_float_array(b, "b")
     if x_arr.ndim == 1:
         raise ValueError(f"x: expected a batch of shape (N, D), one example per row, got shape {x_arr.shape} "
                          "(for a single example of D features, pass x.reshape(1, -1))")
@@ -102,8 +93,7 @@ def dense_forward(x, W, b):
     D, H = W_arr.shape
     check_batch(x_arr, "x", ("N", "D"), (None, D))  # the weights fix D; x must match them
     check_shape(b_arr, (H,), "b")
-    z = x_arr @ W_arr + b_arr  # (N, D) @ (D, H) + (H,) -> (N, H); b broadcasts over rows
-    return z, DenseCache(x=x_arr, W=W_arr)
+    return _dense_forward(x_arr, W_arr, b_arr)
 
 
 def dense_backward(dout, cache: DenseCache):
@@ -117,13 +107,8 @@ def dense_backward(dout, cache: DenseCache):
         dW: (D, H) = x.T @ dout, summed over the batch.
         db: (H,) = dout summed over the batch (b was added to every row).
     """
-    _check_cache(cache, DenseCache, "dense_forward")
-    x, W = cache
-    dout_arr = _upstream(dout, (x.shape[0], W.shape[1]))
-    dx = dout_arr @ W.T  # (N, H) @ (H, D) -> (N, D)
-    dW = x.T @ dout_arr  # (D, N) @ (N, H) -> (D, H)
-    db = dout_arr.sum(axis=0)  # (N, H) -> (H,)
-    return dx, dW, db
+    check_cache(cache, DenseCache, "dense_forward")
+    return _dense_backward(_upstream(dout, (cache.x.shape[0], cache.W.shape[1])), cache)
 
 
 def add_bias_column(x):
@@ -147,13 +132,55 @@ def add_bias_column(x):
 
 
 class SigmoidCache(NamedTuple):
-    """What sigmoid_backward needs. Chapter 04.
-
-    Fields:
-        a: the output sigmoid(z), same shape as z; sigma'(z) = a * (1 - a).
-    """
+    """What sigmoid_backward needs: the output a = sigmoid(z), since sigma'(z) = a * (1 - a). Chapter 04."""
 
     a: np.ndarray
+
+
+class TanhCache(NamedTuple):
+    """What tanh's backward needs: the output a = tanh(z), since tanh'(z) = 1 - a**2. Chapter 05."""
+
+    a: np.ndarray
+
+
+class ReluCache(NamedTuple):
+    """What relu_backward needs: the input z; the gradient passes where z > 0. Chapter 05."""
+
+    z: np.ndarray
+
+
+def _sigmoid_forward(z: np.ndarray) -> tuple[np.ndarray, SigmoidCache]:
+    a = act._sigmoid(z)  # same shape as z
+    return a, SigmoidCache(a=a)
+
+
+def _sigmoid_backward(dout: np.ndarray, cache: SigmoidCache) -> np.ndarray:
+    a = cache.a
+    return dout * a * (1.0 - a)  # sigma'(z) = a (1 - a), from the output alone
+
+
+def _tanh_forward(z: np.ndarray) -> tuple[np.ndarray, TanhCache]:
+    a = np.tanh(z)  # same shape as z
+    return a, TanhCache(a=a)
+
+
+def _tanh_backward(dout: np.ndarray, cache: TanhCache) -> np.ndarray:
+    a = cache.a
+    return dout * (1.0 - a * a)  # tanh'(z) = 1 - a**2
+
+
+def _relu_forward(z: np.ndarray) -> tuple[np.ndarray, ReluCache]:
+    return np.maximum(z, 0.0), ReluCache(z=z)
+
+
+def _relu_backward(dout: np.ndarray, cache: ReluCache) -> np.ndarray:
+    return dout * (cache.z > 0)  # passes where z > 0; relu'(0) is taken as 0
+
+
+def _checked_z(z) -> np.ndarray:
+    z_arr = as_float_array(z, "z")
+    check_not_empty(z_arr, "z")
+    return z_arr
 
 
 def sigmoid_forward(z):
@@ -165,8 +192,7 @@ def sigmoid_forward(z):
         a: same shape as z.
         cache: SigmoidCache(a).
     """
-    a = act.sigmoid(as_float_array(z, "z"))
-    return a, SigmoidCache(a=a)
+    return _sigmoid_forward(_checked_z(z))
 
 
 def sigmoid_backward(dout, cache: SigmoidCache):
@@ -178,60 +204,12 @@ def sigmoid_backward(dout, cache: SigmoidCache):
     Returns:
         dz: same shape as a.
     """
-    _check_cache(cache, SigmoidCache, "sigmoid_forward")
-    a = cache.a
-    return _upstream(dout, a.shape) * a * (1.0 - a)
-
-
-class TanhCache(NamedTuple):
-    """What tanh_backward needs. Chapter 04.
-
-    Fields:
-        a: the output tanh(z), same shape as z; tanh'(z) = 1 - a**2.
-    """
-
-    a: np.ndarray
-
-
-def tanh_forward(z):
-    """Tanh layer a = tanh(z), elementwise. Chapter 04.
-
-    Inputs:
-        z: array, any shape.
-    Returns:
-        a: same shape as z.
-        cache: TanhCache(a).
-    """
-    a = act.tanh(as_float_array(z, "z"))
-    return a, TanhCache(a=a)
-
-
-def tanh_backward(dout, cache: TanhCache):
-    """Gradient of the tanh layer: dz = dout * (1 - a**2). Chapter 04.
-
-    Inputs:
-        dout: gradient of the loss with respect to a, same shape as a.
-        cache: TanhCache from tanh_forward, field a (the output).
-    Returns:
-        dz: same shape as a.
-    """
-    _check_cache(cache, TanhCache, "tanh_forward")
-    a = cache.a
-    return _upstream(dout, a.shape) * (1.0 - a * a)
-
-
-class ReluCache(NamedTuple):
-    """What relu_backward needs. Chapter 04.
-
-    Fields:
-        z: the input; the gradient passes where z > 0.
-    """
-
-    z: np.ndarray
+    check_cache(cache, SigmoidCache, "sigmoid_forward")
+    return _sigmoid_backward(_upstream(dout, cache.a.shape), cache)
 
 
 def relu_forward(z):
-    """ReLU layer a = max(0, z), elementwise. Chapter 04.
+    """ReLU layer a = max(0, z), elementwise. Chapter 05.
 
     Inputs:
         z: array, any shape.
@@ -239,12 +217,11 @@ def relu_forward(z):
         a: same shape as z.
         cache: ReluCache(z).
     """
-    z_arr = as_float_array(z, "z")
-    return act.relu(z_arr), ReluCache(z=z_arr)
+    return _relu_forward(_checked_z(z))
 
 
 def relu_backward(dout, cache: ReluCache):
-    """Gradient of the ReLU layer: dout where z > 0, else 0 (also 0 at z == 0). Chapter 04.
+    """Gradient of the ReLU layer: dout where z > 0, else 0 (also 0 at z == 0). Chapter 05.
 
     Inputs:
         dout: gradient of the loss with respect to a, same shape as z.
@@ -252,102 +229,21 @@ def relu_backward(dout, cache: ReluCache):
     Returns:
         dz: same shape as z.
     """
-    _check_cache(cache, ReluCache, "relu_forward")
-    z = cache.z
-    return _upstream(dout, z.shape) * act.relu_prime(z)
+    check_cache(cache, ReluCache, "relu_forward")
+    return _relu_backward(_upstream(dout, cache.z.shape), cache)
 
 
-class LeakyReluCache(NamedTuple):
-    """What leaky_relu_backward needs. Chapter 04.
-
-    Fields:
-        z: the input.
-        alpha: the slope used for z <= 0.
-    """
-
-    z: np.ndarray
-    alpha: float
-
-
-def leaky_relu_forward(z, alpha: float = 0.01):
-    """Leaky ReLU layer a = z where z > 0, else alpha * z. Chapter 04.
-
-    Inputs:
-        z: array, any shape.
-        alpha: the slope for negative z, a fixed setting (not learned, so it gets no gradient).
-    Returns:
-        a: same shape as z.
-        cache: LeakyReluCache(z, alpha).
-    """
-    z_arr = as_float_array(z, "z")
-    a = act.leaky_relu(z_arr, alpha=alpha)  # validates alpha
-    return a, LeakyReluCache(z=z_arr, alpha=float(alpha))
-
-
-def leaky_relu_backward(dout, cache: LeakyReluCache):
-    """Gradient of the leaky ReLU layer: dout where z > 0, else alpha * dout. Chapter 04.
-
-    Inputs:
-        dout: gradient of the loss with respect to a, same shape as z.
-        cache: LeakyReluCache from leaky_relu_forward, fields z (the input) and alpha.
-    Returns:
-        dz: same shape as z. Only dz: alpha is a fixed setting, not an input that is learned.
-    """
-    _check_cache(cache, LeakyReluCache, "leaky_relu_forward")
-    z = cache.z
-    return _upstream(dout, z.shape) * act.leaky_relu_prime(z, alpha=cache.alpha)
-
-
-class IdentityCache(NamedTuple):
-    """What identity_backward needs: only the shape, to check dout. Chapter 05.
-
-    Fields:
-        shape: the shape of z.
-    """
-
-    shape: tuple
-
-
-def identity_forward(z):
-    """The identity layer a = z (a linear output layer, e.g. before a loss on logits). Chapter 05.
-
-    Inputs:
-        z: array, any shape.
-    Returns:
-        a: a copy of z, same shape.
-        cache: IdentityCache(shape).
-    """
-    z_arr = as_float_array(z, "z")
-    check_not_empty(z_arr, "z")
-    return z_arr.copy(), IdentityCache(shape=z_arr.shape)
-
-
-def identity_backward(dout, cache: IdentityCache):
-    """Gradient of the identity layer: dz = dout. Chapter 05.
-
-    Inputs:
-        dout: gradient of the loss with respect to a, of shape cache.shape.
-        cache: IdentityCache from identity_forward, field shape.
-    Returns:
-        dz: a copy of dout.
-    """
-    _check_cache(cache, IdentityCache, "identity_forward")
-    return _upstream(dout, cache.shape).copy()
-
-
-# name -> (forward, backward). Chapter 05.
+# name -> the plain (forward, backward) pair, on checked arrays. Chapter 05.
 ACTIVATIONS = {
-    "sigmoid": (sigmoid_forward, sigmoid_backward),
-    "tanh": (tanh_forward, tanh_backward),
-    "relu": (relu_forward, relu_backward),
-    "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
-    "identity": (identity_forward, identity_backward),
+    "sigmoid": (_sigmoid_forward, _sigmoid_backward),
+    "tanh": (_tanh_forward, _tanh_backward),
+    "relu": (_relu_forward, _relu_backward),
 }
 
 
 # ---- initialisation and the object API -----------------------------------------------------
 
-# init name -> the standard deviation of W's normal entries, before `scale`.
+# init name -> the standard deviation of W's normal entries for a (D, H) layer, before `scale`.
 INITS = {
     # Glorot & Bengio's normal variant, Var(W) = 2 / (fan_in + fan_out): keeps activations and
     # gradients at roughly constant variance through tanh/sigmoid layers.
@@ -357,12 +253,6 @@ INITS = {
     # plain N(0, 1); with `scale` this is the classic "small random numbers" (e.g. scale=0.01).
     "normal": lambda D, H: 1.0,
 }
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
 
 
 def init_std(D: int, H: int, init: str = "xavier", scale: float = 1.0) -> float:
@@ -376,13 +266,10 @@ def init_std(D: int, H: int, init: str = "xavier", scale: float = 1.0) -> float:
     Returns:
         the standard deviation, a float.
     """
-    D, H = _positive_int(D, "D"), _positive_int(H, "H")
+    D, H = positive_int(D, "D"), positive_int(H, "H")
     if init not in INITS:
         raise ValueError(f"init: expected one of {sorted(INITS)}, got {init!r}")
-    is_real = isinstance(scale, numbers.Real) and not isinstance(scale, bool)
-    if not is_real or not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale: expected a positive finite number, got {scale!r}")
-    return float(scale * INITS[init](D, H))
+    return float(positive_real(scale, "scale") * INITS[init](D, H))
 
 
 class Dense:
@@ -397,27 +284,27 @@ class Dense:
             updated (or nudged by a gradient check) in place.
         grads: {"W": (D, H), "b": (H,)}, zeros until the first backward.
         cache: the DenseCache of the last forward, None before it.
+    forward and backward do the arithmetic only: the network that holds the layer checks its input.
     """
 
     def __init__(self, D: int, H: int, rng: np.random.Generator, init: str = "xavier", scale: float = 1.0):
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng: expected a numpy Generator such as np.random.default_rng(0), got {_describe(rng)}")
+        check_rng(rng)
         self.init = init
         std = init_std(D, H, init, scale)
         self.params = {"W": rng.normal(0.0, std, size=(D, H)), "b": np.zeros(H)}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
         self.cache: DenseCache | None = None
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """Inputs: x: (N, D). Returns: z: (N, H); keeps the cache for backward."""
-        z, self.cache = dense_forward(x, self.params["W"], self.params["b"])
+        z, self.cache = _dense_forward(x, self.params["W"], self.params["b"])
         return z
 
-    def backward(self, dout):
-        """Inputs: dout: (N, H). Returns: dx: (N, D); stores grads["W"] (D, H) and grads["b"] (H,)."""
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """Inputs: dout: (N, H). Returns: dx: (N, D), or None if not need_dx. Stores grads W: (D, H), b: (H,)."""
         if self.cache is None:
             raise RuntimeError("Dense.backward: call forward first; there is no cache yet")
-        dx, dW, db = dense_backward(dout, self.cache)
+        dx, dW, db = _dense_backward(dout, self.cache, need_dx)
         self.grads = {"W": dW, "b": db}
         return dx
 
@@ -429,37 +316,31 @@ class Dense:
 class Activation:
     """An elementwise activation layer looked up by name in ACTIVATIONS. Chapter 05.
 
-    Activation(name, alpha=None):
-        name: a key of ACTIVATIONS ("sigmoid", "tanh", "relu", "leaky_relu", "identity").
-        alpha: leaky_relu's slope for negative z (default 0.01); only for "leaky_relu".
+    Activation(name):
+        name: a key of ACTIVATIONS ("sigmoid", "tanh", "relu").
     It has no parameters: params and grads are empty dicts, so a network can treat
-    every layer alike.
+    every layer alike. Like Dense, it does the arithmetic only.
     """
 
-    def __init__(self, name: str, alpha: float | None = None):
+    def __init__(self, name: str):
         if name not in ACTIVATIONS:
             raise ValueError(f"name: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
-        if alpha is not None and name != "leaky_relu":
-            raise ValueError(f"alpha: only leaky_relu takes a slope, got alpha={alpha!r} for {name!r}")
         self.name = name
-        self.alpha = alpha
         self._forward, self._backward = ACTIVATIONS[name]
         self.params: dict = {}
         self.grads: dict = {}
         self.cache = None
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         """Inputs: z: any shape, e.g. (N, H). Returns: a: same shape; keeps the cache."""
-        extra = {} if self.alpha is None else {"alpha": self.alpha}
-        a, self.cache = self._forward(z, **extra)
+        a, self.cache = self._forward(z)
         return a
 
-    def backward(self, dout):
+    def backward(self, dout: np.ndarray) -> np.ndarray:
         """Inputs: dout: the shape of the last forward's output. Returns: dz: same shape."""
         if self.cache is None:
             raise RuntimeError(f"Activation({self.name!r}).backward: call forward first; there is no cache yet")
         return self._backward(dout, self.cache)
 
     def __repr__(self) -> str:
-        extra = "" if self.alpha is None else f", alpha={self.alpha!r}"
-        return f"Activation({self.name!r}{extra})"
+        return f"Activation({self.name!r})"

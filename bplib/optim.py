@@ -1,18 +1,19 @@
-"""Optimizers that update parameter dicts in place, and learning-rate schedules (chapters 05-06).
+"""Optimizers that update parameter dicts in place (introduced in chapters 05, 06 and 08).
 
 Every optimizer has the same interface:
     opt.step(params, grads)
 where params maps names to float64 arrays (updated in place) and grads maps the
-same names to gradients of the same shapes. Per-parameter state (a velocity, a
-step size) is kept inside the optimizer under the parameter's name, so one
-optimizer serves one model; call reset() to start over.
+same names to gradients of the same shapes. step checks that the two match, then
+hands each (name, p, g) to the optimizer's update rule `_update`. Per-parameter state
+(a velocity, a step size) is kept inside the optimizer under the parameter's name, so
+one optimizer serves one model; call reset() to start over.
 
     SGD       p <- p - lr * g
     Momentum  v <- beta * v - lr * g;  p <- p + v      (classical momentum, v starts at 0)
+    Adam      a step of about lr per weight, from running means of g and g**2
     Rprop     per-weight steps grown / shrunk by the sign of g (iRprop-); no learning rate
 
-A schedule is a callable epoch -> learning rate, composable with any optimizer that has
-a learning rate: set `opt.lr = schedule(epoch)` at the start of each epoch.
+An optimizer with a learning rate lets it be changed between steps: opt.lr = 0.01.
 """
 
 from __future__ import annotations
@@ -23,83 +24,25 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from bplib._validate import as_float_array
+from bplib._validate import as_float_array, positive_real
 
-__all__ = [
-    "Optimizer",
-    "SGD",
-    "Momentum",
-    "Rprop",
-    "Adam",
-    "StepDecay",
-    "ExponentialDecay",
-    "InverseTimeDecay",
-]
-
-
-# ---- hyperparameter checks -----------------------------------------------------------
-
-
-def _real(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite real number, got {value!r}")
-    return float(value)
-
-
-def _positive(value, name: str) -> float:
-    value_f = _real(value, name)
-    if value_f <= 0:
-        raise ValueError(f"{name}: expected a number > 0, got {value!r}")
-    return value_f
+__all__ = ["SGD", "Momentum", "Adam", "Rprop"]
 
 
 def _in_range(value, name: str, low: float, high: float, *, low_open: bool, high_open: bool) -> float:
-    value_f = _real(value, name)
-    too_low = value_f <= low if low_open else value_f < low
-    too_high = value_f >= high if high_open else value_f > high
+    """value as a float, or a ValueError unless it is a real number in the interval given."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite real number, got {value!r}")
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
     if too_low or too_high:
         interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
         raise ValueError(f"{name}: expected a number in {interval}, got {value!r}")
-    return value_f
+    return float(value)
 
 
-def _whole(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}: expected a whole number >= {minimum}, got {value!r}")
-    return int(value)
-
-
-# ---- optimizers ------------------------------------------------------------------------
-
-
-class Optimizer:
-    """The shared step(): checks that params and grads match, then updates each parameter. Chapter 05.
-
-    Subclasses implement _update(name, p, g), which writes into p in place.
-    """
-
-    def step(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
-        """Update every parameter in place from its gradient. Chapter 05.
-
-        Inputs:
-            params: name -> float64 array of any shape, e.g. {"W1": (D, H), "b1": (H,)}; modified in place.
-            grads: name -> gradient, the same names and shapes as params, finite.
-        Returns:
-            None.
-        """
-        checked = _check_params_and_grads(params, grads)
-        for name, (p, g) in checked.items():
-            self._update(name, p, g)
-
-    def reset(self) -> None:
-        """Forget all per-parameter state, as if the optimizer had just been made. Chapter 05."""
-
-    def _update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
-        raise NotImplementedError
-
-
-def _check_params_and_grads(params, grads) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Return name -> (param, float64 grad), or raise one ValueError listing every mismatch."""
+def _check_params_and_grads(params, grads) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """[(name, param, float64 grad)], or one ValueError listing every mismatch."""
     if not isinstance(params, Mapping) or not isinstance(grads, Mapping):
         raise ValueError(
             f"params, grads: expected two dicts name -> array, got {type(params).__name__} and {type(grads).__name__}"
@@ -111,19 +54,16 @@ def _check_params_and_grads(params, grads) -> dict[str, tuple[np.ndarray, np.nda
         problems.append(f"grads is missing {missing}")
     if extra:
         problems.append(f"grads has extra keys {extra} that are not in params")
-    checked = {}
+    checked = []
     for name, p in params.items():
         if not isinstance(p, np.ndarray) or p.dtype != np.float64:
             got = f"an array of dtype {p.dtype}" if isinstance(p, np.ndarray) else f"a {type(p).__name__}"
             problems.append(f"params[{name!r}] must be a float64 numpy array (it is updated in place), got {got}")
-            continue
-        if name not in grads:
-            continue
-        g = as_float_array(grads[name], f"grads[{name!r}]")
-        if g.shape != p.shape:
-            problems.append(f"grads[{name!r}] has shape {g.shape}, expected {p.shape} like params[{name!r}]")
-            continue
-        checked[name] = (p, g)
+        elif name in grads:
+            g = as_float_array(grads[name], f"grads[{name!r}]")
+            if g.shape != p.shape:
+                problems.append(f"grads[{name!r}] has shape {g.shape}, expected {p.shape} like params[{name!r}]")
+            checked.append((name, p, g))
     if problems:
         raise ValueError("params and grads do not match: " + "; ".join(problems))
     return checked
@@ -141,11 +81,31 @@ def _state_for(state: dict, name: str, p: np.ndarray, initial: float) -> np.ndar
     return state[name]
 
 
-class SGD(Optimizer):
+class _Optimizer:
+    """What every optimizer shares: step() checks params and grads, then updates each parameter."""
+
+    def step(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
+        """Update every parameter in place from its gradient. Chapter 05.
+
+        Inputs:
+            params: name -> float64 array of any shape, e.g. {"W1": (D, H), "b1": (H,)}; modified in place.
+            grads: name -> gradient, the same names and shapes as params, finite.
+        """
+        for name, p, g in _check_params_and_grads(params, grads):
+            self._update(name, p, g)
+
+    def reset(self) -> None:
+        """Forget all per-parameter state, as if the optimizer had just been made. Chapter 05."""
+
+    def _update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
+        raise NotImplementedError
+
+
+class SGD(_Optimizer):
     """Plain gradient descent: p <- p - lr * g. Chapter 05.
 
     Inputs:
-        lr: the learning rate, a finite number > 0; settable later (opt.lr = ...), e.g. from a schedule.
+        lr: the learning rate, a finite number > 0; settable later (opt.lr = ...).
     """
 
     def __init__(self, lr: float):
@@ -158,7 +118,7 @@ class SGD(Optimizer):
 
     @lr.setter
     def lr(self, value) -> None:
-        self._lr = _positive(value, "lr")
+        self._lr = positive_real(value, "lr")
 
     def _update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
         p -= self.lr * g
@@ -225,7 +185,7 @@ class Adam(SGD):
         super().__init__(lr)
         self.beta1 = _in_range(beta1, "beta1", 0.0, 1.0, low_open=False, high_open=True)
         self.beta2 = _in_range(beta2, "beta2", 0.0, 1.0, low_open=False, high_open=True)
-        self.eps = _positive(eps, "eps")
+        self.eps = positive_real(eps, "eps")
         self.first: dict[str, np.ndarray] = {}
         self.second: dict[str, np.ndarray] = {}
         self.steps: dict[str, int] = {}
@@ -251,7 +211,7 @@ class Adam(SGD):
         return f"Adam(lr={self.lr!r}, beta1={self.beta1!r}, beta2={self.beta2!r}, eps={self.eps!r})"
 
 
-class Rprop(Optimizer):
+class Rprop(_Optimizer):
     """Resilient backpropagation, the iRprop- variant. Chapter 06.
 
     Rprop ignores the size of the gradient and uses only its sign. Every weight has its
@@ -261,8 +221,7 @@ class Rprop(Optimizer):
         either is 0:   step unchanged;                           p <- p - sign(g) * step
     Storing 0 after a sign change makes the next step count as "either is 0", so a step
     is not shrunk twice for one overshoot. Rprop is meant for full-batch gradients: the
-    sign of a mini-batch gradient is too noisy for it. It has no learning rate, so
-    schedules do not apply.
+    sign of a mini-batch gradient is too noisy for it. It has no learning rate.
 
     Inputs:
         eta_plus: growth factor, > 1 (1.2).
@@ -274,26 +233,18 @@ class Rprop(Optimizer):
         previous_grads: name -> the gradient stored at the last step (0 after a sign change).
     """
 
-    def __init__(
-        self,
-        eta_plus: float = 1.2,
-        eta_minus: float = 0.5,
-        step_init: float = 0.1,
-        step_min: float = 1e-6,
-        step_max: float = 50.0,
-    ):
-        self.eta_plus = _positive(eta_plus, "eta_plus")
+    def __init__(self, eta_plus: float = 1.2, eta_minus: float = 0.5, step_init: float = 0.1,
+                 step_min: float = 1e-6, step_max: float = 50.0):
+        self.eta_plus = positive_real(eta_plus, "eta_plus")
         if self.eta_plus <= 1:
             raise ValueError(f"eta_plus: expected a growth factor > 1, got {eta_plus!r}")
         self.eta_minus = _in_range(eta_minus, "eta_minus", 0.0, 1.0, low_open=True, high_open=True)
-        self.step_min = _positive(step_min, "step_min")
-        self.step_max = _positive(step_max, "step_max")
-        self.step_init = _positive(step_init, "step_init")
+        self.step_min = positive_real(step_min, "step_min")
+        self.step_max = positive_real(step_max, "step_max")
+        self.step_init = positive_real(step_init, "step_init")
         if not self.step_min <= self.step_init <= self.step_max:
-            raise ValueError(
-                f"step_init: expected step_min <= step_init <= step_max, got {step_min!r} <= {step_init!r} "
-                f"<= {step_max!r}"
-            )
+            raise ValueError(f"step_init: expected step_min <= step_init <= step_max, "
+                             f"got {step_min!r} <= {step_init!r} <= {step_max!r}")
         self.step_sizes: dict[str, np.ndarray] = {}
         self.previous_grads: dict[str, np.ndarray] = {}
 
@@ -312,84 +263,5 @@ class Rprop(Optimizer):
         previous[...] = g
 
     def __repr__(self) -> str:
-        return (
-            f"Rprop(eta_plus={self.eta_plus!r}, eta_minus={self.eta_minus!r}, step_init={self.step_init!r}, "
-            f"step_min={self.step_min!r}, step_max={self.step_max!r})"
-        )
-
-
-# ---- learning-rate schedules ------------------------------------------------------------
-
-
-class _Schedule:
-    """A callable epoch -> learning rate; epochs count from 0, where every schedule gives lr0."""
-
-    def __call__(self, epoch) -> float:
-        return self._lr_at(_whole(epoch, "epoch", 0))
-
-    def _lr_at(self, epoch: int) -> float:
-        raise NotImplementedError
-
-
-class StepDecay(_Schedule):
-    """Multiply the learning rate by `drop` every `every` epochs: lr0 * drop**(epoch // every). Chapter 05.
-
-    Inputs:
-        lr0: the starting learning rate, > 0.
-        drop: the factor, in (0, 1].
-        every: the number of epochs between drops, a whole number >= 1.
-    Call with: epoch, a whole number >= 0. Returns the learning rate, a float.
-    """
-
-    def __init__(self, lr0: float, drop: float = 0.5, every: int = 10):
-        self.lr0 = _positive(lr0, "lr0")
-        self.drop = _in_range(drop, "drop", 0.0, 1.0, low_open=True, high_open=False)
-        self.every = _whole(every, "every", 1)
-
-    def _lr_at(self, epoch: int) -> float:
-        return self.lr0 * self.drop ** (epoch // self.every)
-
-    def __repr__(self) -> str:
-        return f"StepDecay(lr0={self.lr0!r}, drop={self.drop!r}, every={self.every!r})"
-
-
-class ExponentialDecay(_Schedule):
-    """Shrink the learning rate by a constant factor each epoch: lr0 * gamma**epoch. Chapter 05.
-
-    Inputs:
-        lr0: the starting learning rate, > 0.
-        gamma: the factor per epoch, in (0, 1].
-    Call with: epoch, a whole number >= 0. Returns the learning rate, a float.
-    """
-
-    def __init__(self, lr0: float, gamma: float = 0.95):
-        self.lr0 = _positive(lr0, "lr0")
-        self.gamma = _in_range(gamma, "gamma", 0.0, 1.0, low_open=True, high_open=False)
-
-    def _lr_at(self, epoch: int) -> float:
-        return self.lr0 * self.gamma**epoch
-
-    def __repr__(self) -> str:
-        return f"ExponentialDecay(lr0={self.lr0!r}, gamma={self.gamma!r})"
-
-
-class InverseTimeDecay(_Schedule):
-    """Decay like 1/t: lr0 / (1 + k * epoch). Chapter 05.
-
-    Inputs:
-        lr0: the starting learning rate, > 0.
-        k: the decay rate, >= 0 (0 keeps lr0); the rate halves at epoch 1 / k.
-    Call with: epoch, a whole number >= 0. Returns the learning rate, a float.
-    """
-
-    def __init__(self, lr0: float, k: float = 0.1):
-        self.lr0 = _positive(lr0, "lr0")
-        self.k = _real(k, "k")
-        if self.k < 0:
-            raise ValueError(f"k: expected a decay rate >= 0, got {k!r}")
-
-    def _lr_at(self, epoch: int) -> float:
-        return self.lr0 / (1.0 + self.k * epoch)
-
-    def __repr__(self) -> str:
-        return f"InverseTimeDecay(lr0={self.lr0!r}, k={self.k!r})"
+        return (f"Rprop(eta_plus={self.eta_plus!r}, eta_minus={self.eta_minus!r}, step_init={self.step_init!r}, "
+                f"step_min={self.step_min!r}, step_max={self.step_max!r})")

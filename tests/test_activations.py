@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import warnings
@@ -47,16 +46,11 @@ def sample(shape, rng, kinked: bool):
     return float(z) if shape == () else z
 
 
-leaky_02 = functools.partial(act.leaky_relu, alpha=0.2)
-leaky_02_prime = functools.partial(act.leaky_relu_prime, alpha=0.2)
-
 # id -> (function, its derivative, has a kink at 0)
 DERIVATIVES = {
     "sigmoid": (act.sigmoid, act.sigmoid_prime, False),
     "tanh": (act.tanh, act.tanh_prime, False),
     "relu": (act.relu, act.relu_prime, True),
-    "leaky_relu": (act.leaky_relu, act.leaky_relu_prime, True),
-    "leaky_relu_alpha_0.2": (leaky_02, leaky_02_prime, True),
 }
 ELEMENTWISE = {
     "sigmoid": act.sigmoid,
@@ -65,8 +59,15 @@ ELEMENTWISE = {
     "tanh_prime": act.tanh_prime,
     "relu": act.relu,
     "relu_prime": act.relu_prime,
-    "leaky_relu": act.leaky_relu,
-    "leaky_relu_prime": act.leaky_relu_prime,
+}
+# public function -> the plain arithmetic behind it, which layers, networks and dashboards call
+PLAIN = {
+    "sigmoid": act._sigmoid,
+    "sigmoid_prime": act._sigmoid_prime,
+    "tanh": np.tanh,
+    "tanh_prime": act._tanh_prime,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "relu_prime": lambda z: (z > 0).astype(np.float64),
 }
 
 
@@ -145,18 +146,18 @@ def test_other_derivatives_known_values():
     assert act.tanh_prime(0.0) == 1.0
     assert act.relu_prime(0.0) == 0.0  # the documented convention
     assert act.relu_prime(2.0) == 1.0 and act.relu_prime(-2.0) == 0.0
-    assert act.leaky_relu_prime(0.0) == 0.01
-    assert act.leaky_relu_prime(-3.0, alpha=0.2) == 0.2
-    assert act.leaky_relu_prime(3.0, alpha=0.2) == 1.0
 
 
-def test_relu_and_leaky_relu_known_values():
+def test_relu_known_values():
     z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
     assert np.array_equal(act.relu(z), [0.0, 0.0, 0.0, 0.5, 2.0])
-    assert np.allclose(act.leaky_relu(z), [-0.02, -0.005, 0.0, 0.5, 2.0], rtol=1e-15, atol=0)
-    assert np.allclose(
-        act.leaky_relu(z, alpha=0.2), [-0.4, -0.1, 0.0, 0.5, 2.0], rtol=1e-15, atol=0
-    )
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_the_public_functions_give_the_numbers_of_their_plain_arithmetic(name):
+    z = np.concatenate([np.linspace(-40, 40, 81), EXTREMES])
+    assert np.array_equal(ELEMENTWISE[name](z), PLAIN[name](z))
+    assert np.array_equal(act.softmax(z.reshape(7, -1), axis=0), act._softmax(z.reshape(7, -1), axis=0))
 
 
 def test_sigmoid_symmetry_and_tanh_identity():
@@ -230,8 +231,6 @@ def _expected_at_extreme(name: str, z: float) -> float:
         "tanh_prime": 0.0,
         "relu": z if positive else 0.0,
         "relu_prime": 1.0 if positive else 0.0,
-        "leaky_relu": z if positive else 0.01 * z,
-        "leaky_relu_prime": 1.0 if positive else 0.01,
     }[name]
 
 
@@ -292,8 +291,6 @@ def test_activations_stay_in_range_for_any_finite_input(z):
     assert 0.0 <= act.tanh_prime(z) <= 1.0
     assert act.relu(z) >= 0.0
     assert act.relu_prime(z) in (0.0, 1.0)
-    assert act.leaky_relu_prime(z) in (0.01, 1.0)
-    assert math.isfinite(act.leaky_relu(z))
     # sigmoid(-z) = 1 - sigmoid(z), up to a few roundings
     assert abs(act.sigmoid(-z) - (1.0 - s)) <= 2**-51
 
@@ -353,14 +350,6 @@ def test_bad_input_raises_a_value_error_naming_z_and_what_came(name, bad):
     message = str(info.value)
     assert message.startswith("z:")
     assert fragment in message
-
-
-@pytest.mark.parametrize("alpha", ["0.1", None, float("nan"), float("inf"), True, [0.1]], ids=repr)
-@pytest.mark.parametrize("f", [act.leaky_relu, act.leaky_relu_prime])
-def test_leaky_relu_rejects_a_bad_slope(f, alpha):
-    with pytest.raises(ValueError) as info:
-        f(1.0, alpha=alpha)
-    assert str(info.value).startswith("alpha:") and repr(alpha) in str(info.value)
 
 
 def test_softmax_needs_an_axis_and_its_jacobian_a_vector():

@@ -17,6 +17,7 @@ import pytest
 from bplib import depth
 from bplib.checks import TASKS, ch06, check, run_task
 from bplib.checks._core import Wrong
+from bplib.experiments.depth_probes import probe_loss
 from bplib.gradcheck import check_gradient
 from bplib.graph import Value
 
@@ -333,7 +334,7 @@ def test_reference_delta_norms_are_norms_of_gradients_checked_by_differences():
     np.testing.assert_allclose(ch06.reference_delta_norms(weights, forward.zs, dout, activation),
                                [np.linalg.norm(d) for d in deltas], rtol=1e-14)
     dx = deltas[0] @ weights[0].T  # the input's gradient, from delta^1
-    result = check_gradient(lambda x_: depth.probe_loss(x_, weights, activation, dout), x.copy(), dx)
+    result = check_gradient(lambda x_: probe_loss(x_, weights, activation, dout), x.copy(), dx)
     assert result.passed, str(result)
 
 

@@ -1,4 +1,4 @@
-"""Tests for bplib.draw: layout, box texts, step mode and in-place updates (chapter 02)."""
+"""Tests for bplib.drawing.graph: layout, box texts, step mode and in-place updates (chapter 02)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from matplotlib.colors import to_rgba
 
 from bplib.activations import sigmoid, sigmoid_prime
-from bplib.draw import (
+from bplib.drawing.graph import (
     BOX_HEIGHT,
     BOX_WIDTH,
     COLOURS,

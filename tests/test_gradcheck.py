@@ -11,10 +11,10 @@ import pytest
 from bplib.gradcheck import (
     DEFAULT_H,
     GradCheckResult,
+    _numerical_gradient,  # the differences behind check_gradient
     check_gradient,
     check_gradient_params,
     numerical_derivative,
-    numerical_gradient,
     numerical_gradient_params,
     relative_error,
 )
@@ -63,13 +63,13 @@ def test_centered_difference_error_is_second_order_and_beats_one_sided():
         assert centered[h] < one_sided[h] / 100
 
 
-# ---- numerical_gradient ----------------------------------------------------------
+# ---- _numerical_gradient ----------------------------------------------------------
 
 
 def test_numerical_gradient_of_a_scalar_function_matches_the_analytic_gradient():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(3, 4))
-    numeric = numerical_gradient(lambda x: np.sum(np.sin(x) * x), x)
+    numeric = _numerical_gradient(lambda x: np.sum(np.sin(x) * x), x)
     assert numeric.shape == x.shape
     assert max_rel_error(np.cos(x) * x + np.sin(x), numeric) < 1e-7
 
@@ -79,7 +79,7 @@ def test_numerical_gradient_with_dout_is_the_vector_jacobian_product():
     A = rng.normal(size=(4, 3))
     x = rng.normal(size=3)
     dout = rng.normal(size=4)
-    numeric = numerical_gradient(lambda x: A @ x, x, dout=dout)
+    numeric = _numerical_gradient(lambda x: A @ x, x, dout=dout)
     assert max_rel_error(A.T @ dout, numeric) < 1e-7
 
 
@@ -87,8 +87,8 @@ def test_numerical_gradient_leaves_its_input_unchanged_after_normal_use():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(2, 3))
     before = x.copy()
-    numerical_gradient(lambda x: np.sum(x**2), x)
-    numerical_gradient(lambda x: x * 3.0, x, dout=np.ones((2, 3)))
+    _numerical_gradient(lambda x: np.sum(x**2), x)
+    _numerical_gradient(lambda x: x * 3.0, x, dout=np.ones((2, 3)))
     assert np.array_equal(x, before)
 
 
@@ -111,7 +111,7 @@ def test_numerical_gradient_restores_its_input_when_f_raises(failing_call):
         return np.sum(x)
 
     with pytest.raises(_Boom):
-        numerical_gradient(f, x)
+        _numerical_gradient(f, x)
     assert len(calls) == failing_call
     assert np.array_equal(x, before)
 
@@ -124,7 +124,7 @@ def test_numerical_gradient_sees_the_nudged_entry_only():
         seen.append(x.copy())
         return 0.0
 
-    numerical_gradient(record, x, h=0.25)
+    _numerical_gradient(record, x, h=0.25)
     expected = [
         np.array(v)
         for v in (
@@ -347,7 +347,7 @@ def test_relative_error_is_relative_above_the_floor_and_symmetric():
 )
 def test_numerical_gradient_rejects_anything_but_a_float64_array(x, fragments):
     with pytest.raises(ValueError) as info:
-        numerical_gradient(lambda x: np.sum(x), x)
+        _numerical_gradient(lambda x: np.sum(x), x)
     message = str(info.value)
     assert message.startswith("x:")
     for fragment in fragments:
@@ -362,14 +362,14 @@ def test_numerical_gradient_params_rejects_an_int_parameter():
 def test_numerical_gradient_rejects_a_dout_of_the_wrong_shape():
     x = np.ones(3)
     with pytest.raises(ValueError) as info:
-        numerical_gradient(lambda x: 2.0 * x, x, dout=np.ones(4))
+        _numerical_gradient(lambda x: 2.0 * x, x, dout=np.ones(4))
     assert "dout" in str(info.value) and "(3,)" in str(info.value) and "(4,)" in str(info.value)
     assert np.array_equal(x, np.ones(3))
 
 
 def test_numerical_gradient_asks_for_dout_when_f_is_not_scalar():
     with pytest.raises(ValueError, match="dout"):
-        numerical_gradient(lambda x: 2.0 * x, np.ones(3))
+        _numerical_gradient(lambda x: 2.0 * x, np.ones(3))
 
 
 def test_check_gradient_rejects_an_analytic_gradient_of_the_wrong_shape():
@@ -397,7 +397,7 @@ BAD_STEPS = [0, 0.0, -1e-5, 1.0, 2, float("nan"), float("inf"), True, "1e-5", No
 def test_every_function_rejects_a_step_outside_zero_to_one(h):
     calls = [
         lambda: numerical_derivative(math.sin, 0.0, h=h),
-        lambda: numerical_gradient(np.sum, np.ones(2), h=h),
+        lambda: _numerical_gradient(np.sum, np.ones(2), h=h),
         lambda: numerical_gradient_params(lambda: 0.0, {"W": np.ones(2)}, h=h),
         lambda: check_gradient(np.sum, np.ones(2), np.ones(2), h=h),
     ]

@@ -311,6 +311,50 @@ def test_backward_twice_doubles_every_grad_and_zero_grad_resets(program):
     assert [node.grad for node in order] == once
 
 
+# ---- an independent autograd engine agrees ------------------------------------------
+
+
+def test_micrograd_gives_the_same_loss_and_gradients_on_the_same_mlp_graph():
+    """A 2-4-1 relu MLP over 3 points with squared error, built node for node in both engines
+    from the ops micrograd has (+, *, relu, **2). Speed: benchmarks/engine_vs_micrograd.py."""
+    from micrograd.engine import Value as MicrogradValue
+
+    def loss(engine, params, xs, ys):
+        (w1, b1), (w2, b2) = params
+        total = engine(0.0)
+        for x, y in zip(xs, ys, strict=True):
+            hidden = []
+            for row, b in zip(w1, b1, strict=True):
+                act = b
+                for w, xi in zip(row, x, strict=True):
+                    act = act + w * xi
+                hidden.append(act.relu())
+            out = b2
+            for w, h in zip(w2, hidden, strict=True):
+                out = out + w * h
+            total = total + (out + (-y)) ** 2
+        return total
+
+    numbers = (
+        ([[0.5, -1.2], [0.8, 0.3], [-0.7, 0.9], [1.1, 0.4]], [0.1, -0.2, 0.05, 0.3]),
+        ([0.7, -0.5, 1.3, -0.9], -0.1),
+    )
+    xs, ys = [[1.0, 2.0], [-0.5, 0.7], [1.5, -1.0]], [0.5, -1.0, 2.0]
+    results = []
+    for engine in (Value, MicrogradValue):
+        (w1, b1), (w2, b2) = numbers
+        params = (([[engine(w) for w in row] for row in w1], [engine(b) for b in b1]),
+                  ([engine(w) for w in w2], engine(b2)))
+        out = loss(engine, params, [[engine(v) for v in x] for x in xs], ys)
+        out.backward()
+        leaves = [*[w for row in params[0][0] for w in row], *params[0][1], *params[1][0], params[1][1]]
+        results.append((out.data, [leaf.grad for leaf in leaves]))
+    (ours, our_grads), (theirs, their_grads) = results
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    assert any(g != 0 for g in our_grads)
+    assert our_grads == pytest.approx(their_grads, rel=1e-12, abs=1e-15)
+
+
 # ---- bad input ------------------------------------------------------------------------
 
 BAD = {
@@ -380,6 +424,57 @@ def test_results_or_local_gradients_beyond_float64_raise_a_value_error(case):
         make()
     for fragment in fragments:
         assert fragment in str(info.value), (fragment, str(info.value))
+
+
+# Values made by operations skip Value()'s checks; the finiteness of their numbers is still
+# checked, with these exact messages (the message is only written when a check fails).
+RESULT, LOCAL = "the result is not a finite number", "the local gradient is not a finite number"
+NOT_FINITE = {
+    "add": (lambda: Value(1e308) + Value(1e308), f"+: {RESULT} (inf); inputs were 1e+308, 1e+308"),
+    "radd": (lambda: 1e308 + Value(1e308), f"+: {RESULT} (inf); inputs were 1e+308, 1e+308"),
+    "sub": (lambda: Value(-1e308) - Value(1e308), f"-: {RESULT} (-inf); inputs were -1e+308, 1e+308"),
+    "rsub": (lambda: -1e308 - Value(1e308), f"-: {RESULT} (-inf); inputs were -1e+308, 1e+308"),
+    "mul": (lambda: Value(1e200) * Value(1e200), f"*: {RESULT} (inf); inputs were 1e+200, 1e+200"),
+    "rmul": (lambda: 1e200 * Value(1e200), f"*: {RESULT} (inf); inputs were 1e+200, 1e+200"),
+    "div": (lambda: Value(1e300) / Value(1e-10), f"/: {RESULT} (inf); inputs were 1e+300, 1e-10"),
+    "rtruediv": (lambda: 1e300 / Value(1e-10), f"/: {RESULT} (inf); inputs were 1e+300, 1e-10"),
+    "div_gradient": (lambda: Value(1.0) / Value(1e-170), f"/: {LOCAL} at inputs 1, 1e-170"),
+    "pow_gradient": (lambda: Value(10.0) ** 308, f"**308: {LOCAL} at inputs 10"),
+    "pow_overflow": (lambda: Value(1e200) ** 2, "**: 1e+200 ** 2 (or its gradient) overflows float64"),
+    "log_gradient": (lambda: Value(1e-320).log(), f"log: {LOCAL} at inputs 9.99989e-321"),
+    "exp_overflow": (lambda: Value(1000.0).exp(), "exp: input 1000 is too large, exp overflows float64 above ~709.78"),
+}
+
+
+@pytest.mark.parametrize("case", NOT_FINITE, ids=str)
+def test_a_result_or_local_gradient_beyond_float64_raises_this_exact_message(case):
+    make, message = NOT_FINITE[case]
+    with pytest.raises(ValueError) as info:
+        make()
+    assert str(info.value) == message
+
+
+def test_values_made_by_operations_are_complete_values():
+    a, b = Value(2, label="a"), Value(-3)
+    made = [a + b, a - 1, 2 - a, a * b, a / b, 1 / a, a**2, -a, a.max(b), vmax(1, b), a.exp(), a.log(),
+            a.tanh(), a.sigmoid(), b.relu()]
+    for node in made:
+        assert type(node) is Value and type(node.data) is float, node
+        assert node.grad == 0.0 and node.label == "" and node.op != ""
+        assert type(node.parents) is tuple and all(isinstance(p, Value) for p in node.parents)
+        assert type(node.local_grads) is tuple and len(node.local_grads) == len(node.parents)
+        assert all(type(g) is float and math.isfinite(g) for g in node.local_grads)
+    assert (a * b).local_grads == (-3.0, 2.0) and (a - b).local_grads == (1.0, -1.0)
+
+
+def test_backward_adds_to_gradients_left_by_another_graph():
+    x = Value(1.5)
+    f = x * x  # df/dx = 2x = 3
+    f.backward()
+    g = f * 2.0 + x  # reuses f, which already holds a gradient
+    g.backward()
+    assert f.grad == 1.0 + 2.0
+    assert x.grad == 3.0 + (2.0 * 3.0 + 1.0)
 
 
 def test_exp_accepts_every_input_with_a_finite_result():

@@ -1,4 +1,6 @@
-"""Tests for bplib.lstm: the LSTM step, BPTT (full and truncated), gates, the cell-path probe, the classifier."""
+"""Tests for bplib.lstm: the LSTM step, BPTT (full and truncated), the gates, the initialisation.
+
+LSTMClassifier is tested in test_models.py, the cell-path probes in test_memory_probes.py."""
 
 from __future__ import annotations
 
@@ -8,15 +10,13 @@ import numpy as np
 import pytest
 
 from bplib import activations as act
-from bplib import losses, lstm
+from bplib import lstm
 from bplib.gradcheck import check_gradient, check_gradient_params
 from bplib.lstm import (
     GATES,
     PARAM_NAMES,
     LSTMCache,
-    LSTMClassifier,
     LSTMStepCache,
-    cell_gradient_through_time,
     init_lstm_params,
     lstm_backward,
     lstm_forward,
@@ -24,8 +24,6 @@ from bplib.lstm import (
     lstm_step_backward,
     lstm_step_forward,
 )
-from bplib.optim import SGD, Rprop
-from bplib.tasks import first_symbol_recall
 
 TOL = 1e-7
 STEP_SHAPES = [(1, 1, 1), (2, 3, 4), (4, 5, 2)]  # (N, D, H)
@@ -66,8 +64,8 @@ def sequence_case(N: int, T: int, D: int, H: int, seed: int = 0):
     params = random_params(D, H, rng)
     x = rng.normal(size=(N, T, D))
     h0, c0 = rng.normal(size=(N, H)), rng.normal(size=(N, H))
-    dh, dc_T = rng.normal(size=(N, T, H)), rng.normal(size=(N, H))
-    return params, x, h0, c0, dh, dc_T
+    dh = rng.normal(size=(N, T, H))
+    return params, x, h0, c0, dh
 
 
 # ---- one step: values ------------------------------------------------------------------------
@@ -176,7 +174,7 @@ def test_cell_gradient_adds_the_path_through_tanh_of_c():
 
 
 def test_lstm_forward_equals_the_steps_one_after_the_other():
-    params, x, h0, c0, _, _ = sequence_case(2, 5, 3, 4)
+    params, x, h0, c0, _ = sequence_case(2, 5, 3, 4)
     h, cache = lstm_forward(x, h0, c0, params)
     assert isinstance(cache, LSTMCache) and len(cache.steps) == 5 and h.shape == (2, 5, 4)
     h_t, c_t = h0, c0
@@ -187,7 +185,7 @@ def test_lstm_forward_equals_the_steps_one_after_the_other():
 
 
 def test_lstm_forward_with_none_states_starts_from_zeros():
-    params, x, _, _, _, _ = sequence_case(2, 3, 3, 4)
+    params, x, _, _, _ = sequence_case(2, 3, 3, 4)
     h_none, _ = lstm_forward(x, None, None, params)
     h_zero, _ = lstm_forward(x, np.zeros((2, 4)), np.zeros((2, 4)), params)
     assert np.array_equal(h_none, h_zero)
@@ -195,7 +193,7 @@ def test_lstm_forward_with_none_states_starts_from_zeros():
 
 def test_lstm_gates_have_shape_N_T_H_and_the_ranges_of_their_nonlinearities():
     N, T, D, H = 3, 7, 2, 5
-    params, x, h0, c0, _, _ = sequence_case(N, T, D, H, seed=2)
+    params, x, h0, c0, _ = sequence_case(N, T, D, H, seed=2)
     x = 4.0 * x  # large inputs spread the gates across their ranges
     h, cache = lstm_forward(x, h0, c0, params)
     gates = lstm_gates(cache)
@@ -217,38 +215,25 @@ def test_lstm_gates_have_shape_N_T_H_and_the_ranges_of_their_nonlinearities():
 
 @pytest.mark.parametrize(("N", "T", "D", "H"), SEQUENCE_SHAPES)
 def test_lstm_backward_matches_centered_differences_for_x_states_and_every_param(N, T, D, H):
-    params, x, h0, c0, dh, dc_T = sequence_case(N, T, D, H, seed=1000 * N + 100 * T + 10 * D + H)
+    params, x, h0, c0, dh = sequence_case(N, T, D, H, seed=1000 * N + 100 * T + 10 * D + H)
     _, cache = lstm_forward(x, h0, c0, params)
-    dx, dh0, dc0, dparams = lstm_backward(dh, cache, dc_T=dc_T)
+    dx, dh0, dc0, dparams = lstm_backward(dh, cache)
     everything = {"x": x, "h0": h0, "c0": c0, **params}
     analytic = {"x": dx, "h0": dh0, "c0": dc0, **dparams}
 
-    def loss():
-        h, cache_ = lstm_forward(everything["x"], everything["h0"], everything["c0"], params)
-        return np.sum(h * dh) + np.sum(cache_.steps[-1].c * dc_T)  # a loss on every h_t and on c_T
+    def loss():  # a loss on every h_t: the gradient reaches c through h = o tanh(c) and the cell path
+        return np.sum(lstm_forward(everything["x"], everything["h0"], everything["c0"], params)[0] * dh)
 
     assert_passes(check_gradient_params(loss, everything, analytic))
 
 
-def test_lstm_backward_without_dc_T_is_a_loss_on_the_hidden_states_only():
-    params, x, h0, c0, dh, _ = sequence_case(2, 4, 3, 3, seed=8)
-    _, cache = lstm_forward(x, h0, c0, params)
-    dx, dh0, dc0, dparams = lstm_backward(dh, cache)
-    everything = {"x": x, "h0": h0, "c0": c0, **params}
-
-    def loss():
-        return np.sum(lstm_forward(everything["x"], everything["h0"], everything["c0"], params)[0] * dh)
-
-    assert_passes(check_gradient_params(loss, everything, {"x": dx, "h0": dh0, "c0": dc0, **dparams}))
-
-
 def test_lstm_backward_sums_weight_gradients_over_time():
-    params, x, h0, c0, dh, dc_T = sequence_case(2, 5, 3, 4, seed=4)
+    params, x, h0, c0, dh = sequence_case(2, 5, 3, 4, seed=4)
     _, cache = lstm_forward(x, h0, c0, params)
-    _, _, _, dparams = lstm_backward(dh, cache, dc_T=dc_T)
+    _, _, _, dparams = lstm_backward(dh, cache)
     # redo the walk with the step functions and check the total is the sum of the steps' shares
     total = {name: np.zeros_like(p) for name, p in params.items()}
-    dh_carry, dc_carry = np.zeros_like(h0), dc_T
+    dh_carry, dc_carry = np.zeros_like(h0), np.zeros_like(c0)
     for t in reversed(range(5)):
         _, dh_carry, dc_carry, share = lstm_step_backward(dh[:, t] + dh_carry, dc_carry, cache.steps[t])
         for name in total:
@@ -260,10 +245,10 @@ def test_lstm_backward_sums_weight_gradients_over_time():
 # ---- truncated BPTT --------------------------------------------------------------------------
 
 
-def truncated_reference(params, x, h0, c0, dh, dc_T, k):
+def truncated_reference(params, x, h0, c0, dh, k):
     """Truncated BPTT by its definition, computed independently of lstm_backward's truncation code.
 
-    For each step t, the loss term read at h_t (weight dh[:, t]; at t = T-1 also dc_T on c_T) is
+    For each step t, the loss term read at h_t (weight dh[:, t]) is
     recomputed by a fresh forward pass over the window of steps s .. t, s = max(0, t-k+1), that
     starts from the states before s as constants, and differentiated with full BPTT over that
     window. The terms' gradients are summed.
@@ -280,7 +265,7 @@ def truncated_reference(params, x, h0, c0, dh, dc_T, k):
         _, window = lstm_forward(x[:, s : t + 1], h_start, c_start, params)
         dh_window = np.zeros((N, t + 1 - s, h0.shape[1]))
         dh_window[:, -1] = dh[:, t]
-        dx_w, dh_s, dc_s, dp = lstm_backward(dh_window, window, dc_T=dc_T if t == T - 1 else None)
+        dx_w, dh_s, dc_s, dp = lstm_backward(dh_window, window)
         dx[:, s : t + 1] += dx_w
         for name in dparams:
             dparams[name] += dp[name]
@@ -293,10 +278,10 @@ def truncated_reference(params, x, h0, c0, dh, dc_T, k):
 @pytest.mark.parametrize("k", [1, 2, 3, 5])
 @pytest.mark.parametrize(("N", "T", "D", "H"), [(2, 6, 3, 4), (1, 4, 2, 3)])
 def test_truncated_bptt_equals_the_sum_of_windowed_full_gradients(N, T, D, H, k):
-    params, x, h0, c0, dh, dc_T = sequence_case(N, T, D, H, seed=31 + k)
+    params, x, h0, c0, dh = sequence_case(N, T, D, H, seed=31 + k)
     _, cache = lstm_forward(x, h0, c0, params)
-    got = lstm_backward(dh, cache, truncate=k, dc_T=dc_T)
-    expected = truncated_reference(params, x, h0, c0, dh, dc_T, k)
+    got = lstm_backward(dh, cache, truncate=k)
+    expected = truncated_reference(params, x, h0, c0, dh, k)
     for name, a, b in zip(("dx", "dh0", "dc0"), got[:3], expected[:3], strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=name)
     for name in PARAM_NAMES:
@@ -307,7 +292,7 @@ def test_truncated_bptt_is_the_gradient_of_the_truncated_objective_by_centered_d
     # The truncated objective: each term h_t is recomputed from the states k steps back, held fixed
     # at their values under the original parameters. Its parameter gradient is what truncation returns.
     N, T, D, H, k = 2, 5, 2, 3, 2
-    params, x, h0, c0, dh, _ = sequence_case(N, T, D, H, seed=77)
+    params, x, h0, c0, dh = sequence_case(N, T, D, H, seed=77)
     _, cache = lstm_forward(x, h0, c0, params)
     fixed_states = [(h0, c0)] + [(step.h.copy(), step.c.copy()) for step in cache.steps]
     _, _, _, dparams = lstm_backward(dh, cache, truncate=k)
@@ -328,10 +313,10 @@ def test_truncated_bptt_is_the_gradient_of_the_truncated_objective_by_centered_d
 
 @pytest.mark.parametrize("k", [4, 5, 100])
 def test_truncate_at_least_T_is_full_bptt(k):
-    params, x, h0, c0, dh, dc_T = sequence_case(2, 4, 3, 2, seed=12)
+    params, x, h0, c0, dh = sequence_case(2, 4, 3, 2, seed=12)
     _, cache = lstm_forward(x, h0, c0, params)
-    full = lstm_backward(dh, cache, dc_T=dc_T)
-    truncated = lstm_backward(dh, cache, truncate=k, dc_T=dc_T)
+    full = lstm_backward(dh, cache)
+    truncated = lstm_backward(dh, cache, truncate=k)
     for a, b in zip(full[:3], truncated[:3], strict=True):
         np.testing.assert_array_equal(a, b)
     for name in PARAM_NAMES:
@@ -339,7 +324,7 @@ def test_truncate_at_least_T_is_full_bptt(k):
 
 
 def test_truncate_one_stops_every_term_at_its_own_step():
-    params, x, h0, c0, dh, _ = sequence_case(2, 4, 3, 2, seed=13)
+    params, x, h0, c0, dh = sequence_case(2, 4, 3, 2, seed=13)
     _, cache = lstm_forward(x, h0, c0, params)
     dx, dh0, dc0, dparams = lstm_backward(dh, cache, truncate=1)
     # each step backward sees only its own dh[:, t], with nothing carried from t+1
@@ -400,193 +385,6 @@ def test_forget_bias_moves_the_initial_mean_forget_gate_as_documented():
     assert means[1] == pytest.approx(0.73, abs=0.05)
 
 
-# ---- the cell-path probe ---------------------------------------------------------------------
-
-
-def jacobian_norms_from_lstm_backward(params, x, quantity):
-    """||dh_T / dc_t||_F / sqrt(H) (or dh_T / dh_t) for t = T .. 1 via the public lstm_backward.
-
-    Row j of a batch of H copies of the sequence carries the loss L_j = h_T[j]. The gradient with
-    respect to the state after step t comes from dh0 / dc0 of a backward pass over the rest of the
-    sequence started from that state.
-    """
-    T, D = x.shape
-    H = params["U_f"].shape[0]
-    xs = np.repeat(x[None], H, axis=0)  # (H, T, D): one copy per loss direction
-    _, cache = lstm_forward(xs, None, None, params)
-    norms = []
-    for t in range(T - 1, -1, -1):  # the state after step t, i.e. h_{t+1}, c_{t+1} counting from 1
-        if t == T - 1:
-            last = cache.steps[-1]
-            d_h, d_c = np.eye(H), np.eye(H) * last.o * (1.0 - last.tanh_c**2)
-        else:
-            step = cache.steps[t]
-            _, rest = lstm_forward(xs[:, t + 1 :], step.h, step.c, params)
-            dh = np.zeros((H, T - t - 1, H))
-            dh[:, -1] = np.eye(H)
-            _, d_h, d_c_rest, _ = lstm_backward(dh, rest)
-            # dc0 is the gradient with h0 held fixed; inside the LSTM h_t = o_t tanh(c_t) depends on
-            # c_t, so the total gradient on c_t also takes the path through h_t
-            d_c = d_c_rest + d_h * step.o * (1.0 - step.tanh_c**2)
-        norms.append(np.linalg.norm(d_h if quantity == "h" else d_c) / np.sqrt(H))
-    return np.array(norms)
-
-
-@pytest.mark.parametrize("quantity", ["c", "h"])
-def test_probe_matches_jacobians_from_lstm_backward(quantity):
-    T, D, H = 6, 3, 4
-    rng = np.random.default_rng(21)
-    params, x = random_params(D, H, rng), rng.normal(size=(T, D))
-    got = cell_gradient_through_time(params, T, np.random.default_rng(0), x=x, quantity=quantity)
-    expected = jacobian_norms_from_lstm_backward(params, x, quantity)
-    assert got.shape == (T,)
-    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
-    if quantity == "h":
-        assert got[0] == pytest.approx(1.0, rel=1e-14)  # dh_T / dh_T = I, as in the vanilla RNN probe
-
-
-def test_probe_cell_path_is_the_product_of_forget_gates():
-    T, D, H = 7, 2, 5
-    rng = np.random.default_rng(4)
-    params, x = random_params(D, H, rng), rng.normal(size=(T, D))
-    got = cell_gradient_through_time(params, T, np.random.default_rng(0), x=x, quantity="c_cell_path")
-    gates = lstm_gates(lstm_forward(x[None], None, None, params)[1])
-    f, o, c = gates["f"][0], gates["o"][0], gates["c"][0]  # (T, H)
-    diagonal = o[-1] * (1.0 - np.tanh(c[-1]) ** 2)  # dh_T / dc_T is diagonal
-    for k in range(T):
-        # from c_T back to c_{T-k}: the forget gates of the k steps after it
-        expected = diagonal * np.prod(f[T - k :], axis=0)
-        assert got[k] == pytest.approx(np.linalg.norm(expected) / np.sqrt(H), rel=1e-12)
-
-
-def test_probe_with_a_larger_forget_bias_keeps_more_gradient_far_back():
-    far_back = [
-        cell_gradient_through_time(bias, 40, np.random.default_rng(0), quantity="c")[-1] for bias in (0.0, 1.0, 3.0)
-    ]
-    assert far_back[0] < far_back[1] < far_back[2]
-    assert far_back[0] < 1e-6 < 1e-2 < far_back[2]  # vanishing with f ~ 0.5, alive with f ~ 0.95
-
-
-def test_probe_is_deterministic_in_its_rng_and_draws_params_from_it():
-    a = cell_gradient_through_time(1.0, 12, np.random.default_rng(5), D=3, H=6)
-    b = cell_gradient_through_time(1.0, 12, np.random.default_rng(5), D=3, H=6)
-    c = cell_gradient_through_time(1.0, 12, np.random.default_rng(6), D=3, H=6)
-    assert np.array_equal(a, b) and not np.array_equal(a, c)
-    assert np.all(a >= 0)
-
-
-# ---- the classifier --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("truncate", [None, 2])
-def test_classifier_loss_and_grads_match_centered_differences(truncate):
-    rng = np.random.default_rng(17)
-    model = LSTMClassifier(3, 4, 3, rng, forget_bias=0.5)
-    for name in model.params:  # random biases, not just the initial zeros
-        model.params[name] += rng.normal(0.0, 0.3, size=model.params[name].shape)
-    x, y = rng.normal(size=(5, 4, 3)), np.array([0, 2, 1, 1, 0])
-    loss, grads = model.loss_and_grads(x, y, truncate=truncate)
-    assert set(grads) == set(model.params) == set(PARAM_NAMES) | {"W_y", "b_y"}
-    if truncate is None:
-        assert_passes(check_gradient_params(lambda: model.loss_and_grads(x, y)[0], model.params, grads))
-    else:
-        # The loss reads only h_T, so the truncated objective runs the last k steps from the state
-        # before them, held fixed, and applies the same head and loss.
-        lstm_params = {name: model.params[name] for name in PARAM_NAMES}
-        _, cache = lstm_forward(x, None, None, lstm_params)
-        fixed = cache.steps[-truncate - 1]  # the step just before the window
-        h_fixed, c_fixed = fixed.h.copy(), fixed.c.copy()
-
-        def truncated_loss():
-            h, _ = lstm_forward(x[:, -truncate:], h_fixed, c_fixed, lstm_params)
-            z = h[:, -1] @ model.params["W_y"] + model.params["b_y"]
-            return losses.softmax_cross_entropy_forward(z, y)[0]
-
-        assert_passes(check_gradient_params(truncated_loss, model.params, grads))
-        full = model.loss_and_grads(x, y)[1]
-        assert not np.allclose(grads["U_f"], full["U_f"], rtol=1e-6, atol=0)  # truncation changed something
-    assert loss == pytest.approx(model.loss_and_grads(x, y)[0], rel=1e-15)
-
-
-def test_classifier_logits_use_the_last_hidden_state():
-    rng = np.random.default_rng(2)
-    model = LSTMClassifier(2, 3, 4, rng)
-    x = rng.normal(size=(5, 6, 2))
-    h, _ = lstm_forward(x, None, None, {name: model.params[name] for name in PARAM_NAMES})
-    np.testing.assert_allclose(model.logits(x), h[:, -1] @ model.params["W_y"] + model.params["b_y"], rtol=1e-14)
-    assert model.predict(x).shape == (5,)
-    assert model.sizes == (2, 3, 4)
-
-
-def test_lstm_learns_first_symbol_recall_at_T_20_where_chance_is_one_quarter():
-    # ~0.5 s of compute. Rprop on the full batch: with momentum SGD the LSTM sits on a long plateau
-    # at chance on this task (see the module report), Rprop's sign-based steps leave it quickly.
-    T, n_symbols = 20, 4
-    x, y = first_symbol_recall(32, T, n_symbols, seed=1)
-    model = LSTMClassifier(n_symbols + 1, 16, n_symbols, np.random.default_rng(0), forget_bias=1.0)
-    before = model.accuracy(x, y)
-    optimizer = Rprop(step_init=0.01, step_max=1.0)
-    history = model.fit(x, y, optimizer, epochs=40, batch_size=32, rng=np.random.default_rng(0))
-    x_test, y_test = first_symbol_recall(500, T, n_symbols, seed=2)
-    assert before < 0.5
-    assert history.status == "finished" and history.epochs == 40
-    assert model.accuracy(x_test, y_test) > 0.9
-    assert history.loss[-1] < 0.1 * history.loss[0]
-
-
-def test_fit_records_history_clips_and_is_deterministic():
-    x, y = first_symbol_recall(12, 5, 3, seed=0)
-
-    def train(clip):
-        model = LSTMClassifier(4, 6, 3, np.random.default_rng(1))
-        history = model.fit(x, y, SGD(lr=0.5), epochs=3, batch_size=5, rng=np.random.default_rng(2), clip=clip)
-        return model, history
-
-    model_a, history_a = train(clip=1e-3)  # tiny: every update is clipped
-    model_b, history_b = train(clip=1e-3)
-    assert all(np.array_equal(model_a.params[n], model_b.params[n]) for n in model_a.params)
-    assert history_a.loss == history_b.loss
-    assert history_a.epochs == 3 and len(history_a.accuracy) == len(history_a.grad_norm) == len(history_a.clipped) == 3
-    assert history_a.clipped == [1.0, 1.0, 1.0] and min(history_a.grad_norm) > 1e-3
-    _, history_free = train(clip=None)
-    assert history_free.clipped == [0.0, 0.0, 0.0]
-    assert history_free.loss != history_a.loss
-
-
-def test_fit_clipping_bounds_each_update():
-    x, y = first_symbol_recall(8, 4, 2, seed=0)
-    model = LSTMClassifier(3, 4, 2, np.random.default_rng(1))
-    before = {name: p.copy() for name, p in model.params.items()}
-    model.fit(x, y, SGD(lr=1.0), epochs=1, batch_size=8, rng=np.random.default_rng(0), clip=0.01)
-    step = np.sqrt(sum(np.sum((model.params[n] - before[n]) ** 2) for n in before))
-    assert step == pytest.approx(0.01, rel=1e-9)  # one update, scaled to norm clip, times lr = 1
-
-
-def test_fit_stops_and_reports_divergence_when_a_parameter_stops_being_finite():
-    class Overflowing:
-        """An optimizer whose second update overflows a weight."""
-
-        calls = 0
-
-        def step(self, params, grads):
-            self.calls += 1
-            if self.calls == 2:
-                params["W_y"][0, 0] = np.inf
-
-    x, y = first_symbol_recall(6, 3, 2, seed=0)
-    model = LSTMClassifier(3, 4, 2, np.random.default_rng(1))
-    history = model.fit(x, y, Overflowing(), epochs=5, batch_size=3, rng=np.random.default_rng(0))
-    assert history.status == "diverged" and history.epochs == 1
-    assert np.isnan(history.loss[0]) and np.isnan(history.accuracy[0])
-
-
-def test_fit_callback_can_stop_training():
-    x, y = first_symbol_recall(6, 3, 2, seed=0)
-    model = LSTMClassifier(3, 4, 2, np.random.default_rng(1))
-    history = model.fit(x, y, SGD(0.1), 10, 3, np.random.default_rng(0), callback=lambda epoch, h: epoch == 1)
-    assert history.status == "stopped" and history.epochs == 2
-
-
 # ---- bad input -------------------------------------------------------------------------------
 
 
@@ -625,10 +423,8 @@ def test_backward_functions_reject_a_wrong_cache_and_wrong_gradient_shapes():
         lstm_backward(np.zeros((2, 3, 4)), step_cache)
     with pytest.raises(ValueError, match=r"^dh .*expected shape \(2, 3, 4\), got shape \(2, 4\)"):
         lstm_backward(np.zeros((2, 4)), cache)
-    with pytest.raises(ValueError, match=r"^dc_T: expected shape \(2, 4\), got shape \(2, 3\)"):
-        lstm_backward(np.zeros((2, 3, 4)), cache, dc_T=np.zeros((2, 3)))
     for bad in (0, -1, 1.5, True, "2"):
-        with pytest.raises(ValueError, match=r"^truncate: expected a positive integer"):
+        with pytest.raises(ValueError, match=r"^truncate: expected a positive whole number"):
             lstm_backward(np.zeros((2, 3, 4)), cache, truncate=bad)
     with pytest.raises(ValueError, match=r"^cache: expected the LSTMCache"):
         lstm_gates(step_cache)
@@ -641,17 +437,17 @@ def test_lstm_forward_rejects_a_2d_sequence_with_a_reshape_hint_and_bad_states()
     narrow = r"^x: expected shape \(N, T, D\) = \(N, T, 3\) with N, T >= 1, got shape \(1, 5, 2\)"
     with pytest.raises(ValueError, match=narrow):
         lstm_forward(np.zeros((1, 5, 2)), None, None, params)
-    with pytest.raises(ValueError, match=r"^h0: expected shape \(1, 4\), got shape \(1, 3\)"):
+    with pytest.raises(ValueError, match=r"^h0: expected a state of shape \(N, H\) = \(1, 4\), got shape \(1, 3\)"):
         lstm_forward(np.zeros((1, 5, 3)), np.zeros((1, 3)), None, params)
-    with pytest.raises(ValueError, match=r"^c0: expected a 2-d array"):
+    with pytest.raises(ValueError, match=r"^c0: expected a state .*got shape \(4,\) .*c0.reshape\(1, -1\)"):
         lstm_forward(np.zeros((1, 5, 3)), None, np.zeros(4), params)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"D": 0}, r"^D: expected a positive integer, got 0"),
-        ({"H": 2.5}, r"^H: expected a positive integer"),
+        ({"D": 0}, r"^D: expected a positive whole number, got 0"),
+        ({"H": 2.5}, r"^H: expected a positive whole number"),
         ({"rng": 0}, r"^rng: expected a numpy Generator"),
         ({"forget_bias": float("inf")}, r"^forget_bias: expected a finite real number"),
         ({"forget_bias": "1"}, r"^forget_bias:"),
@@ -662,91 +458,6 @@ def test_init_lstm_params_rejects_bad_arguments(kwargs, match):
     arguments = {"D": 2, "H": 3, "rng": np.random.default_rng(0), **kwargs}
     with pytest.raises(ValueError, match=match):
         init_lstm_params(**arguments)
-
-
-@pytest.mark.parametrize(("T", "H"), [(1, 3), (9, 4), (60, 6)], ids=["T1", "T9", "T60"])
-def test_lstm_probe_is_the_forward_pass_and_every_probe_in_one(T, H):
-    rng = np.random.default_rng(T)
-    params, x = random_params(3, H, rng), rng.normal(size=(T, 3))
-    run = lstm.lstm_probe(params, x)
-    gates = lstm_gates(lstm_forward(x[None], None, None, params)[1])
-    for name in ("f", "i", "g", "o", "c"):  # the same sums, with the four gates' products stacked
-        np.testing.assert_allclose(run[name], gates[name][0], rtol=1e-13, atol=1e-15)
-    assert set(run["reach"]) == set(lstm.PROBE_QUANTITIES)
-    for quantity, curve in run["reach"].items():
-        expected = cell_gradient_through_time(params, T, np.random.default_rng(0), x=x, quantity=quantity)
-        np.testing.assert_array_equal(curve, expected)
-        assert curve.shape == (T,)
-    assert set(lstm.lstm_probe(params, x, ("c",))["reach"]) == {"c"}
-
-
-def test_lstm_probe_reports_any_length_from_one_run():
-    rng = np.random.default_rng(3)
-    params, x = random_params(3, 5, rng), rng.normal(size=(40, 3))
-    whole = lstm.lstm_probe(params, x)
-    for steps in (1, 17, 40):  # a shorter sequence is the prefix of the run: the very same numbers
-        fresh = lstm.lstm_probe(params, x[:steps])
-        reused = lstm.lstm_probe(params, x, steps=steps, run=whole["run"])
-        for name in ("f", "i", "g", "o", "c"):
-            np.testing.assert_array_equal(reused[name], fresh[name])
-        for quantity in lstm.PROBE_QUANTITIES:
-            np.testing.assert_array_equal(reused["reach"][quantity], fresh["reach"][quantity])
-    reused["f"][...] = -1.0  # the results are copies: the run stays as it was
-    np.testing.assert_array_equal(lstm.lstm_probe(params, x, run=whole["run"])["f"], whole["f"])
-
-
-def test_lstm_probe_rejects_bad_arguments():
-    params = random_params(3, 4, np.random.default_rng(0))
-    expected = r"^x: expected one sequence of shape \(T, 3\) with T >= 1, got shape \(1, 5, 3\)"
-    with pytest.raises(ValueError, match=expected):
-        lstm.lstm_probe(params, np.zeros((1, 5, 3)))
-    with pytest.raises(ValueError, match=r"^quantities: expected names among \['c', 'c_cell_path', 'h'\], got \['f'\]"):
-        lstm.lstm_probe(params, np.zeros((5, 3)), ("c", "f"))
-    with pytest.raises(ValueError, match=r"^steps: expected at most the 5 steps of x, got 6"):
-        lstm.lstm_probe(params, np.zeros((5, 3)), steps=6)
-    short = lstm.lstm_probe(params, np.zeros((4, 3)))["run"]
-    with pytest.raises(ValueError, match=r"^run: expected the 'run' of an lstm_probe result over these 5 steps"):
-        lstm.lstm_probe(params, np.zeros((5, 3)), run=short)
-
-
-def test_probe_rejects_bad_arguments():
-    rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match=r"^quantity: expected one of \['c', 'c_cell_path', 'h'\]"):
-        cell_gradient_through_time(1.0, 5, rng, quantity="f")
-    with pytest.raises(ValueError, match=r"^T: expected a positive integer"):
-        cell_gradient_through_time(1.0, 0, rng)
-    with pytest.raises(ValueError, match=r"^x \(one sequence, \(T, D\)\): expected shape \(5, 4\), got shape \(1, 5"):
-        cell_gradient_through_time(1.0, 5, rng, x=np.zeros((1, 5, 4)))
-    with pytest.raises(ValueError, match=r"^params_or_forget_bias"):
-        cell_gradient_through_time("wide", 5, rng)
-    with pytest.raises(ValueError, match=r"^rng: expected a numpy Generator"):
-        cell_gradient_through_time(1.0, 5, 0)
-    with pytest.raises(ValueError, match=r"^input_scale: expected a number >= 0"):
-        cell_gradient_through_time(1.0, 5, rng, input_scale=-1.0)
-
-
-def test_classifier_rejects_bad_arguments():
-    rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match=r"^C: expected at least 2 classes, got 1"):
-        LSTMClassifier(3, 4, 1, rng)
-    model = LSTMClassifier(3, 4, 2, rng)
-    x, y = np.zeros((4, 5, 3)), np.array([0, 1, 1, 0])
-    with pytest.raises(ValueError, match=r"^x: expected sequences of shape \(N, T, 3\).*got shape \(4, 5, 2\)"):
-        model.loss_and_grads(np.zeros((4, 5, 2)), y)
-    with pytest.raises(ValueError, match=r"^y: expected class labels in \[0, 2\), got labels from 0 to 2"):
-        model.loss_and_grads(x, np.array([0, 1, 2, 0]))
-    with pytest.raises(ValueError, match=r"^y: expected 4 integer labels"):
-        model.fit(x, y.astype(float), SGD(0.1), 1, 2, rng)
-    with pytest.raises(ValueError, match=r"^optimizer: expected an object with step"):
-        model.fit(x, y, 0.1, 1, 2, rng)
-    with pytest.raises(ValueError, match=r"^clip: expected a number > 0 or None"):
-        model.fit(x, y, SGD(0.1), 1, 2, rng, clip=0.0)
-    with pytest.raises(ValueError, match=r"^epochs: expected a positive integer"):
-        model.fit(x, y, SGD(0.1), 0, 2, rng)
-    with pytest.raises(ValueError, match=r"^truncate: expected a positive integer"):
-        model.fit(x, y, SGD(0.1), 1, 2, rng, truncate=0)
-    with pytest.raises(ValueError, match=r"^y: expected 3 labels of shape \(3,\)"):
-        model.accuracy(x[:3], y)
 
 
 def test_module_exports_what_it_documents():

@@ -1,4 +1,4 @@
-"""Tests for bplib.optim: SGD, momentum, Rprop and learning-rate schedules."""
+"""Tests for bplib.optim: SGD, momentum, Adam and Rprop."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from bplib.optim import SGD, ExponentialDecay, InverseTimeDecay, Momentum, Rprop, StepDecay
+from bplib.optim import SGD, Momentum, Rprop
 
 
 @pytest.fixture(autouse=True)
@@ -152,33 +152,16 @@ def test_rprop_ignores_the_scale_of_the_gradient():
     assert abs(params["p"][0]) < 1e-2
 
 
-# ---- schedules ---------------------------------------------------------------------------------
-
-
-def test_step_decay_drops_every_few_epochs():
-    schedule = StepDecay(lr0=0.1, drop=0.5, every=10)
-    assert [schedule(e) for e in (0, 9, 10, 19, 20, 35)] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.0125])
-
-
-def test_exponential_decay_multiplies_by_gamma_each_epoch():
-    schedule = ExponentialDecay(lr0=0.2, gamma=0.9)
-    assert [schedule(e) for e in range(4)] == pytest.approx([0.2, 0.18, 0.162, 0.1458], rel=1e-14)
-
-
-def test_inverse_time_decay_halves_at_epoch_one_over_k():
-    schedule = InverseTimeDecay(lr0=0.3, k=0.5)
-    assert [schedule(e) for e in (0, 1, 2, 6)] == pytest.approx([0.3, 0.2, 0.15, 0.075], rel=1e-14)
-    assert InverseTimeDecay(lr0=0.3, k=0)(100) == 0.3
+# ---- a learning rate changed between steps ------------------------------------------------------
 
 
 @pytest.mark.parametrize("optimizer_class", [SGD, Momentum])
-def test_a_schedule_sets_the_learning_rate_of_any_optimizer(optimizer_class):
+def test_a_learning_rate_set_between_steps_takes_effect(optimizer_class):
     optimizer = optimizer_class(lr=1.0) if optimizer_class is SGD else Momentum(lr=1.0, beta=0.5)
-    schedule = StepDecay(lr0=0.1, drop=0.5, every=1)
     params = {"p": np.array([0.0])}
     moves = []
     for epoch in range(3):
-        optimizer.lr = schedule(epoch)
+        optimizer.lr = 0.1 * 0.5**epoch  # halved every step
         before = params["p"][0]
         optimizer.step(params, {"p": np.array([-1.0])})
         moves.append(params["p"][0] - before)
@@ -272,12 +255,6 @@ def test_a_parameter_that_changes_shape_between_steps_is_refused():
         (lambda: Rprop(step_init=100.0), "step_init"),
         (lambda: Rprop(step_min=-1e-6), "step_min"),
         (lambda: Rprop(step_max=math.inf), "step_max"),
-        (lambda: StepDecay(lr0=0.0), "lr0"),
-        (lambda: StepDecay(lr0=0.1, drop=1.5), "drop"),
-        (lambda: StepDecay(lr0=0.1, drop=0.5, every=0), "every"),
-        (lambda: StepDecay(lr0=0.1, drop=0.5, every=2.0), "every"),
-        (lambda: ExponentialDecay(lr0=0.1, gamma=0.0), "gamma"),
-        (lambda: InverseTimeDecay(lr0=0.1, k=-0.5), "k"),
     ],
 )
 def test_bad_hyperparameters_raise_value_errors_naming_them(make, name):
@@ -291,13 +268,6 @@ def test_setting_a_bad_learning_rate_later_is_refused_and_keeps_the_old_one():
     with pytest.raises(ValueError, match=r"^lr: .*-0\.5"):
         opt.lr = -0.5
     assert opt.lr == 0.1
-
-
-@pytest.mark.parametrize("epoch", [-1, 1.5, True, "3"])
-def test_schedules_refuse_an_epoch_that_is_not_a_whole_number(epoch):
-    for schedule in (StepDecay(0.1), ExponentialDecay(0.1), InverseTimeDecay(0.1)):
-        with pytest.raises(ValueError, match="^epoch:"):
-            schedule(epoch)
 
 
 # ---- Adam ------------------------------------------------------------------------------

@@ -1,38 +1,30 @@
-"""Tests for bplib.rnn (the vanilla RNN, BPTT, truncation, clipping, CharRNN) and bplib.text."""
+"""Tests for bplib.rnn: the vanilla RNN step and sequence, full, truncated and windowed BPTT, clipping.
+
+CharRNN is tested in test_models.py, the gradient-through-time probe in test_memory_probes.py."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 import tracemalloc
 import warnings
 import weakref
-from importlib import resources
 
 import numpy as np
 import pytest
 
-from bplib import optim, rnn
-from bplib.gradcheck import check_gradient, check_gradient_params
+from bplib import rnn
+from bplib.gradcheck import check_gradient
 from bplib.rnn import (
-    CharRNN,
     RNNCache,
     RNNStepCache,
     clip_by_norm,
     clip_by_value,
-    dense_over_time_backward,
-    dense_over_time_forward,
     global_norm,
-    gradient_through_time,
     rnn_backward,
     rnn_chunked_bptt,
     rnn_forward,
     rnn_step_backward,
     rnn_step_forward,
-    softmax_cross_entropy_over_time_backward,
-    softmax_cross_entropy_over_time_forward,
 )
-from bplib.text import char_vocab, load_text
 
 TOL = 1e-7
 EXACT = 1e-10  # two computations of the same gradient in different orders of summation
@@ -361,52 +353,6 @@ def test_chunked_bptt_rejects_bad_windows_and_heads():
         rnn_chunked_bptt(x, h0, Wx, Wh, b, 2, projection_head(R))
 
 
-# ---- output layer and loss over time ---------------------------------------------------------------
-
-
-def test_dense_over_time_is_the_dense_layer_at_every_step_and_its_gradients_check():
-    rng = np.random.default_rng(4)
-    N, T, H, V = 2, 3, 4, 5
-    h, Wy, by, dy = rng.normal(size=(N, T, H)), rng.normal(size=(H, V)), rng.normal(size=V), rng.normal(size=(N, T, V))
-    y, cache = dense_over_time_forward(h, Wy, by)
-    assert y.shape == (N, T, V)
-    for t in range(T):
-        assert np.allclose(y[:, t], h[:, t] @ Wy + by, rtol=1e-14, atol=1e-14)
-    dh, dWy, dby = dense_over_time_backward(dy, cache)
-    args = {"h": h, "Wy": Wy, "by": by}
-    for name, analytic in zip(args, (dh, dWy, dby), strict=True):
-        assert_passes(
-            check_gradient(lambda v, name=name: np.sum(dense_over_time_forward(**{**args, name: v})[0] * dy),
-                           args[name], analytic)
-        )  # fmt: skip
-
-
-def test_softmax_cross_entropy_over_time_averages_over_all_predictions():
-    rng = np.random.default_rng(5)
-    N, T, V = 3, 4, 6
-    y, targets = rng.normal(size=(N, T, V)), rng.integers(0, V, size=(N, T))
-    loss, cache = softmax_cross_entropy_over_time_forward(y, targets)
-    by_hand = -np.mean([np.log(np.exp(y[n, t, targets[n, t]]) / np.exp(y[n, t]).sum())
-                        for n in range(N) for t in range(T)])  # fmt: skip
-    assert np.isclose(loss, by_hand, rtol=1e-13)
-    dy = softmax_cross_entropy_over_time_backward(1.0, cache)
-    assert_passes(check_gradient(lambda v: softmax_cross_entropy_over_time_forward(v, targets)[0], y, dy))
-
-
-@pytest.mark.parametrize(
-    ("targets", "fragment"),
-    [
-        (np.zeros((2, 3)), "integer dtype"),
-        (np.zeros((3, 2), dtype=int), r"\(N, T\) = \(2, 3\)"),
-        (np.full((2, 3), 4), r"\[0, 4\)"),
-        ("abc", "integer class indices"),
-    ],
-)
-def test_softmax_cross_entropy_over_time_rejects_bad_targets(targets, fragment):
-    with pytest.raises(ValueError, match=f"targets: .*{fragment}"):
-        softmax_cross_entropy_over_time_forward(np.zeros((2, 3, 4)), targets)
-
-
 # ---- clipping -----------------------------------------------------------------------------------------
 
 
@@ -458,263 +404,6 @@ def test_clipping_rejects_bad_limits_and_gradients(function):
         function([np.ones(2)], 1.0)
     with pytest.raises(ValueError, match=r"grads\['W'\]: expected finite numbers"):
         function({"W": np.array([1.0, np.nan])}, 1.0)
-
-
-# ---- gradient norm through time --------------------------------------------------------------------
-
-
-def test_gradient_through_time_is_the_scaled_jacobian_norm_it_documents():
-    T, H, scale = 6, 4, 0.9
-    g = gradient_through_time(scale, T, H, np.random.default_rng(11))
-    rng = np.random.default_rng(11)  # rebuild the documented network: G first, then the inputs
-    Wh = scale * rng.standard_normal((H, H)) / np.sqrt(H)
-    u = rng.standard_normal((T, H))
-    states = [np.zeros(H)]
-    for t in range(T):
-        states.append(np.tanh(states[-1] @ Wh + u[t]))
-    for d in range(T):
-
-        def h_T_from(h_start, d=d):
-            h = h_start
-            for t in range(T - d, T):
-                h = np.tanh(h @ Wh + u[t])
-            return h
-
-        # the Jacobian dh_T/dh_{T-d}, column by column, by centered differences
-        jacobian = np.empty((H, H))
-        for j in range(H):
-            e = np.zeros(H)
-            e[j] = 1e-6
-            jacobian[:, j] = (h_T_from(states[T - d] + e) - h_T_from(states[T - d] - e)) / 2e-6
-        assert g[d] == pytest.approx(np.linalg.norm(jacobian) / np.sqrt(H), rel=1e-7)
-    assert g[0] == 1.0
-
-
-def test_gradient_through_time_vanishes_for_small_weights_and_explodes_for_large_linear_ones():
-    vanishing = gradient_through_time(0.5, 50, 16, np.random.default_rng(0))
-    exploding = gradient_through_time(2.0, 50, 16, np.random.default_rng(0), activation="linear")
-    assert vanishing.shape == exploding.shape == (50,)
-    assert vanishing[-1] < 1e-10 and np.all(np.diff(vanishing) < 0)
-    assert exploding[-1] > 1e10
-    for activation in ("sigmoid", "relu"):
-        assert np.all(np.isfinite(gradient_through_time(1.0, 20, 8, np.random.default_rng(0), activation)))
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "fragment"),
-    [
-        ({"Wh_scale": -1.0}, "Wh_scale"),
-        ({"T": 0}, "T: expected a positive whole number"),
-        ({"H": 2.5}, "H: expected a positive whole number"),
-        ({"rng": 0}, "rng: expected a numpy Generator"),
-        ({"activation": "softsign"}, "activation: expected one of"),
-        ({"input_scale": float("nan")}, "input_scale"),
-    ],
-)
-def test_gradient_through_time_rejects_bad_arguments(kwargs, fragment):
-    args = {"Wh_scale": 1.0, "T": 5, "H": 3, "rng": np.random.default_rng(0), **kwargs}
-    with pytest.raises(ValueError, match=fragment):
-        gradient_through_time(**args)
-
-
-# ---- the shipped text --------------------------------------------------------------------------------
-
-
-def test_load_text_gives_the_excerpt_that_the_licence_note_describes():
-    text = load_text("coriolanus")
-    note = resources.files("bplib.text").joinpath("TEXT_LICENSE.md").read_text(encoding="utf-8")
-    lines, chars = (int(n) for n in re.search(r"first (\d+) lines, (\d+) characters", note).groups())
-    assert text.count("\n") == lines and len(text) == chars
-    assert hashlib.sha256(text.encode("utf-8")).hexdigest() in note
-    assert text.startswith("First Citizen:\nBefore we proceed any further, hear me speak.\n")
-    assert text.endswith("In praises sauced with lies.\n") and text.isascii() and "\r" not in text
-    with pytest.raises(ValueError, match=r"name: expected one of \['coriolanus'\]"):
-        load_text("hamlet")
-
-
-def test_char_vocab_is_sorted_and_its_map_inverts_it():
-    chars, index = char_vocab("hello, world")
-    assert chars == [" ", ",", "d", "e", "h", "l", "o", "r", "w"]
-    assert all(chars[index[c]] == c for c in chars)
-    full_chars, _ = char_vocab(load_text())
-    assert len(full_chars) == len(set(load_text()))
-    for bad, fragment in ((b"abc", "expected a str"), ("", "non-empty"), (["a"], "expected a str")):
-        with pytest.raises(ValueError, match=f"text: .*{fragment}"):
-            char_vocab(bad)
-
-
-# ---- the character-level language model -----------------------------------------------------------
-
-
-def small_model(seed: int = 0) -> CharRNN:
-    model = CharRNN("abcde", 4, np.random.default_rng(seed))
-    rng = np.random.default_rng(seed + 1)
-    for p in model.params.values():  # biases too, so that every gradient entry is exercised
-        p[...] = rng.normal(0.0, 0.6, size=p.shape)
-    return model
-
-
-def test_char_rnn_has_the_documented_parameters():
-    model = CharRNN(["x", "y", "z"], 7, np.random.default_rng(0))
-    assert {k: p.shape for k, p in model.params.items()} == {
-        "Wx": (3, 7), "Wh": (7, 7), "b": (7,), "Wy": (7, 3), "by": (3,)
-    }  # fmt: skip
-    assert model.V == 3 and model.H == 7 and model.chars == ["x", "y", "z"] and model.char_to_index["z"] == 2
-    assert model.decode(model.encode("zyx")) == "zyx" and model.decode([]) == ""
-
-
-@pytest.mark.parametrize("with_h0", [False, True])
-def test_char_rnn_loss_and_grads_match_centered_differences_for_all_params(with_h0):
-    model = small_model()
-    rng = np.random.default_rng(8)
-    N, T = 2, 6
-    inputs, targets = rng.integers(0, 5, size=(N, T)), rng.integers(0, 5, size=(N, T))
-    h0 = rng.normal(0.0, 0.5, size=(N, 4)) if with_h0 else None
-    loss, grads, h_last = model.loss_and_grads(inputs, targets, h0)
-    assert loss == pytest.approx(model.loss(inputs, targets, h0), rel=1e-15)
-    assert h_last.shape == (N, 4)
-    assert_passes(check_gradient_params(lambda: model.loss(inputs, targets, h0), model.params, grads))
-
-
-def test_char_rnn_truncation_and_clipping_reach_its_gradients():
-    model = small_model()
-    rng = np.random.default_rng(9)
-    inputs, targets = rng.integers(0, 5, size=(2, 6)), rng.integers(0, 5, size=(2, 6))
-    _, full, _ = model.loss_and_grads(inputs, targets)
-    _, same, _ = model.loss_and_grads(inputs, targets, truncate=6)
-    _, cut, _ = model.loss_and_grads(inputs, targets, truncate=2)
-    assert max_abs_difference(full.values(), same.values()) < EXACT
-    assert np.max(np.abs(cut["Wh"] - full["Wh"])) > 1e-4
-    assert max_abs_difference([cut["Wy"], cut["by"]], [full["Wy"], full["by"]]) < EXACT  # the head is not recurrent
-    _, clipped, _ = model.loss_and_grads(inputs, targets, clip=global_norm(full) / 2)
-    assert global_norm(clipped) == pytest.approx(global_norm(full) / 2, rel=1e-12)
-    _, by_value, _ = model.loss_and_grads(inputs, targets, clip_value=1e-3)
-    assert max(float(np.max(np.abs(g))) for g in by_value.values()) == pytest.approx(1e-3)
-
-
-def test_char_rnn_learns_the_shipped_text_quickly_and_samples_deterministically():
-    text = load_text()
-    chars, _ = char_vocab(text)
-    model = CharRNN(chars, 32, np.random.default_rng(0))
-    held = text[:2000]
-    before = model.evaluate(held)
-    history = model.train(
-        text, seq_len=25, steps=300, optimizer=optim.Momentum(lr=0.2), rng=np.random.default_rng(1), clip=5.0,
-        batch_size=4,
-    )  # fmt: skip
-    after = model.evaluate(held)
-    assert history.status == "finished" and history.steps == 300
-    assert len(history.grad_norm) == len(history.clipped) == 300
-    assert before == pytest.approx(np.log(len(chars)), abs=0.05)  # knows nothing: ln V nats per character
-    # below 2.6 nats per character: better than character frequencies alone (about 3.27 on this text)
-    assert after < 2.6, after
-    assert np.mean(history.loss[-50:]) < np.mean(history.loss[:20]) - 1.0
-
-    first = model.sample("First", 120, np.random.default_rng(3), temperature=0.8)
-    again = model.sample("First", 120, np.random.default_rng(3), temperature=0.8)
-    other = model.sample("First", 120, np.random.default_rng(4), temperature=0.8)
-    assert first == again and first != other
-    assert len(first) == 120 and set(first) <= set(chars)
-    assert model.sample("F", 0, np.random.default_rng(0)) == ""
-
-    # a temperature near 0 leaves only the most likely character: greedy decoding, done here by hand
-    p, h, greedy = model.params, np.zeros((1, 32)), []
-    for c in "First":
-        h, _ = rnn_step_forward(np.eye(len(chars))[[chars.index(c)]], h, p["Wx"], p["Wh"], p["b"])
-    for _ in range(60):
-        index = int(np.argmax(h @ p["Wy"] + p["by"]))
-        greedy.append(chars[index])
-        h, _ = rnn_step_forward(np.eye(len(chars))[[index]], h, p["Wx"], p["Wh"], p["b"])
-    assert model.sample("First", 60, np.random.default_rng(5), temperature=1e-3) == "".join(greedy)
-
-
-def test_char_rnn_training_is_reproducible_and_the_callback_can_stop_it():
-    text = load_text()[:3000]
-    chars, _ = char_vocab(text)
-    runs = []
-    for _ in range(2):
-        model = CharRNN(chars, 8, np.random.default_rng(0))
-        history = model.train(text, 10, 15, lr=0.5, rng=np.random.default_rng(2), clip=1.0, batch_size=2)
-        runs.append((history.loss, model.params["Wh"].copy()))
-    assert runs[0][0] == runs[1][0] and np.array_equal(runs[0][1], runs[1][1])
-    model = CharRNN(chars, 8, np.random.default_rng(0))
-    stopped = model.train(text, 10, 50, lr=0.5, rng=np.random.default_rng(2), callback=lambda step, h: step == 4)
-    assert stopped.status == "stopped" and stopped.steps == 5
-
-
-def test_char_rnn_training_follows_its_documented_procedure():
-    # read the next window at each position, carry the state, restart a position that runs out
-    text = load_text()[:60]
-    chars, _ = char_vocab(text)
-    model = CharRNN(chars, 6, np.random.default_rng(0))
-    reference = CharRNN(chars, 6, np.random.default_rng(0))
-    history = model.train(text, 10, 12, lr=0.3, rng=np.random.default_rng(7), batch_size=3)
-
-    rng, data, losses = np.random.default_rng(7), reference.encode(text), []
-    last_start = len(text) - 10 - 1
-    positions, h = rng.integers(0, last_start + 1, size=3), np.zeros((3, 6))
-    restarts = 0
-    for _ in range(12):
-        window = positions[:, None] + np.arange(10)
-        loss, grads, h = reference.loss_and_grads(data[window], data[window + 1], h)
-        optim.SGD(0.3).step(reference.params, grads)
-        losses.append(loss)
-        positions += 10
-        ended = positions > last_start
-        restarts += int(ended.sum())
-        positions[ended] = rng.integers(0, last_start + 1, size=int(ended.sum()))
-        h[ended] = 0.0
-    assert restarts > 0  # the case includes positions running off the end
-    assert history.loss == losses
-    assert all(np.array_equal(model.params[k], reference.params[k]) for k in model.params)
-
-
-def test_char_rnn_training_records_clipping_and_divergence():
-    text = load_text()[:3000]
-    chars, _ = char_vocab(text)
-    model = CharRNN(chars, 8, np.random.default_rng(0))
-    history = model.train(text, 10, 5, lr=0.1, rng=np.random.default_rng(0), clip=1e-6)
-    assert all(history.clipped) and all(n > 1e-6 for n in history.grad_norm)
-    model.params["Wy"][0, 0] = np.inf  # a blown-up parameter: the loss is no longer finite
-    diverged = model.train(text, 10, 5, lr=0.1, rng=np.random.default_rng(0))
-    assert diverged.status == "diverged" and diverged.steps == 1
-
-
-@pytest.mark.parametrize(
-    ("vocab", "fragment"),
-    [("a", "at least 2"), ("aba", r"distinct characters, got repeats of \['a'\]"), (["ab", "c"], "1-character"),
-     (5, "1-character")],
-)  # fmt: skip
-def test_char_rnn_rejects_bad_vocabularies(vocab, fragment):
-    with pytest.raises(ValueError, match=f"vocab: .*{fragment}"):
-        CharRNN(vocab, 4, np.random.default_rng(0))
-
-
-def test_char_rnn_rejects_bad_inputs_with_clear_messages():
-    model = small_model()
-    ok = np.zeros((2, 3), dtype=int)
-    cases = [
-        (lambda: model.loss(np.zeros(3, dtype=int), ok), r"inputs: expected character indices of shape \(N, T\)"),
-        (lambda: model.loss(ok + 5, ok), r"inputs: expected class indices in \[0, 5\)"),
-        (lambda: model.loss(ok.astype(float), ok), "inputs: expected integer class indices"),
-        (lambda: model.loss(ok, ok[:, :2]), r"targets: expected shape \(N, T\) = \(2, 3\)"),
-        (lambda: model.loss(ok, ok, np.zeros(4)), r"h0: .*\(2, 4\).*h0.reshape\(1, -1\)"),
-        (lambda: model.encode("abz"), r"text: expected only characters of the model's vocabulary, got \['z'\]"),
-        (lambda: model.sample("", 5, np.random.default_rng(0)), "seed_text: expected at least one character"),
-        (lambda: model.sample("a", 5, np.random.default_rng(0), temperature=0), "temperature"),
-        (lambda: model.sample("a", -1, np.random.default_rng(0)), "n_chars"),
-        (lambda: model.sample("a", 5, 0), "rng: expected a numpy Generator"),
-        (lambda: model.train("abcde" * 5, 4, 2, rng=np.random.default_rng(0)), "lr, optimizer: expected exactly one"),
-        (lambda: model.train("abc", 4, 2, lr=0.1, rng=np.random.default_rng(0)), "text: expected more than seq_len"),
-        (lambda: model.train("abcde" * 5, 4, 0, lr=0.1, rng=np.random.default_rng(0)), "steps"),
-        (lambda: model.train("abcde" * 5, 4, 2, lr=0.1, rng=np.random.default_rng(0), clip=-1), "clip"),
-        (lambda: model.train("abcde" * 5, 4, 2, optimizer="sgd", rng=np.random.default_rng(0)), "optimizer"),
-        (lambda: model.evaluate("a"), "at least 2 characters"),
-        (lambda: CharRNN("ab", 0, np.random.default_rng(0)), "H: expected a positive whole number"),
-    ]
-    for call, fragment in cases:
-        with pytest.raises(ValueError, match=fragment):
-            call()
 
 
 # ---- bad input to the step and sequence functions --------------------------------------------------

@@ -1,11 +1,11 @@
-"""Tests for bplib.tasks: the toy sequence tasks of chapters 07-08."""
+"""Tests for bplib.data.sequences: the toy sequence task of chapters 07-08."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bplib.tasks import adding_problem, first_symbol_recall
+from bplib.data import first_symbol_recall
 
 # ---- first_symbol_recall ---------------------------------------------------------------------
 
@@ -67,53 +67,3 @@ def test_first_symbol_recall_is_deterministic_in_its_seed():
 def test_first_symbol_recall_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         first_symbol_recall(**kwargs)
-
-
-# ---- adding_problem --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("n", "T"), [(1, 2), (5, 7), (64, 30)])
-def test_adding_problem_shapes_and_two_markers_one_per_half(n, T):
-    x, y = adding_problem(n, T, seed=2)
-    assert x.shape == (n, T, 2) and y.shape == (n,) and x.dtype == y.dtype == np.float64
-    values, markers = x[..., 0], x[..., 1]
-    assert np.all((values >= 0) & (values < 1))
-    assert set(np.unique(markers)) <= {0.0, 1.0}
-    half = T // 2
-    assert np.array_equal(markers[:, :half].sum(axis=1), np.ones(n))
-    assert np.array_equal(markers[:, half:].sum(axis=1), np.ones(n))
-
-
-def test_adding_problem_target_is_the_sum_of_the_marked_values():
-    x, y = adding_problem(100, 9, seed=4)
-    for k in range(100):
-        marked = [x[k, t, 0] for t in range(9) if x[k, t, 1] == 1.0]
-        assert len(marked) == 2
-        assert y[k] == marked[0] + marked[1]
-
-
-def test_adding_problem_baseline_of_always_predicting_one_is_about_one_sixth():
-    _, y = adding_problem(20000, 10, seed=0)
-    # the variance of a sum of two independent uniform(0, 1) numbers is 2/12; its sd of the
-    # sample mean square is about 0.0015 here
-    assert np.mean((y - 1.0) ** 2) == pytest.approx(1 / 6, abs=0.008)
-
-
-def test_adding_problem_is_deterministic_in_its_seed():
-    a, b, c = adding_problem(20, 6, seed=9), adding_problem(20, 6, seed=9), adding_problem(20, 6, seed=10)
-    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
-    assert not np.array_equal(a[0], c[0])
-
-
-@pytest.mark.parametrize(
-    ("args", "match"),
-    [
-        ((0, 5), r"^n: expected an integer >= 1"),
-        ((3, 1), r"^T: expected an integer >= 2, got 1"),
-        ((3, 5, -2), r"^seed:"),
-        ((3, "5"), r"^T:"),
-    ],
-)
-def test_adding_problem_rejects_bad_arguments(args, match):
-    with pytest.raises(ValueError, match=match):
-        adding_problem(*args)

@@ -24,7 +24,7 @@ from pixels import reference_pixels
 
 import bplib.widgets._base as base
 from bplib.activations import sigmoid, sigmoid_prime
-from bplib.draw import backward_trace
+from bplib.drawing.graph import backward_trace
 from bplib.widgets import backward_stepper, graph_dashboard, sigmoid_dashboard
 from bplib.widgets._layered import LayeredFigure, TextSprites
 from bplib.widgets.sigmoid import SLOPE_AXIS_STEP, slope_axis_top

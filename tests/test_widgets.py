@@ -16,7 +16,7 @@ import pytest
 from matplotlib.colors import to_rgba
 
 from bplib.activations import sigmoid, sigmoid_prime
-from bplib.draw import COLOURS, backward_trace, graph_nodes
+from bplib.drawing.graph import COLOURS, backward_trace, graph_nodes
 from bplib.graph import Value
 from bplib.widgets import (
     backward_stepper,

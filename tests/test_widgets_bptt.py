@@ -1,16 +1,13 @@
 """Headless tests of the BPTT dashboard (chapter 07): bplib.widgets.bptt.
 
-The compute functions are compared with bplib.rnn computed independently: the probe's network is
-the one gradient_through_time draws (its Jacobian norms are recomputed here from the states), the
-per-distance shares of dL/dWh add up to rnn_backward's full gradient and, cut at k, to its truncated
-gradient. The dashboard is driven through its controls, and the plotted data and the readout must
-follow, updated in place.
+bptt_view is compared with the probes of bplib.experiments.memory (tested in test_memory_probes.py)
+and with bplib.rnn: its truncated gradient is rnn_backward's. The dashboard is driven through its
+controls, and the plotted data and the readout must follow, updated in place.
 """
 
 from __future__ import annotations
 
 import io
-import math
 import re
 import warnings
 
@@ -19,8 +16,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from bplib import gradcheck
-from bplib.rnn import gradient_through_time, rnn_backward, rnn_forward
+from bplib.experiments.memory import dwh_by_distance, gradient_through_time, probe_weights
+from bplib.rnn import rnn_backward, rnn_forward
 from bplib.widgets.bptt import (
     ACTIVATIONS,
     MAX_T,
@@ -30,8 +27,6 @@ from bplib.widgets.bptt import (
     bptt_dashboard,
     bptt_view,
     draw_unrolled_rnn,
-    dwh_by_distance,
-    probe_weights,
 )
 
 
@@ -56,102 +51,6 @@ def rnn_on(u, Wh, h0=None):
     """bplib's RNN with Wx = I, b = 0 and inputs u: (T, H), one sequence: the probe network."""
     T, H = u.shape
     return rnn_forward(u[None], np.zeros((1, H)) if h0 is None else h0, np.eye(H), Wh, np.zeros(H))
-
-
-def jacobian_norms(h, Wh, linear=False):
-    """||dh_{T-1} / dh_{T-1-d}||_F / sqrt(H) for d = 0 .. T-1, from the states h: (T, H)."""
-    T, H = h.shape
-    jac, out = np.eye(H), []
-    for d in range(T):
-        out.append(np.linalg.norm(jac) / math.sqrt(H))
-        slope = np.ones(H) if linear else 1.0 - h[T - 1 - d] ** 2
-        jac = jac @ (slope[:, None] * Wh.T)  # times dh_t/dh_{t-1} = diag(f'(z_t)) Wh^T
-    return np.array(out)
-
-
-# ---- probe_weights and dwh_by_distance -------------------------------------------------------------
-
-
-@pytest.mark.parametrize("scale", [0.5, 1.0, 2.5])
-def test_probe_weights_is_the_network_gradient_through_time_draws(scale):
-    T, H = 12, 6
-    Wh, u = probe_weights(scale, T, H, seed=3)
-    h, _ = rnn_on(u, Wh)
-    g = gradient_through_time(scale, T, H, np.random.default_rng(3))
-    np.testing.assert_allclose(jacobian_norms(h[0], Wh), g, rtol=1e-10)
-    # and for the linear RNN, whose states are the plain recurrence
-    h_lin = np.zeros((T, H))
-    prev = np.zeros(H)
-    for t in range(T):
-        prev = h_lin[t] = prev @ Wh + u[t]
-    g_lin = gradient_through_time(scale, T, H, np.random.default_rng(3), activation="linear")
-    np.testing.assert_allclose(jacobian_norms(h_lin, Wh, linear=True), g_lin, rtol=1e-10)
-
-
-@pytest.mark.parametrize("scale", [0.4, 1.0, 2.0])
-def test_the_shares_add_up_to_full_and_truncated_bptt(scale):
-    T, H = 9, 5
-    Wh, u = probe_weights(scale, T, H, seed=1)
-    dh = np.random.default_rng(2).normal(size=(T, H))
-    C, h = dwh_by_distance(u, Wh, dh)
-    states, cache = rnn_on(u, Wh)
-    np.testing.assert_allclose(h, states[0], rtol=1e-14)
-    full = rnn_backward(dh[None], cache)[3]
-    np.testing.assert_allclose(C.sum(axis=0), full, rtol=1e-10, atol=1e-12)
-    for k in range(1, T + 1):
-        truncated = rnn_backward(dh[None], cache, truncate=k)[3]
-        np.testing.assert_allclose(C[:k].sum(axis=0), truncated, rtol=1e-10, atol=1e-12)
-    assert np.all(C[T - 1] == 0.0)  # its only pair uses Wh at step 0, whose input h_{-1} is 0
-    assert np.linalg.norm(C[1]) > 0  # the carried gradient is really there
-
-
-def test_one_distance_is_one_set_of_pairs():
-    # a loss read only at the last step: C[d] is the single pair (T-1, T-1-d), written out with Jacobians
-    T, H = 6, 4
-    Wh, u = probe_weights(1.2, T, H, seed=4)
-    v = np.random.default_rng(5).normal(size=H)
-    dh = np.zeros((T, H))
-    dh[-1] = v
-    C, h = dwh_by_distance(u, Wh, dh)
-    h_prev = np.vstack([np.zeros(H), h[:-1]])  # (T, H): the state step t read
-    chain = v.copy()
-    for d in range(T):
-        s = T - 1 - d
-        delta = chain * (1.0 - h[s] ** 2)  # (H,): dh_{T-1} J_{T-1} ... J_{s+1} diag(1 - h_s^2)
-        np.testing.assert_allclose(C[d], np.outer(h_prev[s], delta), rtol=1e-10, atol=1e-14)
-        chain = delta @ Wh.T
-
-
-def test_linear_shares_match_centered_differences():
-    T, H = 5, 3
-    Wh, u = probe_weights(1.3, T, H, seed=6)
-    dh = np.random.default_rng(7).normal(size=(T, H))
-    C, _ = dwh_by_distance(u, Wh, dh, activation="linear")
-    params = {"Wh": Wh.copy()}
-
-    def loss():
-        h, total = np.zeros(H), 0.0
-        for t in range(T):
-            h = h @ params["Wh"] + u[t]
-            total += float(h @ dh[t])
-        return total
-
-    result = gradcheck.check_gradient_params(loss, params, {"Wh": C.sum(axis=0)})
-    assert result.passed, str(result)
-
-
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"u": np.ones(4)}, "u"),
-    ({"u": np.ones((0, 3))}, "u"),
-    ({"Wh": np.ones((3, 4))}, "Wh"),
-    ({"dh": np.ones((4, 2))}, "dh"),
-    ({"activation": "relu"}, "activation"),
-    ({"u": np.full((4, 3), np.nan)}, "u"),
-])
-def test_dwh_by_distance_rejects_bad_input(kwargs, match):
-    args = {"u": np.ones((4, 3)), "Wh": np.eye(3), "dh": np.ones((4, 3)), "activation": "tanh"}
-    with pytest.raises(ValueError, match=match):
-        dwh_by_distance(**{**args, **kwargs})
 
 
 # ---- bptt_view -------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Headless tests of chapter 06's dashboards: bplib.widgets.depth.
 
-The compute functions (depth_view, momentum_view) are compared with bplib.depth called
-directly; the dashboards are driven through their controls, and the bars, lines, markers and
-readouts must follow the maths, updated in place with fixed axis limits.
+The compute functions (depth_view, momentum_view) are compared with bplib.experiments'
+depth_probes and optimizer_paths called directly; the dashboards are driven through their
+controls, and the bars, lines, markers and readouts must follow the maths, updated in place with
+fixed axis limits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from bplib import depth as dp
+from bplib.experiments import optimizer_paths as op
+from bplib.experiments.depth_probes import depth_probe
 from bplib.layers import init_std
 from bplib.widgets.depth import (
     DEPTH_RANGE,
@@ -54,8 +56,8 @@ def render(fig):
 
 
 def probe(depth, activation, init, scale):
-    """The probe the depth dashboard shows, computed here from bplib.depth."""
-    return dp.depth_probe(depth, WIDTH, activation, init, scale, np.random.default_rng(0), 64)
+    """The probe the depth dashboard shows, computed here from bplib.experiments.depth_probes."""
+    return depth_probe(depth, WIDTH, activation, init, scale, np.random.default_rng(0), 64)
 
 
 # ---- the pure helpers ---------------------------------------------------------------------------------------
@@ -235,13 +237,13 @@ def test_depth_dashboard_rejects_bad_arguments(kwargs, match):
 def test_momentum_view_runs_both_optimizers(lr, beta):
     view = momentum_view(lr, beta)
     for name in ("sgd", "momentum"):
-        path = dp.optimizer_path(name, lr, beta, steps=MOMENTUM_STEPS)
+        path = op.optimizer_path(name, lr, beta, steps=MOMENTUM_STEPS)
         np.testing.assert_array_equal(view[name]["path"], path)
         finite = np.all(np.isfinite(path), axis=1)
-        np.testing.assert_allclose(view[name]["losses"][finite], dp.quadratic_loss(path[finite]), rtol=1e-15)
+        np.testing.assert_allclose(view[name]["losses"][finite], op.quadratic_loss(path[finite]), rtol=1e-15)
         assert np.all(np.isnan(view[name]["losses"][~finite]))
-        assert view[name]["diverged_at"] == dp.diverged_at(path)
-        assert view[name]["converged_at"] == dp.steps_to_tolerance(path, TOLERANCE)
+        assert view[name]["diverged_at"] == op.diverged_at(path)
+        assert view[name]["converged_at"] == op.steps_to_tolerance(path, TOLERANCE)
         np.testing.assert_array_equal(view[name]["last"], path[finite][-1])
     assert view["critical_sgd"] == pytest.approx(2 / 50)
     assert view["critical_momentum"] == pytest.approx(2 * (1 + beta) / 50)
@@ -263,14 +265,14 @@ def test_momentum_dashboard_starts_with_the_zig_zag_and_momentum_ahead():
     dash = momentum_dashboard()
     assert dash.values() == {"lr": 0.035, "beta": 0.7}
     for name in ("sgd", "momentum"):
-        path = dp.optimizer_path(name, 0.035, 0.7, steps=MOMENTUM_STEPS)
+        path = op.optimizer_path(name, 0.035, 0.7, steps=MOMENTUM_STEPS)
         np.testing.assert_array_equal(dash.artists[f"{name}_path"].get_xdata(), path[:, 0])
         np.testing.assert_array_equal(dash.artists[f"{name}_path"].get_ydata(), path[:, 1])
-        np.testing.assert_allclose(dash.artists[f"{name}_loss"].get_ydata(), dp.quadratic_loss(path), rtol=1e-15)
+        np.testing.assert_allclose(dash.artists[f"{name}_loss"].get_ydata(), op.quadratic_loss(path), rtol=1e-15)
     sgd = dash.artists["sgd_path"].get_ydata()
     assert np.all(np.sign(sgd[1:6]) == -np.sign(sgd[:5]))  # w2 flips sign every step: the zig-zag
     html = text(dash.readout.value)
-    converged = dp.steps_to_tolerance(dp.optimizer_path("momentum", 0.035, 0.7, steps=MOMENTUM_STEPS))
+    converged = op.steps_to_tolerance(op.optimizer_path("momentum", 0.035, 0.7, steps=MOMENTUM_STEPS))
     assert f"within tolerance at step {converged}" in html
     assert f"not within tolerance after {MOMENTUM_STEPS} steps" in html
     assert "0.04" in html and f"{2 * 1.7 / 50:.4g}" in html
@@ -310,7 +312,7 @@ def test_the_beta_slider_moves_only_the_momentum_run():
     sgd_before = dash.artists["sgd_path"].get_ydata().copy()
     dash.controls["beta"].value = 0.3
     np.testing.assert_array_equal(dash.artists["sgd_path"].get_ydata(), sgd_before)
-    expected = dp.optimizer_path("momentum", 0.035, 0.3, steps=MOMENTUM_STEPS)
+    expected = op.optimizer_path("momentum", 0.035, 0.3, steps=MOMENTUM_STEPS)
     np.testing.assert_array_equal(dash.artists["momentum_path"].get_ydata(), expected[:, 1])
     assert re.search(r"β =\s+0\.30", text(dash.readout.value))
 

@@ -1,6 +1,6 @@
 """Headless tests of the LSTM gates dashboard (chapter 08): bplib.widgets.lstm.
 
-The compute function gate_reach is compared with bplib.lstm and bplib.rnn called directly, and its
+The compute function gate_reach is compared with bplib.lstm and bplib.experiments.memory called directly, and its
 cell-path curve with the product of forget gates computed here from the gates; the dashboard is
 driven through its sliders, and the plotted data and the readout must follow, updated in place.
 """
@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from pixels import assert_frame_is_current, drawing_canvas
 
-from bplib import lstm, rnn
+from bplib import lstm
 from bplib.activations import sigmoid
+from bplib.experiments import memory
 from bplib.widgets._layered import LayeredFigure
 from bplib.widgets.lstm import (
     AXIS_WIDTHS,
@@ -67,9 +68,9 @@ def test_gate_reach_is_the_library_probes_and_gates(bias, T):
     params, x = with_bias(bias), probe_inputs()[:T]
     H = params["U_f"].shape[0]
     for key, quantity in (("cell", "c"), ("cell_path", "c_cell_path")):
-        expected = lstm.cell_gradient_through_time(params, T, np.random.default_rng(0), x=x, quantity=quantity)
+        expected = memory.cell_gradient_through_time(params, T, np.random.default_rng(0), x=x, quantity=quantity)
         np.testing.assert_allclose(state[key], expected, rtol=1e-13, atol=0)
-    np.testing.assert_allclose(state["rnn"], rnn.gradient_through_time(1.0, T, H, np.random.default_rng([0, 2])),
+    np.testing.assert_allclose(state["rnn"], memory.gradient_through_time(1.0, T, H, np.random.default_rng([0, 2])),
                                rtol=1e-13)
     _, cache = lstm.lstm_forward(x[None], None, None, params)
     gates = lstm.lstm_gates(cache)
@@ -107,7 +108,7 @@ def test_a_larger_forget_bias_reaches_further_back():
 
 def test_gate_reach_with_a_kept_run_is_gate_reach():
     params, x = probe_params(), probe_inputs()
-    run = lstm.lstm_probe({**params, "b_f": np.full_like(params["b_f"], 2.0)}, x, ())["run"]
+    run = memory.lstm_probe({**params, "b_f": np.full_like(params["b_f"], 2.0)}, x, ())["run"]
     for T in (5, 60, 200):
         kept, fresh = gate_reach(2.0, T, params=params, x=x, run=run), gate_reach(2.0, T, params=params, x=x)
         assert kept.keys() == fresh.keys()
@@ -129,7 +130,7 @@ def test_gate_reach_leaves_its_inputs_alone_and_takes_other_networks():
     assert all(np.array_equal(params[name], before[name]) for name in params)
     assert state["f"].shape == (10, 5)
     expected_params = {**before, "b_f": np.full(5, 2.5)}
-    expected = lstm.cell_gradient_through_time(expected_params, 10, np.random.default_rng(0), x=x[:10])
+    expected = memory.cell_gradient_through_time(expected_params, 10, np.random.default_rng(0), x=x[:10])
     np.testing.assert_allclose(state["cell"], expected, rtol=1e-13)
 
 

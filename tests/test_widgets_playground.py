@@ -98,14 +98,6 @@ def test_decision_grid_is_predict_proba_at_the_pixel_centres():
             np.testing.assert_allclose(probs[r, c], expected, rtol=1e-13)
 
 
-def test_decision_grid_with_one_sigmoid_output_gives_two_columns():
-    net = Network([2, 3, 1], "tanh", "bce_logits", rng=np.random.default_rng(1))
-    probs = decision_grid(net, (0.0, 1.0, 0.0, 1.0), resolution=3)
-    assert probs.shape == (3, 3, 2)
-    p1 = net.predict_proba(np.array([[0.5, 0.5]]))[0, 0]  # the centre pixel
-    np.testing.assert_allclose(probs[1, 1], [1.0 - p1, p1], rtol=1e-13)
-
-
 @pytest.mark.parametrize(("args", "match"), [
     ((small_net((3, 4, 2)), (0.0, 1.0, 0.0, 1.0), 5), "2 inputs"),
     (("net", (0.0, 1.0, 0.0, 1.0), 5), "Network"),

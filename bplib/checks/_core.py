@@ -210,8 +210,15 @@ class Delegated(Exception):
     """Signal: the answer ran bplib's own implementation of the task (`uses`, dotted names)."""
 
     def __init__(self, uses: list[str]) -> None:
-        super().__init__(", ".join(uses))
-        self.uses = list(uses)
+        # a public function runs its plain twin: name the public one only (m.f, not m.f and m._f)
+        named = [u for u in uses if not _is_twin_of_one_of(u, uses)]
+        super().__init__(", ".join(named))
+        self.uses = named
+
+
+def _is_twin_of_one_of(dotted: str, others: list[str]) -> bool:
+    module, _, name = dotted.rpartition(".")
+    return name.startswith("_") and f"{module}.{name[1:]}" in others
 
 
 # ---- calling the learner's code --------------------------------------------------

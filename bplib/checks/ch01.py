@@ -399,7 +399,8 @@ TASKS = (
             HiddenCheck("other values and shapes", _OTHER_Z, check_sigmoid_prime_case, _z_other),
             HiddenCheck("integer input", _INTEGER_Z, check_sigmoid_prime_case, _z_integer),
         ),
-        implemented_by=("bplib.activations.sigmoid_prime", "bplib.layers.sigmoid_backward"),
+        implemented_by=("bplib.activations.sigmoid_prime", "bplib.activations._sigmoid_prime",
+                       "bplib.layers.sigmoid_backward", "bplib.layers._sigmoid_backward"),
     ),
     Task(
         "1.2",
@@ -423,7 +424,7 @@ TASKS = (
                 _steep_default_cases,
             ),
         ),
-        implemented_by=("bplib.gradcheck.numerical_derivative", "bplib.gradcheck.numerical_gradient"),
+        implemented_by=("bplib.gradcheck.numerical_derivative", "bplib.gradcheck._numerical_gradient"),
     ),
     Task(
         "1.3",
@@ -437,7 +438,7 @@ TASKS = (
             HiddenCheck("other values and shapes", _OTHER_Z, check_tanh_prime_case, _z_other),
             HiddenCheck("integer input", _INTEGER_Z, check_tanh_prime_case, _z_integer),
         ),
-        implemented_by=("bplib.activations.tanh_prime", "bplib.layers.tanh_backward"),
+        implemented_by=("bplib.activations.tanh_prime", "bplib.activations._tanh_prime", "bplib.layers._tanh_backward"),
     ),
     Task(
         "1.4",
@@ -458,6 +459,7 @@ TASKS = (
                 "integer input", "integer arrays and a large Python int", check_stable_sigmoid_case, _z_integer_extreme
             ),
         ),
-        implemented_by=("bplib.activations.sigmoid", "bplib.layers.sigmoid_forward"),
+        implemented_by=("bplib.activations.sigmoid", "bplib.activations._sigmoid",
+                       "bplib.layers.sigmoid_forward", "bplib.layers._sigmoid_forward"),
     ),
 )

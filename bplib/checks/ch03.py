@@ -479,7 +479,7 @@ TASKS = (
         signature="forward_loss(x, y, w, b)",
         try_it=f"forward_loss({_TRY_ARGS})",
         hidden=_hidden(check_forward_loss_case),
-        implemented_by=(f"{_NEURON}.neuron_forward", f"{_NEURON}.neuron_loss"),
+        implemented_by=(f"{_NEURON}.neuron_forward", f"{_NEURON}.neuron_loss", f"{_NEURON}._loss"),
     ),
     Task(
         "3.2",

@@ -543,11 +543,19 @@ def _network_hidden(rng: np.random.Generator) -> list[tuple]:
 _LAYERS = "bplib.layers"
 _OUTPUT_DELTA = (
     f"{_LAYERS}.sigmoid_backward",
+    f"{_LAYERS}._sigmoid_backward",
     "bplib.losses.squared_error_backward",
+    "bplib.losses._squared_error_backward",
     "bplib.checks.ch04.reference_output_delta",
 )
-_DENSE = (f"{_LAYERS}.dense_backward", "bplib.checks.ch04.reference_dense_backward")
-_HIDDEN_DELTA = (f"{_LAYERS}.sigmoid_backward", f"{_LAYERS}.dense_backward", "bplib.checks.ch04.reference_hidden_delta")
+_DENSE = (f"{_LAYERS}.dense_backward", f"{_LAYERS}._dense_backward", "bplib.checks.ch04.reference_dense_backward")
+_HIDDEN_DELTA = (
+    f"{_LAYERS}.sigmoid_backward",
+    f"{_LAYERS}._sigmoid_backward",
+    f"{_LAYERS}.dense_backward",
+    f"{_LAYERS}._dense_backward",
+    "bplib.checks.ch04.reference_hidden_delta",
+)
 
 TASKS = (
     Task(

@@ -199,7 +199,7 @@ def delta_cases(
         shapes = zip(widths[:-1], widths[1:], strict=True)
         weights = [rng.normal(scale=1.5 / np.sqrt(a), size=(a, b)) for a, b in shapes]  # W^l: (H_(l-1), H_l)
         x = rng.normal(size=(N, widths[0]))  # (N, D)
-        zs = depth.deep_forward(x, weights, activation).zs
+        zs = depth._deep_forward(x, weights, activation).zs
         dout = rng.normal(size=(N, widths[-1]))  # (N, H_M)
         cases.append((weights, zs, dout, activation))
     return cases
@@ -214,7 +214,7 @@ def reference_delta_norms(weights, zs, dout, activation: str) -> np.ndarray:
     Returns:
         (M,) the Frobenius norms of delta^1 .. delta^M.
     """
-    return depth.delta_norms(weights, zs, dout, activation)
+    return depth._delta_norms(weights, zs, dout, activation)
 
 
 def _delta_variant(*, slopes="all", transpose=True, through="next", slope_of="same", norm="root", what="delta"):
@@ -624,6 +624,8 @@ TASKS = (
         implemented_by=(
             "bplib.depth.delta_norms",
             "bplib.depth.backprop_deltas",
+            "bplib.depth._delta_norms",
+            "bplib.depth._backprop_deltas",
             "bplib.checks.ch06.reference_delta_norms",
         ),
     ),
@@ -680,7 +682,7 @@ TASKS = (
             ),
         ),
         implemented_by=(
-            "bplib.depth.optimizer_path",
+            "bplib.experiments.optimizer_paths.optimizer_path",
             "bplib.checks.ch06.reference_momentum_path",
             "bplib.checks.ch06.reference_momentum_step",
             "bplib.optim.Momentum.step",

@@ -290,7 +290,7 @@ def reference_step_backward(dh_next, cache):
     Returns:
         dx_t: (N, D), dh_prev: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
     """
-    return rnn.rnn_step_backward(dh_next, cache)
+    return rnn._rnn_step_backward(dh_next, cache)
 
 
 def _step_variant(*, slope="right", transposed_Wh=False, transposed_Wx=False, h_in_dWh="prev", dWh_transposed=False):
@@ -466,7 +466,7 @@ def reference_bptt(dh, cache):
     Returns:
         dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
     """
-    return rnn.rnn_backward(dh, cache)
+    return rnn._rnn_backward(dh, cache)
 
 
 def _bptt_variant(
@@ -593,7 +593,7 @@ def reference_clip(grads, max_norm) -> tuple[dict[str, np.ndarray], float]:
         clipped: name -> array (scaled by max_norm / total_norm when total_norm > max_norm);
         total_norm: the global norm before clipping.
     """
-    return rnn.clip_by_norm(grads, max_norm)
+    return rnn._clip_by_norm({name: np.asarray(g, dtype=np.float64) for name, g in grads.items()}, max_norm)
 
 
 def _norm(grads: Mapping) -> float:
@@ -739,7 +739,6 @@ TASKS = (
         ),
         implemented_by=(
             f"{_RNN}.rnn_step_backward",
-            f"{_RNN}._step_backward",
             "bplib.checks.ch07.reference_step_backward",
         ),
     ),
@@ -779,8 +778,9 @@ TASKS = (
         ),
         implemented_by=(
             f"{_RNN}.rnn_backward",
+            f"{_RNN}._bptt",
+            f"{_RNN}._bptt_by_distance",
             f"{_RNN}.rnn_step_backward",
-            f"{_RNN}._step_backward",
             "bplib.checks.ch07.reference_bptt",
             "bplib.checks.ch07.reference_step_backward",
         ),

@@ -226,7 +226,7 @@ def reference_step_forward(x, h_prev, c_prev, params):
     Returns:
         h_next: (N, H), c_next: (N, H), cache: dict with the keys CACHE_KEYS.
     """
-    h_next, c_next, step = lstm.lstm_step_forward(x, h_prev, c_prev, params)
+    h_next, c_next, step = lstm._lstm_step_forward(x, h_prev, c_prev, params)
     cache = {
         "x": step.x,
         "h_prev": step.h_prev,
@@ -267,7 +267,7 @@ def reference_step_backward(dh_next, dc_next, cache):
     Returns:
         dx: (N, D), dh_prev: (N, H), dc_prev: (N, H), grads: dict with the keys PARAM_NAMES.
     """
-    return lstm.lstm_step_backward(dh_next, dc_next, _step_cache(cache))
+    return lstm._lstm_step_backward(dh_next, dc_next, _step_cache(cache))
 
 
 def reference_cell_gradients(dh, f, o, c):
@@ -781,7 +781,6 @@ TASKS = (
         hidden=(HiddenCheck("other sizes", _SIZES, check_step_forward_case, _step_hidden),),
         implemented_by=(
             f"{_LSTM}.lstm_step_forward",
-            f"{_LSTM}._step_forward",
             f"{_LSTM}.lstm_forward",
             f"{_CHECKS}.reference_step_forward",
         ),
@@ -798,7 +797,6 @@ TASKS = (
         hidden=(HiddenCheck("other sizes", _SIZES, check_step_backward_case, _step_hidden),),
         implemented_by=(
             f"{_LSTM}.lstm_step_backward",
-            f"{_LSTM}._step_backward",
             f"{_LSTM}.lstm_backward",
             f"{_CHECKS}.reference_step_backward",
         ),
@@ -821,7 +819,7 @@ TASKS = (
         ),
         implemented_by=(
             f"{_LSTM}.lstm_backward",
-            f"{_LSTM}.cell_gradient_through_time",
+            "bplib.experiments.memory.cell_gradient_through_time",
             f"{_CHECKS}.reference_cell_gradients",
         ),
     ),
@@ -841,7 +839,12 @@ TASKS = (
                 _bptt_hidden,
             ),
         ),
-        implemented_by=(f"{_LSTM}.lstm_backward", f"{_CHECKS}.reference_bptt"),
+        implemented_by=(
+            f"{_LSTM}.lstm_backward",
+            "bplib.rnn._bptt",
+            "bplib.rnn._bptt_by_distance",
+            f"{_CHECKS}.reference_bptt",
+        ),
         builds_on=("8.2",),
     ),
 )

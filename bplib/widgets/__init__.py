@@ -12,7 +12,7 @@ Chapter 04: network_dashboard (compute: network_state).
 Chapter 05: bplib.widgets.playground.playground (compute: decision_grid, decision_image,
             playground_state).
 Chapter 06: depth_dashboard, momentum_dashboard (compute: depth_view, momentum_view).
-Chapter 07: bptt_dashboard (compute: bptt_view, dwh_by_distance); draw_unrolled_rnn.
+Chapter 07: bptt_dashboard (compute: bptt_view; dwh_by_distance is bplib.experiments.memory's); draw_unrolled_rnn.
 Chapter 08: lstm_gates_dashboard (compute: gate_reach).
 """
 

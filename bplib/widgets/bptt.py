@@ -1,6 +1,6 @@
 """Dashboard: gradients through time, and what truncated BPTT drops (chapter 07).
 
-A random vanilla RNN with no learning, the probe of bplib.rnn.gradient_through_time:
+A random vanilla RNN with no learning, the probe network of bplib.experiments.memory:
 
     h_t = f(h_{t-1} Wh + u_t),   t = 0 .. T-1,   h_{-1} = 0,   Wh = scale * G / sqrt(H),
 
@@ -8,11 +8,11 @@ with G an (H, H) matrix of standard normal entries (so Wh's eigenvalues fill a d
 about `scale`), u_t random inputs standing for x_t Wx + b, and f = tanh or the identity
 ("linear"). Two panels, both against the distance d in time (log y):
   - left: ||dh_{T-1} / dh_{T-1-d}|| / sqrt(H), the size of the gradient that the loss at the last
-    step sends d steps back (gradient_through_time), with rho(Wh)**d dashed for comparison;
+    step sends d steps back (memory.gradient_through_time), with rho(Wh)**d dashed for comparison;
   - right: the size of each distance's share of dL/dWh for a loss read at every step,
     L = sum_t dh_t . h_t. dL/dWh is a sum over pairs (t, s): the loss term of step t reaching
     back to the use of Wh at step s, through t - s Jacobians. Grouping the pairs by d = t - s
-    gives dL/dWh = sum_d C_d (dwh_by_distance). Truncated BPTT with k keeps exactly the
+    gives dL/dWh = sum_d C_d (memory.dwh_by_distance). Truncated BPTT with k keeps exactly the
     pairs with d < k (bplib.rnn.rnn_backward with truncate=k): the shaded region, d >= k, is
     what it drops.
 Controls: the recurrent-weight scale, the truncation k, and the activation.
@@ -32,8 +32,13 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from bplib._validate import as_float_array, check_shape
-from bplib.rnn import gradient_through_time
+from bplib.experiments.memory import (
+    _dwh_by_distance,
+    _gradient_through_time,
+    _non_negative,
+    dwh_by_distance,
+    probe_weights,
+)
 from bplib.widgets._base import Dashboard
 from bplib.widgets._layered import LayeredFigure
 from bplib.widgets._live_ticks import LiveTicks
@@ -47,8 +52,8 @@ __all__ = [
     "bptt_dashboard",
     "bptt_view",
     "draw_unrolled_rnn",
-    "dwh_by_distance",
-    "probe_weights",
+    "dwh_by_distance",  # bplib.experiments.memory's, here for notebooks saved earlier
+    "probe_weights",  # the same
 ]
 
 ACTIVATIONS = ("tanh", "linear")
@@ -86,86 +91,10 @@ def _whole(value, name: str, low: int, high: int | None = None) -> int:
     return int(value)
 
 
-def _scale(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"scale: expected a finite number >= 0, got {value!r}")
-    return float(value)
-
-
 def _activation(value) -> str:
     if value not in ACTIVATIONS:
         raise ValueError(f"activation: expected one of {ACTIVATIONS}, got {value!r}")
     return value
-
-
-def probe_weights(scale: float, T: int, H: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The recurrent weights and inputs that gradient_through_time draws from this seed. Chapter 07.
-
-    gradient_through_time(scale, T, H, np.random.default_rng(seed)) draws G, then the inputs,
-    from its Generator; drawing them here in the same order gives the same network, so the two
-    panels of the dashboard show one RNN.
-
-    Inputs:
-        scale: >= 0; T, H: whole numbers >= 1; seed: a whole number >= 0.
-    Returns:
-        Wh: (H, H) = scale * G / sqrt(H).
-        u: (T, H) the inputs u_t, one row per step (input_scale 1).
-    """
-    rng = np.random.default_rng(seed)
-    Wh = _scale(scale) * rng.standard_normal((H, H)) / math.sqrt(H)  # (H, H)
-    u = rng.standard_normal((T, H))  # (T, H)
-    return Wh, u
-
-
-def dwh_by_distance(u, Wh, dh, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
-    """dL/dWh split by how far back in time each share comes from. Chapter 07.
-
-    The RNN h_t = f(h_{t-1} Wh + u_t) for t = 0 .. T-1 from h_{-1} = 0 (bplib.rnn's RNN with
-    Wx = I, b = 0, x = u), and the loss L = sum_t dh_t . h_t, so that dh_t is the gradient of
-    the loss term read at step t. BPTT gives
-        dL/dWh = sum over pairs s <= t of  h_{s-1}^T [ (dh_t J_t J_{t-1} ... J_{s+1}) * f'(z_s) ],
-    with J_t = diag(f'(z_t)) Wh^T the Jacobian dh_t/dh_{t-1}: the loss term of step t reaching
-    back to the use of Wh at step s. C[d] is the sum of the pairs with t - s = d. So
-    C.sum(axis=0) is full BPTT's dWh, and C[:k].sum(axis=0) is truncated BPTT's with truncate=k
-    (bplib.rnn.rnn_backward keeps exactly the pairs with t - s < k). C[T-1] is 0: its only pair
-    uses Wh at step 0, whose input h_{-1} is 0.
-
-    Inputs:
-        u: (T, H) the inputs, one row per step.
-        Wh: (H, H) recurrent weights.
-        dh: (T, H) the loss's weight on each hidden state.
-        activation: "tanh" or "linear" (f(z) = z).
-    Returns:
-        C: (T, H, H); C[d] the share of distance d. Entries may be inf for a large linear Wh.
-        h: (T, H) the hidden states h_0 .. h_{T-1}.
-    """
-    u_arr = as_float_array(u, "u")
-    if u_arr.ndim != 2 or 0 in u_arr.shape:
-        raise ValueError(f"u: expected inputs of shape (T, H) with T, H >= 1, got shape {u_arr.shape}")
-    T, H = u_arr.shape
-    Wh_arr = as_float_array(Wh, "Wh")
-    check_shape(Wh_arr, (H, H), "Wh")
-    dh_arr = as_float_array(dh, "dh")
-    check_shape(dh_arr, (T, H), "dh")
-    linear = _activation(activation) == "linear"
-    C = np.zeros((T, H, H))
-    h = np.zeros((T + 1, H))  # h[0] = h_{-1} = 0; h[t + 1] = h_t
-    with np.errstate(over="ignore", invalid="ignore"):  # a large linear Wh overflows: inf, shown as such
-        for t in range(T):
-            z = h[t] @ Wh_arr + u_arr[t]  # (H,)
-            h[t + 1] = z if linear else np.tanh(z)
-        slope = np.ones((T, H)) if linear else 1.0 - h[1:] ** 2  # (T, H): f'(z_t)
-        # carried[a] is the gradient on h_t of the loss term of step t + a (a = its distance)
-        carried = np.zeros((T, H))
-        for t in reversed(range(T)):
-            live = T - t  # the terms of steps t .. T-1 have reached step t, at distances 0 .. T-1-t
-            carried[0] = dh_arr[t]  # the loss term of step t starts here
-            dZ = carried[:live] * slope[t]  # (live, H): each term through f'
-            C[:live] += h[t][None, :, None] * dZ[:, None, :]  # h_{t-1}^T dZ[a], one outer product per term
-            to_prev = dZ @ Wh_arr.T  # (live, H): each term one step further back
-            moved = min(live, T - 1)  # a term at distance T - 1 has no step left to go to
-            carried[1 : moved + 1] = to_prev[:moved]
-    return C, h[1:]
 
 
 def _norm(a: np.ndarray) -> float:
@@ -202,7 +131,7 @@ def bptt_view(scale: float, k: int, T: int = DEFAULT_T, H: int = DEFAULT_H, acti
             finite: whether every number above is finite (a large linear Wh overflows);
             scale, k, T, H, activation, seed: the inputs.
     """
-    scale = _scale(scale)
+    scale = _non_negative(scale, "scale")
     T = _whole(T, "T", 2, MAX_T)
     H = _whole(H, "H", 1)
     k = _whole(k, "k", 1, T)
@@ -214,10 +143,10 @@ def bptt_view(scale: float, k: int, T: int = DEFAULT_T, H: int = DEFAULT_H, acti
 
 def _probe(scale: float, T: int, H: int, activation: str, seed: int) -> dict:
     """The part of bptt_view that does not depend on k (the dashboard reuses it when only k moves)."""
-    g = gradient_through_time(scale, T, H, np.random.default_rng(seed), activation=activation)
-    Wh, u = probe_weights(scale, T, H, seed)
+    Wh, u = probe_weights(scale, T, H, seed)  # the network gradient_through_time draws from this seed
+    g = _gradient_through_time(Wh, u, activation)
     dh = np.random.default_rng(seed + 1).standard_normal((T, H))  # (T, H) the loss's weights
-    C, _ = dwh_by_distance(u, Wh, dh, activation)
+    C, _ = _dwh_by_distance(u, Wh, dh, activation)
     with np.errstate(over="ignore", invalid="ignore"):
         contribution_norms = np.sqrt(np.sum(C.reshape(T, -1) ** 2, axis=1))  # (T,)
         prefix = np.cumsum(C, axis=0)  # (T, H, H): prefix[k - 1] is truncated BPTT's dWh for k
@@ -450,7 +379,7 @@ class BPTTDashboard(Dashboard):
         self.T = _whole(T, "T", 2, MAX_T)
         self.H = _whole(H, "H", 1)
         self.seed = _whole(seed, "seed", 0)
-        scale = _scale(scale)
+        scale = _non_negative(scale, "scale")
         if scale > SCALE_RANGE[1]:
             raise ValueError(f"scale: expected a value in [{SCALE_RANGE[0]}, {SCALE_RANGE[1]}], got {scale!r}")
         k = _whole(k, "k", 1, self.T)

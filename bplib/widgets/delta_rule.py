@@ -31,8 +31,9 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from bplib._validate import as_float_array, check_shape
-from bplib.activations import sigmoid, sigmoid_prime
+from bplib import neuron as nr
+from bplib._validate import as_float_array, check_shape, positive_int, positive_real
+from bplib.activations import _sigmoid, _sigmoid_prime
 from bplib.neuron import DEFAULT_GRAD_TOL, DIVERGENCE_BOUND, loss_surface
 from bplib.widgets._base import Dashboard
 from bplib.widgets._layered import LayeredFigure
@@ -106,23 +107,7 @@ def confidently_wrong(x, y, w, b) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):  # huge weights: judged as inf, no warning
         z = x @ w + b  # (N,)
     z = np.nan_to_num(z, nan=0.0)
-    return (np.abs(sigmoid(z) - y) > 0.5) & (sigmoid_prime(z) < SATURATION_FRACTION * 0.25)
-
-
-def _sigmoid_and_slope(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """sigma(z) and sigma'(z), by the same stable formulas as bplib.activations.
-
-    Inlined because descent_path calls it on every step, and the validation in
-    bplib.activations would cost more than the arithmetic on a handful of numbers.
-    """
-    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)), e / ((1.0 + e) * (1.0 + e))
-
-
-def _losses(x: np.ndarray, y: np.ndarray, weights: np.ndarray, b: float) -> np.ndarray:
-    """(S + 1,) the loss (1 / 2N) sum (a - y)**2 at every row of weights (S + 1, D)."""
-    a, _ = _sigmoid_and_slope(weights @ x.T + b)  # (S + 1, N) every point of the path, every example
-    return 0.5 * np.mean((a - y) ** 2, axis=1)
+    return (np.abs(_sigmoid(z) - y) > 0.5) & (_sigmoid_prime(z) < SATURATION_FRACTION * 0.25)
 
 
 def descent_path(x, y, w_start, b, lr, steps, mode="batch", grad_tol=DEFAULT_GRAD_TOL) -> dict:
@@ -165,14 +150,12 @@ def descent_path(x, y, w_start, b, lr, steps, mode="batch", grad_tol=DEFAULT_GRA
     w = as_float_array(w_start, "w_start")
     check_shape(w, (x.shape[1],), "w_start")
     b = _real(b, "b")
-    lr = _real(lr, "lr")
-    if lr <= 0:
-        raise ValueError(f"lr: expected a learning rate > 0, got {lr!r}")
+    lr = positive_real(lr, "lr")
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"steps: expected a whole number >= 0, got {steps!r}")
     if mode not in MODES:
         raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
-    grad_tol = _real(grad_tol, "grad_tol")
+    grad_tol = positive_real(grad_tol, "grad_tol")
     n = x.shape[0]
     weights = np.empty((int(steps) + 1, x.shape[1]))  # (steps + 1, D), trimmed if the run diverges
     weights[0] = w
@@ -182,10 +165,8 @@ def descent_path(x, y, w_start, b, lr, steps, mode="batch", grad_tol=DEFAULT_GRA
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(1, int(steps) + 1):
             rows = slice(None) if mode == "batch" else slice((step - 1) % n, (step - 1) % n + 1)
-            xb, yb = x[rows], y[rows]  # (B, D), (B,) with B = N or 1
-            a, slope = _sigmoid_and_slope(xb @ w + b)  # (B,), (B,)
-            delta = (a - yb) * slope  # (B,) dL_n/dz_n
-            w = w - lr * (xb.T @ delta) / xb.shape[0]  # (D,)
+            dw, _ = nr._gradients(x[rows], y[rows], w, b)  # (D,): the delta rule on B = N or 1 examples
+            w = w - lr * dw  # (D,); the bias stays
             if not np.all(np.isfinite(w)) or np.max(np.abs(w)) > DIVERGENCE_BOUND:
                 diverged_at = step
                 break
@@ -194,9 +175,8 @@ def descent_path(x, y, w_start, b, lr, steps, mode="batch", grad_tol=DEFAULT_GRA
     weights = weights[: taken + 1]
     last = weights[-1]
     with np.errstate(over="ignore", invalid="ignore"):  # absurd data: an inf norm, not a warning
-        losses = _losses(x, y, weights, b)
-        a, slope = _sigmoid_and_slope(x @ last + b)  # (N,), (N,)
-        grad_norm = float(np.linalg.norm(x.T @ ((a - y) * slope) / n))
+        losses = np.array([nr._loss(x, y, w, b) for w in weights])  # (S + 1,)
+        grad_norm = float(np.linalg.norm(nr._gradients(x, y, last, b)[0]))
     wrong = int(np.count_nonzero(confidently_wrong(x, y, last, b)))
     recent = losses[-(OSCILLATION_WINDOW + 1) :]
     rises = int(np.count_nonzero(np.diff(recent) > _RISE_TOL * np.maximum(recent[:-1], 1e-300)))
@@ -311,9 +291,7 @@ class DeltaRuleDashboard(Dashboard):
                 raise ValueError(f"{name}: expected a value in [{W_RANGE[0]}, {W_RANGE[1]}], got {value!r}")
         if mode not in MODES:
             raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
-        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-            raise ValueError(f"steps: expected a whole number >= 1, got {steps!r}")
-        self.x, self.y, self.b, self.steps = x, y, _real(b, "b"), int(steps)
+        self.x, self.y, self.b, self.steps = x, y, _real(b, "b"), positive_int(steps, "steps")
         self.w_grid = np.linspace(W_RANGE[0], W_RANGE[1], GRID_POINTS)  # (G,)
         self.surface = loss_surface(x, y, self.w_grid, self.w_grid, self.b)  # (G, G), computed once
         row, col = np.unravel_index(np.argmin(self.surface), self.surface.shape)

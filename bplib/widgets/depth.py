@@ -2,8 +2,9 @@
 
 1. `depth_dashboard`: depth, activation, initialisation and its scale; the figure shows
      - left: the per-layer gradient norm ||delta^l|| = ||dL/dz^l|| of a probe network
-       (bplib.depth.depth_probe) as bars on a log scale, layer 1 (input side) to the top, with
-       the bound prod ||W||_2 * max|f'| as a dashed line and the top gradient's norm 1 dotted;
+       (bplib.experiments.depth_probes.depth_probe) as bars on a log scale, layer 1 (input side)
+       to the top, with the bound prod ||W||_2 * max|f'| as a dashed line and the top gradient's
+       norm 1 dotted;
      - right: the size of the forward signal, the rms of z^l, on the same log scale.
    The y-limits are fixed (Y_LIMITS); a value beyond them is drawn at the edge in grey and the
    readout, which prints every layer's number, says so.
@@ -25,7 +26,10 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from bplib import depth as dp
+from bplib._validate import positive_int, positive_real
+from bplib.depth import ACTIVATIONS
+from bplib.experiments import optimizer_paths as op
+from bplib.experiments.depth_probes import depth_probe
 from bplib.layers import INITS, init_std
 from bplib.widgets._base import Dashboard
 from bplib.widgets._layered import LayeredFigure
@@ -73,12 +77,6 @@ _GAIN_WORDS = {
 }
 _BAR = "#5c6bc0"
 _OUTSIDE = "#9e9e9e"  # bars and points drawn at the edge because their value is beyond Y_LIMITS
-
-
-def _real(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite real number, got {value!r}")
-    return float(value)
 
 
 def _check_log_value(value, name: str, exponents: tuple[float, float], prefix: str = "") -> float:
@@ -138,7 +136,7 @@ def depth_view(depth: int, activation: str, init: str, scale: float, width: int 
         width, N, seed: the probe network's width, batch size and seed.
     Returns:
         dict with
-            probe: the bplib.depth.DepthProbe;
+            probe: the bplib.experiments.depth_probes.DepthProbe;
             layers: (depth,) 1 .. depth;
             norms, norms_shown, norms_outside: ||delta^l||, clipped to Y_LIMITS, and which were clipped;
             bound_shown: (depth,) the bound, clipped;
@@ -146,7 +144,7 @@ def depth_view(depth: int, activation: str, init: str, scale: float, width: int 
             status, gain: from classify_gain (the probe's dout has norm 1);
             std: the std of every weight, init_std(width, width, init, scale).
     """
-    probe = dp.depth_probe(depth, width, activation, init, scale, np.random.default_rng(seed), N)
+    probe = depth_probe(depth, width, activation, init, scale, np.random.default_rng(seed), N)
     norms_shown, norms_outside = clip_for_display(probe.delta_norms)
     z_shown, z_outside = clip_for_display(probe.z_rms)
     status, gain = classify_gain(probe.delta_norms)
@@ -208,8 +206,8 @@ class DepthDashboard(Dashboard):
         if isinstance(depth, bool) or not isinstance(depth, numbers.Integral) or not (
                 DEPTH_RANGE[0] <= depth <= DEPTH_RANGE[1]):
             raise ValueError(f"depth: expected a whole number in [{DEPTH_RANGE[0]}, {DEPTH_RANGE[1]}], got {depth!r}")
-        if activation not in dp.ACTIVATIONS:
-            raise ValueError(f"activation: expected one of {list(dp.ACTIVATIONS)}, got {activation!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation: expected one of {list(ACTIVATIONS)}, got {activation!r}")
         if init not in INIT_NAMES or init not in INITS:
             raise ValueError(f"init: expected one of {list(INIT_NAMES)}, got {init!r}")
         _check_log_value(scale, "scale", SCALE_EXPONENTS)
@@ -232,7 +230,7 @@ class DepthDashboard(Dashboard):
         controls = {
             "depth": widgets.IntSlider(value=int(depth), min=DEPTH_RANGE[0], max=DEPTH_RANGE[1], step=1,
                                        description="depth", continuous_update=True),
-            "activation": widgets.ToggleButtons(options=list(dp.ACTIVATIONS), value=activation,
+            "activation": widgets.ToggleButtons(options=list(ACTIVATIONS), value=activation,
                                                 description="activation", style={"button_width": "70px"}),
             "init": widgets.ToggleButtons(options=list(INIT_NAMES), value=init, description="init",
                                           style={"button_width": "70px"}),
@@ -347,7 +345,7 @@ _RUN_COLOURS = {"sgd": "#ef6c00", "momentum": "#7b1fa2"}
 _DIVERGED = "#c62828"
 
 
-def momentum_view(lr: float, beta: float, steps: int = MOMENTUM_STEPS, start=dp.START, curvature=dp.CURVATURE,
+def momentum_view(lr: float, beta: float, steps: int = MOMENTUM_STEPS, start=op.START, curvature=op.CURVATURE,
                   tol: float = TOLERANCE) -> dict:
     """What the momentum dashboard draws: SGD's and momentum's runs on the quadratic. Chapter 06.
 
@@ -357,23 +355,24 @@ def momentum_view(lr: float, beta: float, steps: int = MOMENTUM_STEPS, start=dp.
     Returns:
         dict with
             "sgd", "momentum": each a dict with
-                path: (steps + 1, 2) from bplib.depth.optimizer_path (NaN rows after divergence);
+                path: (steps + 1, 2) from bplib.experiments.optimizer_paths.optimizer_path (NaN rows
+                    after divergence);
                 losses: (steps + 1,) quadratic_loss along the path (NaN after divergence);
                 diverged_at: int or None; converged_at: steps_to_tolerance, int or None;
                 last: (2,) the last finite point; status: "converged", "running" or "diverged";
             critical_sgd: 2 / max(c), critical_momentum: 2 (1 + beta) / max(c);
             lr, beta, steps, tol: the inputs.
     """
-    lr, beta = _real(lr, "lr"), _real(beta, "beta")
-    result = {"lr": lr, "beta": beta, "steps": steps, "tol": tol,
-              "critical_sgd": dp.critical_lr(curvature, 0.0), "critical_momentum": dp.critical_lr(curvature, beta)}
+    critical_momentum = op.critical_lr(curvature, beta)  # checks beta
+    result = {"lr": positive_real(lr, "lr"), "beta": float(beta), "steps": steps, "tol": tol,
+              "critical_sgd": op.critical_lr(curvature, 0.0), "critical_momentum": critical_momentum}
     for name in _RUNS:
-        path = dp.optimizer_path(name, lr, beta, start, steps, curvature)
+        path = op.optimizer_path(name, lr, beta, start, steps, curvature)
         finite = np.all(np.isfinite(path), axis=1)
         losses = np.full(len(path), np.nan)
-        losses[finite] = dp.quadratic_loss(path[finite], curvature)
-        diverged = dp.diverged_at(path)
-        converged = dp.steps_to_tolerance(path, tol)
+        losses[finite] = op.quadratic_loss(path[finite], curvature)
+        diverged = op.diverged_at(path)
+        converged = op.steps_to_tolerance(path, tol)
         status = "diverged" if diverged is not None else "converged" if converged is not None else "running"
         result[name] = {"path": path, "losses": losses, "diverged_at": diverged, "converged_at": converged,
                         "last": path[finite][-1], "status": status}
@@ -419,17 +418,16 @@ class MomentumDashboard(Dashboard):
 
     def __init__(self, lr: float = 0.035, beta: float = 0.7, steps: int = MOMENTUM_STEPS):
         _check_log_value(lr, "lr", LR_EXPONENTS)
-        beta = _real(beta, "beta")
-        if not BETA_RANGE[0] <= beta <= BETA_RANGE[1]:
+        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not (
+                BETA_RANGE[0] <= beta <= BETA_RANGE[1]):  # NaN fails the comparison too
             raise ValueError(f"beta: expected a value in [{BETA_RANGE[0]}, {BETA_RANGE[1]}], got {beta!r}")
-        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-            raise ValueError(f"steps: expected a whole number >= 1, got {steps!r}")
-        self.steps = int(steps)
+        beta = float(beta)
+        self.steps = positive_int(steps, "steps")
         self.view: dict = {}
         self.w1_grid = np.linspace(*W1_RANGE, 201)  # (G1,)
         self.w2_grid = np.linspace(*W2_RANGE, 121)  # (G2,)
         grid = np.stack(np.meshgrid(self.w1_grid, self.w2_grid), axis=-1)  # (G2, G1, 2)
-        self.surface = dp.quadratic_loss(grid)  # (G2, G1), computed once
+        self.surface = op.quadratic_loss(grid)  # (G2, G1), computed once
         with plt.ioff():
             fig, (self.ax_paths, self.ax_loss) = plt.subplots(
                 1, 2, figsize=(9.6, 3.9), layout="constrained", gridspec_kw={"width_ratios": [1.35, 1.0]},
@@ -457,7 +455,7 @@ class MomentumDashboard(Dashboard):
         levels = np.geomspace(0.05, float(self.surface.max()), 12)
         ax.contour(self.w1_grid, self.w2_grid, self.surface, levels=levels, colors="#90a4ae", linewidths=0.7)
         ax.plot([0.0], [0.0], "+", color="black", ms=10, mew=1.5)
-        (self._start_marker,) = ax.plot([dp.START[0]], [dp.START[1]], "o", mfc="white", mec="black", ms=7, zorder=4)
+        (self._start_marker,) = ax.plot([op.START[0]], [op.START[1]], "o", mfc="white", mec="black", ms=7, zorder=4)
         art = {}
         for name in _RUNS:
             colour = _RUN_COLOURS[name]

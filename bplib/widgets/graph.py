@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-from bplib.draw import (
+from bplib.drawing.graph import (
     backward_trace,
     draw_graph,
     graph_figsize,
@@ -192,7 +192,7 @@ def _name(label: str) -> str:
 class GraphDashboard(Dashboard):
     """One slider per input of `build`; the drawn graph shows data and gradients live. Chapter 02.
 
-    Attributes (besides Dashboard's): build, drawing (bplib.draw.GraphDrawing), state (the
+    Attributes (besides Dashboard's): build, drawing (bplib.drawing.graph.GraphDrawing), state (the
     latest graph_state), ax.
     """
 

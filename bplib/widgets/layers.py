@@ -25,7 +25,8 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from bplib._validate import as_float_array, check_shape
-from bplib.activations import sigmoid
+from bplib.layers import _dense_backward, _dense_forward, _sigmoid_backward, _sigmoid_forward
+from bplib.losses import _squared_error_backward, _squared_error_forward
 from bplib.widgets._base import Dashboard
 from bplib.widgets._layered import LayeredFigure
 
@@ -126,8 +127,8 @@ def network_state(params, x, y) -> dict:
     """Forward pass, squared-error loss and the four equations of backprop, for a 2-layer sigmoid net. Chapter 04.
 
     The network: z1 = x W1 + b1, a1 = sigma(z1), z2 = a1 W2 + b2, a2 = sigma(z2) (the output),
-    L = (1 / (2N)) * sum((a2 - y)**2). Written straight from the equations, without bplib.layers,
-    so the two can be checked against each other.
+    L = (1 / (2N)) * sum((a2 - y)**2), computed by bplib.layers' and bplib.losses' forward/backward
+    pairs (their plain arithmetic, on the arrays checked here).
 
     Inputs:
         params: dict with W1: (D, H), b1: (H,), W2: (H, K), b2: (K,).
@@ -152,22 +153,17 @@ def network_state(params, x, y) -> dict:
     if x.ndim != 2 or x.shape[1] != D or x.shape[0] == 0:
         raise ValueError(f"x: expected shape (N, D) = (N, {D}) with N >= 1, one example per row, got shape {x.shape}")
     check_shape(y, (x.shape[0], K), "y")
-    N = x.shape[0]
-    z1 = x @ p["W1"] + p["b1"]  # (N, D) @ (D, H) + (H,) -> (N, H)
-    a1 = sigmoid(z1)
-    z2 = a1 @ p["W2"] + p["b2"]  # (N, H) @ (H, K) + (K,) -> (N, K)
-    a2 = sigmoid(z2)
-    residual = a2 - y  # (N, K)
-    loss = 0.5 * float(np.sum(residual * residual)) / N
-    dL_da2 = residual / N  # the loss averages over examples, so each row carries 1/N
-    delta2 = dL_da2 * a2 * (1.0 - a2)  # BP1; sigma'(z2) = a2 (1 - a2)
-    delta1 = (delta2 @ p["W2"].T) * a1 * (1.0 - a1)  # BP2: (N, K) @ (K, H) -> (N, H)
-    grads = {
-        "W1": x.T @ delta1,  # BP4: (D, N) @ (N, H) -> (D, H), summed over the examples
-        "b1": delta1.sum(axis=0),  # BP3: (H,)
-        "W2": a1.T @ delta2,  # (H, N) @ (N, K) -> (H, K)
-        "b2": delta2.sum(axis=0),  # (K,)
-    }
+    z1, dense1 = _dense_forward(x, p["W1"], p["b1"])  # (N, D) @ (D, H) + (H,) -> (N, H)
+    a1, sigmoid1 = _sigmoid_forward(z1)
+    z2, dense2 = _dense_forward(a1, p["W2"], p["b2"])  # (N, H) @ (H, K) + (K,) -> (N, K)
+    a2, sigmoid2 = _sigmoid_forward(z2)
+    loss, loss_cache = _squared_error_forward(a2, y)
+    dL_da2 = _squared_error_backward(1.0, loss_cache)  # (a2 - y) / N: each row carries the mean's 1/N
+    delta2 = _sigmoid_backward(dL_da2, sigmoid2)  # BP1; sigma'(z2) = a2 (1 - a2)
+    dL_da1, dW2, db2 = _dense_backward(delta2, dense2)  # delta2 @ W2.T; BP4, BP3
+    delta1 = _sigmoid_backward(dL_da1, sigmoid1)  # BP2: (N, H)
+    _, dW1, db1 = _dense_backward(delta1, dense1)
+    grads = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}  # (D, H), (H,), (H, K), (K,)
     return {"z1": z1, "a1": a1, "z2": z2, "a2": a2, "loss": loss, "dL_da2": dL_da2,
             "delta1": delta1, "delta2": delta2, "grads": grads}
 

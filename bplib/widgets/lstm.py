@@ -31,7 +31,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from bplib import lstm, rnn
+from bplib import lstm
+from bplib.experiments import memory
 from bplib.widgets._base import Dashboard
 from bplib.widgets._layered import LayeredFigure
 from bplib.widgets._live_ticks import LiveTicks
@@ -66,9 +67,7 @@ _WIDEST_GRADIENT_LABEL = "10⁻⁸⁸"  # the gradient axis's labels run from 10
 
 
 def _check_bias(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"forget_bias: expected a finite real number, got {value!r}")
-    return float(value)
+    return lstm._finite_real(value, "forget_bias")
 
 
 def _check_T(value) -> int:
@@ -124,8 +123,8 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0, r
     The LSTM's weights are params (default probe_params(seed)) with every entry of b_f set to
     forget_bias; it reads the first T steps of x (default probe_inputs(seed)) from zero states.
     For a loss at the last step, the gradient sizes at distance k (k = 0 is the last step) are
-    bplib.lstm.cell_gradient_through_time for the cell state (quantity "c", all paths) and for
-    the cell-state path alone ("c_cell_path"); the reference is bplib.rnn.gradient_through_time
+    bplib.experiments.memory.cell_gradient_through_time for the cell state (quantity "c", all paths)
+    and for the cell-state path alone ("c_cell_path"); the reference is memory.gradient_through_time
     of a tanh RNN with the same hidden size and Wh_scale RNN_WH_SCALE (its own weights and inputs
     from the seed).
 
@@ -136,7 +135,7 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0, r
         x: (T', D) inputs with T' >= T, or None.
         seed: a non-negative integer, used for what is None.
         run: None, or the forward pass of these params (b_f = forget_bias) over all T' steps of x,
-            bplib.lstm.lstm_probe(...)["run"], reused instead of running the sequence again (the
+            bplib.experiments.memory.lstm_probe(...)["run"], reused instead of running it again (the
             dashboard keeps one while only T moves).
     Returns:
         dict with
@@ -158,9 +157,9 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0, r
         raise ValueError(f"x: expected inputs of shape (T', {D}) with T' >= T = {T}, got shape {x_all.shape}")
     # one forward pass gives the gates and both curves (cell_gradient_through_time's "c" and "c_cell_path")
     if run is None:
-        probe = lstm.lstm_probe(p, x_all[:T], ("c", "c_cell_path"))
+        probe = memory.lstm_probe(p, x_all[:T], ("c", "c_cell_path"))
     else:
-        probe = lstm.lstm_probe(p, x_all, ("c", "c_cell_path"), steps=T, run=run)
+        probe = memory.lstm_probe(p, x_all, ("c", "c_cell_path"), steps=T, run=run)
     cell, cell_path = probe["reach"]["c"], probe["reach"]["c_cell_path"]  # (T,) each
     rnn_curve = _reference_rnn(T, H, seed)  # (T,)
 
@@ -222,7 +221,7 @@ def _with_forget_bias(params, forget_bias: float) -> dict:
 
 @functools.lru_cache(maxsize=64)
 def _reference_rnn_cached(T: int, H: int, seed: int) -> np.ndarray:
-    curve = rnn.gradient_through_time(RNN_WH_SCALE, T, H, np.random.default_rng([seed, 2]))  # (T,)
+    curve = memory.gradient_through_time(RNN_WH_SCALE, T, H, np.random.default_rng([seed, 2]))  # (T,)
     curve.flags.writeable = False  # shared between calls
     return curve
 
@@ -373,7 +372,7 @@ class LSTMGatesDashboard(Dashboard):
         self._last_bias, self._run = forget_bias, None
         if not kept:
             return None
-        run = lstm.lstm_probe(_with_forget_bias(self.params, forget_bias), self.x, ())["run"]
+        run = memory.lstm_probe(_with_forget_bias(self.params, forget_bias), self.x, ())["run"]
         self._run = (forget_bias, run)
         return run
 

@@ -158,8 +158,8 @@ def decision_grid(net: Network, bounds, resolution: int = RESOLUTION) -> np.ndar
         resolution: grid points per side, a whole number >= 2.
     Returns:
         probs: (R, R, C) with R = resolution: probs[r, c] is net.predict_proba at the point in
-        grid row r (from the bottom) and column c (from the left); for a single output (C = 1)
-        the two columns 1 - p and p. Ready for imshow(..., origin="lower", extent=bounds).
+        grid row r (from the bottom) and column c (from the left). Ready for
+        imshow(..., origin="lower", extent=bounds).
     """
     if not isinstance(net, Network) or net.layer_sizes[0] != 2:
         raise ValueError(f"net: expected a Network with 2 inputs, got {net!r}")
@@ -170,8 +170,6 @@ def decision_grid(net: Network, bounds, resolution: int = RESOLUTION) -> np.ndar
         raise ValueError(f"bounds: expected (x0_min, x0_max, x1_min, x1_max) with min < max, got {bounds!r}")
     R = int(resolution)
     probs = net.predict_proba(_grid_points(bounds_arr, R))  # (R * R, C)
-    if probs.shape[1] == 1:  # one sigmoid output: probability of class 1
-        probs = np.hstack([1.0 - probs, probs])  # (R * R, 2)
     return probs.reshape(R, R, -1)
 
 
@@ -274,10 +272,6 @@ def _choice(value, name: str, options: tuple) -> object:
     if value not in options:
         raise ValueError(f"{name}: expected one of {list(options)}, got {value!r}")
     return value
-
-
-def _params_finite(net: Network) -> bool:
-    return all(np.all(np.isfinite(p)) for p in net.params.values())
 
 
 class Playground(Dashboard):
@@ -460,13 +454,10 @@ class Playground(Dashboard):
 
     def _update_probs(self) -> None:
         """Recompute the probability grid, keeping the last one when the network no longer gives numbers."""
-        if not _params_finite(self.net):
+        if not self.net._params_finite():
             return
-        try:
-            with np.errstate(all="ignore"):  # a blown-up network may overflow: then keep the old picture
-                probs = decision_grid(self.net, self.bounds)
-        except ValueError:  # bplib's layers refuse activations that overflowed to inf
-            return
+        with np.errstate(all="ignore"):  # a blown-up network may overflow: then keep the old picture
+            probs = decision_grid(self.net, self.bounds)
         if np.all(np.isfinite(probs)):
             self.probs = probs
 

@@ -1,0 +1,291 @@
+"""Gradient paths through time: how far back a loss at the last step reaches (chapters 07 and 08).
+
+Chapter 07's probe network is a random vanilla RNN with no learning,
+
+    h_t = f(h_{t-1} Wh + u_t),   t = 0 .. T-1,   h_{-1} = 0,   Wh = scale * G / sqrt(H),
+
+with G an (H, H) matrix of standard normal entries (so Wh's eigenvalues fill a disc of radius about
+`scale`), inputs u_t ~ Normal(0, input_scale**2) standing for x_t Wx + b, and f one of tanh, sigmoid,
+relu or linear. Its weights and inputs are drawn in one place, _probe_network (G first, then the
+inputs), which gradient_through_time and probe_weights (the chapter's and the dashboard's network)
+both call.
+
+    gradient_through_time        ||dh_{T-1} / dh_{T-1-d}||_F / sqrt(H) for each distance d (chapter 07)
+    dwh_by_distance              dL/dWh split by the distance between a loss term and a use of Wh: the
+                                 pairs that truncated BPTT keeps or drops (bplib.rnn._bptt_by_distance)
+    cell_gradient_through_time   the same measure for an LSTM's cell or hidden state (chapter 08)
+    lstm_probe                   several of those curves and the gates from one forward pass (the
+                                 chapter 08 dashboard, bplib.widgets.lstm)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+
+from bplib import activations as act
+from bplib._validate import as_float_array, check_rng, check_shape, positive_int
+from bplib.lstm import (
+    LSTMCache,
+    _check_params,
+    _finite_real,
+    _lstm_forward,
+    _lstm_step_backward,
+    init_lstm_params,
+    lstm_gates,
+)
+from bplib.rnn import _bptt_by_distance
+
+__all__ = ["probe_weights", "gradient_through_time", "dwh_by_distance", "cell_gradient_through_time", "lstm_probe"]
+
+# the probe's activations: name -> (f, f' as a function of z)
+_ACTIVATIONS = {
+    "tanh": (np.tanh, act._tanh_prime),
+    "sigmoid": (act._sigmoid, act._sigmoid_prime),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(np.float64)),
+    "linear": (lambda z: z, np.ones_like),
+}
+_QUANTITIES = ("c", "c_cell_path", "h")  # what the LSTM probes measure
+
+
+def _non_negative(value, name: str) -> float:
+    if _finite_real(value, name) < 0:
+        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def _check_activation(activation) -> tuple:
+    if activation not in _ACTIVATIONS:
+        raise ValueError(f"activation: expected one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+    return _ACTIVATIONS[activation]
+
+
+# ---- the vanilla RNN probe (chapter 07) ----------------------------------------------------------
+
+
+def _probe_network(scale: float, T: int, H: int, rng: np.random.Generator, input_scale: float = 1.0):
+    """The probe's recurrent weights Wh: (H, H) and inputs u: (T, H), drawn from rng in this order."""
+    Wh = scale * rng.standard_normal((H, H)) / math.sqrt(H)
+    u = input_scale * rng.standard_normal((T, H))  # one row per step
+    return Wh, u
+
+
+def _probe_run(Wh: np.ndarray, u: np.ndarray, f):
+    """The probe's forward pass: z (T, H) the pre-activations and h (T + 1, H), h[t + 1] = h_t, h[0] = 0."""
+    T, H = u.shape
+    z, h = np.empty((T, H)), np.zeros((T + 1, H))
+    for t in range(T):
+        z[t] = h[t] @ Wh + u[t]
+        h[t + 1] = f(z[t])
+    return z, h
+
+
+def probe_weights(scale: float, T: int, H: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The probe network that gradient_through_time(scale, T, H, np.random.default_rng(seed)) draws. Chapter 07.
+
+    Inputs: scale: >= 0; T, H: whole numbers >= 1; seed: a whole number >= 0.
+    Returns: Wh: (H, H) = scale * G / sqrt(H); u: (T, H) the inputs u_t, one row per step (input_scale 1).
+    """
+    scale, T, H = _non_negative(scale, "scale"), positive_int(T, "T"), positive_int(H, "H")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed: expected a whole number >= 0, got {seed!r}")
+    return _probe_network(scale, T, H, np.random.default_rng(seed))
+
+
+def _gradient_through_time(Wh: np.ndarray, u: np.ndarray, activation: str) -> np.ndarray:
+    f, f_prime = _ACTIVATIONS[activation]
+    T, H = u.shape
+    with np.errstate(over="ignore", invalid="ignore"):  # "linear" with a large scale may overflow: g becomes inf
+        z, _ = _probe_run(Wh, u, f)
+        g = np.empty(T)
+        jacobian = np.eye(H)  # dh_{T-1} / dh_{T-1-d}, starting at d = 0
+        for d in range(T):
+            g[d] = np.linalg.norm(jacobian) / math.sqrt(H)
+            # dh_t/dh_{t-1}[i, j] = f'(z_t)[i] * Wh[j, i], i.e. diag(f'(z_t)) Wh^T: one step further back
+            jacobian = jacobian @ (f_prime(z[T - 1 - d])[:, None] * Wh.T)
+    return g
+
+
+def gradient_through_time(Wh_scale: float, T: int, H: int, rng: np.random.Generator, activation: str = "tanh",
+                          input_scale: float = 1.0) -> np.ndarray:
+    """How the gradient of a loss at the last step shrinks or grows going back in time. Chapter 07.
+
+    On the probe network (module docstring), for each distance d = 0 .. T-1,
+        g[d] = ||dh_{T-1} / dh_{T-1-d}||_F / sqrt(H),
+    the Frobenius norm of the Jacobian, scaled so that g[0] = 1: the root-mean-square of
+    ||dL/dh_{T-1-d}|| over losses L = v . h_{T-1} with v a random unit vector, the size of the gradient
+    the last step's loss sends d steps back. With tanh and Wh_scale < 1 it decays roughly
+    geometrically (vanishing); with "linear" and Wh_scale > 1 it grows (exploding).
+
+    Inputs:
+        Wh_scale: a finite number >= 0; T, H: whole numbers >= 1 (steps, hidden units).
+        rng: a numpy Generator, the only randomness (draws G, then the inputs).
+        activation: "tanh", "sigmoid", "relu" or "linear".
+        input_scale: the inputs' standard deviation, >= 0 (larger saturates tanh more).
+    Returns:
+        g: (T,) with g[0] = 1; g[d] belongs to the state d steps before the last.
+    """
+    Wh_scale, T, H = _non_negative(Wh_scale, "Wh_scale"), positive_int(T, "T"), positive_int(H, "H")
+    check_rng(rng)
+    _check_activation(activation)
+    Wh, u = _probe_network(Wh_scale, T, H, rng, _non_negative(input_scale, "input_scale"))
+    return _gradient_through_time(Wh, u, activation)
+
+
+def _dwh_by_distance(u: np.ndarray, Wh: np.ndarray, dh: np.ndarray, activation: str):
+    f, f_prime = _ACTIVATIONS[activation]
+    T = u.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):  # a large linear Wh overflows: inf, shown as such
+        z, h = _probe_run(Wh, u, f)
+        slope = f_prime(z)  # (T, H)
+
+        def step_back(t, d):  # one step of the probe backward, for a stack of loss terms d[0]: (A, 1, H)
+            dz = d[0] * slope[t]  # through f
+            return dz, (dz @ Wh.T,), {"Wh": h[t][:, None] @ dz}  # h[t] = h_{t-1}: (H, 1) @ (A, 1, H) -> (A, H, H)
+
+        _, _, shares = _bptt_by_distance(step_back, dh[None], 1, T)
+    return shares["Wh"], h[1:]
+
+
+def dwh_by_distance(u, Wh, dh, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
+    """dL/dWh of the probe network split by how far back in time each share comes from. Chapter 07.
+
+    The probe network with inputs u and weights Wh (bplib.rnn's RNN with Wx = I, b = 0 for tanh),
+    and the loss L = sum_t dh_t . h_t, so that dh_t is the gradient of the loss term read at step t.
+    BPTT gives dL/dWh as a sum over pairs s <= t: the loss term of step t reaching back to the use of
+    Wh at step s, through t - s Jacobians. C[d] sums the pairs with t - s = d, so C.sum(axis=0) is
+    full BPTT's dWh and C[:k].sum(axis=0) truncated BPTT's with truncate=k (the same walk as
+    bplib.rnn.rnn_backward's). C[T-1] is 0: its only pair uses Wh at step 0, whose input h_{-1} is 0.
+
+    Inputs:
+        u: (T, H) the inputs, one row per step; Wh: (H, H); dh: (T, H) the loss's weight on each state.
+        activation: "tanh", "sigmoid", "relu" or "linear".
+    Returns:
+        C: (T, H, H), C[d] the share of distance d (entries may be inf for a large linear Wh);
+        h: (T, H) the hidden states h_0 .. h_{T-1}.
+    """
+    u = as_float_array(u, "u")
+    if u.ndim != 2 or 0 in u.shape:
+        raise ValueError(f"u: expected inputs of shape (T, H) with T, H >= 1, got shape {u.shape}")
+    Wh, dh = as_float_array(Wh, "Wh"), as_float_array(dh, "dh")
+    check_shape(Wh, (u.shape[1],) * 2, "Wh")
+    check_shape(dh, u.shape, "dh")
+    _check_activation(activation)
+    return _dwh_by_distance(u, Wh, dh, activation)
+
+
+# ---- the LSTM probes (chapter 08) ---------------------------------------------------------------
+
+
+def cell_gradient_through_time(params_or_forget_bias, T: int, rng: np.random.Generator, *, D: int = 4, H: int = 16,
+                               x=None, input_scale: float = 1.0, quantity: str = "c") -> np.ndarray:
+    """How much gradient a loss at the last step sends back to each earlier LSTM state. Chapter 08.
+
+    One sequence, zero initial states. For a loss L = v . h_T with v a random unit vector, the root-
+    mean-square of the size of dL/dc_{T-k} over v is g[k] = ||dh_T / dc_{T-k}||_F / sqrt(H):
+    gradient_through_time's measure, applied to the LSTM's states:
+        quantity="c":            the cell state c_{T-k}, all paths (through c_{T-k+1} and through h_{T-k});
+        quantity="c_cell_path":  the same along the cell path alone, dc_{t-1} = dc_t * f_t from c_T
+                                 (the product of the forget gates met on the way);
+        quantity="h":            the hidden state, ||dh_T / dh_{T-k}||_F / sqrt(H), g[0] = 1: what the
+                                 vanilla RNN probe measures.
+
+    Inputs:
+        params_or_forget_bias: an LSTM params dict (D and H are read from it), or a number: then
+            params = init_lstm_params(D, H, rng, forget_bias=that number).
+        T: the number of steps, a whole number >= 1.
+        rng: a numpy Generator, the only randomness (draws the params if a number is given, then the inputs).
+        D, H: input and hidden sizes, used only when a forget bias is given.
+        x: None for inputs x_t ~ Normal(0, input_scale**2), or a (T, D) array (one sequence).
+        input_scale: the inputs' standard deviation when x is None, >= 0. quantity: as above.
+    Returns:
+        g: (T,) >= 0; g[k] belongs to the state k steps before the end: g[0] the last, g[T-1] the first.
+    """
+    T = positive_int(T, "T")
+    check_rng(rng)
+    if quantity not in _QUANTITIES:
+        raise ValueError(f"quantity: expected one of {list(_QUANTITIES)}, got {quantity!r}")
+    if isinstance(params_or_forget_bias, Mapping):
+        p = _check_params(params_or_forget_bias)
+        D, H = p["W_f"].shape
+    else:
+        bias = _finite_real(params_or_forget_bias, "params_or_forget_bias (a params dict or a forget bias)")
+        p = init_lstm_params(D, H, rng, forget_bias=bias)
+    if x is None:
+        x = _non_negative(input_scale, "input_scale") * rng.standard_normal((T, D))  # (T, D)
+    else:
+        x = as_float_array(x, "x")
+        check_shape(x, (T, D), "x (one sequence, (T, D))")
+    return lstm_probe(p, x, (quantity,))["reach"][quantity]
+
+
+def lstm_probe(params, x, quantities=_QUANTITIES, *, steps: int | None = None, run=None) -> dict:
+    """One sequence from zero states: its gates, and the gradient-reach curves of one forward pass. Chapter 08.
+
+    What cell_gradient_through_time measures, for several quantities at once and with the gates and
+    cell states of the same run (the chapter's dashboard shows them side by side). The sequence is
+    run once; the backward pass carries H rows against its one row (numpy broadcasts), so that row j
+    is the gradient of the loss L_j = h_T[j] and the H rows together are the Jacobian. The forward pass is causal: a
+    run over all of x holds the run over its first `steps` steps, so pass `run` back (from an earlier
+    result for the same params and x) to report another length without running the sequence again.
+
+    Inputs:
+        params: an LSTM params dict (D and H read from it); x: (T, D) one input sequence, T >= 1.
+        quantities: names among "c", "c_cell_path", "h" (see cell_gradient_through_time).
+        steps: the length reported, 1 .. T (the loss sits at step `steps`); None: T.
+        run: the "run" of an earlier lstm_probe result for these params and this x, or None.
+    Returns:
+        dict with f, i, g, o, c: (steps, H) the gates and the cell state at every step (lstm_gates'
+        values); reach: dict quantity -> its curve g (steps,), g[k] at k steps before the end; run:
+        the forward pass over all of x (an LSTMCache of a batch of one).
+    """
+    p = _check_params(params)
+    D, H = p["W_f"].shape
+    x = as_float_array(x, "x")
+    if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] != D:
+        raise ValueError(f"x: expected one sequence of shape (T, {D}) with T >= 1, got shape {x.shape}")
+    unknown = [q for q in quantities if q not in _QUANTITIES]
+    if unknown:
+        raise ValueError(f"quantities: expected names among {list(_QUANTITIES)}, got {unknown}")
+    T = x.shape[0]
+    steps = T if steps is None else positive_int(steps, "steps")
+    if steps > T:
+        raise ValueError(f"steps: expected at most the {T} steps of x, got {steps}")
+    if run is None:
+        zeros = np.zeros((1, H))  # (N, H) with N = 1
+        _, run = _lstm_forward(x[np.newaxis], zeros, zeros, p)
+    elif not (isinstance(run, LSTMCache) and len(run.steps) == T and run.x.shape == (1, T, D)):
+        raise ValueError(f"run: expected the 'run' of an lstm_probe result over these {T} steps")
+    prefix = run.steps[:steps]
+    gates = lstm_gates(LSTMCache(prefix, run.x[:, :steps], run.h0, run.c0))  # each (1, steps, H)
+    out = {name: gates[name][0].copy() for name in ("f", "i", "g", "o", "c")}  # (steps, H)
+    out["reach"] = _reach(prefix, quantities)
+    out["run"] = run
+    return out
+
+
+def _reach(steps: tuple, quantities) -> dict[str, np.ndarray]:
+    """Each quantity's curve g (T,), g[k] at k steps before the end, from the step caches of a one-row run."""
+    T, H = len(steps), steps[0].h.shape[1]
+    curves = {quantity: np.empty(T) for quantity in quantities}
+    if "c_cell_path" in curves:
+        last = steps[-1]
+        into_c = last.o[0] * (1.0 - last.tanh_c[0] ** 2)  # (H,): dh_T / dc_T is diagonal
+        kept = np.ones((T, H))  # kept[k]: the product of the forget gates of the last k steps
+        f = np.array([step.f[0] for step in steps])  # (T, H) the forget gates
+        kept[1:] = np.cumprod(f[:0:-1], axis=0)  # f_{T-1}, f_{T-1} f_{T-2}, ...
+        curves["c_cell_path"] = np.linalg.norm(into_c * kept, axis=1) / math.sqrt(H)
+    if "c" in curves or "h" in curves:
+        dh, dc = np.eye(H), np.zeros((H, H))  # row j: the gradient of L_j = h_T[j]; c_T reaches L only via h_T
+        for k in range(T):
+            step = steps[T - 1 - k]  # the step that produced h_{T-k} and c_{T-k}
+            if "h" in curves:
+                curves["h"][k] = np.linalg.norm(dh) / math.sqrt(H)
+            if "c" in curves:  # both paths to c_t: from c_{t+1}, and through h_t = o_t tanh(c_t)
+                curves["c"][k] = np.linalg.norm(dc + dh * step.o * (1.0 - step.tanh_c**2)) / math.sqrt(H)
+            if k < T - 1:
+                _, dh, dc, _ = _lstm_step_backward(dh, dc, step, need_params=False)  # one step further back
+    return curves
