@@ -16,13 +16,17 @@ import pytest
 
 from bplib import gradcheck
 from bplib.experiments.memory import (
+    _first_steps,
+    _one_row,
+    _probe,
+    _stacked_run,
+    _step_jacobians,
     cell_gradient_through_time,
     dwh_by_distance,
     gradient_through_time,
-    lstm_probe,
     probe_weights,
 )
-from bplib.lstm import PARAM_NAMES, lstm_backward, lstm_forward, lstm_gates
+from bplib.lstm import PARAM_NAMES, _lstm_step_backward, lstm_backward, lstm_forward, lstm_gates
 from bplib.rnn import rnn_backward, rnn_forward
 
 QUANTITIES = ("c", "c_cell_path", "h")
@@ -289,49 +293,69 @@ def test_probe_is_deterministic_in_its_rng_and_draws_params_from_it():
     assert np.all(a >= 0)
 
 
+def probe(params, x, steps=None, quantities=QUANTITIES):
+    """The gates and reach curves of one sequence x: (T, D), from its stacked run."""
+    return _probe(_stacked_run(params, x[None]), len(x) if steps is None else steps, quantities)
+
+
 @pytest.mark.parametrize(("T", "H"), [(1, 3), (9, 4), (60, 6)], ids=["T1", "T9", "T60"])
-def test_lstm_probe_is_the_forward_pass_and_every_probe_in_one(T, H):
+def test_one_probe_is_the_forward_pass_and_every_curve_in_one(T, H):
     rng = np.random.default_rng(T)
     params, x = random_params(3, H, rng), rng.normal(size=(T, 3))
-    run = lstm_probe(params, x)
+    run = probe(params, x)
     gates = lstm_gates(lstm_forward(x[None], None, None, params)[1])
-    for name in ("f", "i", "g", "o", "c"):  # the same sums, with the four gates' products stacked
+    for name in ("f", "i", "g", "o", "c"):  # the same sums, with the steps' caches stacked in time
         np.testing.assert_allclose(run[name], gates[name][0], rtol=1e-13, atol=1e-15)
     assert set(run["reach"]) == set(QUANTITIES)
     for quantity, curve in run["reach"].items():
         expected = cell_gradient_through_time(params, T, np.random.default_rng(0), x=x, quantity=quantity)
         np.testing.assert_array_equal(curve, expected)
         assert curve.shape == (T,)
-    assert set(lstm_probe(params, x, ("c",))["reach"]) == {"c"}
+    assert set(probe(params, x, quantities=("c",))["reach"]) == {"c"}
 
 
-def test_lstm_probe_reports_any_length_from_one_run():
+def test_one_run_reports_any_length():
     rng = np.random.default_rng(3)
     params, x = random_params(3, 5, rng), rng.normal(size=(40, 3))
-    whole = lstm_probe(params, x)
+    whole = _stacked_run(params, x[None])
+    jacobians = _step_jacobians(whole)  # (40, 10, 10)
     for steps in (1, 17, 40):  # a shorter sequence is the prefix of the run: the very same numbers
-        fresh = lstm_probe(params, x[:steps])
-        reused = lstm_probe(params, x, steps=steps, run=whole["run"])
-        for name in ("f", "i", "g", "o", "c"):
-            np.testing.assert_array_equal(reused[name], fresh[name])
-        for quantity in QUANTITIES:
-            np.testing.assert_array_equal(reused["reach"][quantity], fresh["reach"][quantity])
+        fresh = probe(params, x[:steps])
+        np.testing.assert_array_equal(_step_jacobians(_first_steps(whole, steps)), jacobians[:steps])
+        for reused in (_probe(whole, steps, QUANTITIES), _probe(whole, steps, QUANTITIES, jacobians)):
+            for name in ("f", "i", "g", "o", "c"):
+                np.testing.assert_array_equal(reused[name], fresh[name])
+            for quantity in QUANTITIES:
+                np.testing.assert_array_equal(reused["reach"][quantity], fresh["reach"][quantity])
     reused["f"][...] = -1.0  # the results are copies: the run stays as it was
-    np.testing.assert_array_equal(lstm_probe(params, x, run=whole["run"])["f"], whole["f"])
+    np.testing.assert_array_equal(_probe(whole, 40, ())["f"], probe(params, x)["f"])
 
 
-def test_lstm_probe_rejects_bad_arguments():
-    params = random_params(3, 4, np.random.default_rng(0))
-    expected = r"^x: expected one sequence of shape \(T, 3\) with T >= 1, got shape \(1, 5, 3\)"
-    with pytest.raises(ValueError, match=expected):
-        lstm_probe(params, np.zeros((1, 5, 3)))
-    with pytest.raises(ValueError, match=r"^quantities: expected names among \['c', 'c_cell_path', 'h'\], got \['f'\]"):
-        lstm_probe(params, np.zeros((5, 3)), ("c", "f"))
-    with pytest.raises(ValueError, match=r"^steps: expected at most the 5 steps of x, got 6"):
-        lstm_probe(params, np.zeros((5, 3)), steps=6)
-    short = lstm_probe(params, np.zeros((4, 3)))["run"]
-    with pytest.raises(ValueError, match=r"^run: expected the 'run' of an lstm_probe result over these 5 steps"):
-        lstm_probe(params, np.zeros((5, 3)), run=short)
+def test_a_batch_of_forget_biases_runs_each_row_as_its_own_sequence():
+    rng = np.random.default_rng(8)
+    params, x = random_params(3, 4, rng), rng.normal(size=(12, 3))
+    biases = np.array([-2.0, 0.5, 4.0])
+    batch = _stacked_run({**params, "b_f": biases[:, None] * np.ones(4)}, np.broadcast_to(x, (3, 12, 3)))
+    for n, bias in enumerate(biases):
+        alone = probe({**params, "b_f": np.full(4, bias)}, x)
+        row = _probe(_one_row(batch, n), 12, QUANTITIES)
+        for name in ("f", "c"):
+            np.testing.assert_allclose(row[name], alone[name], rtol=1e-13, atol=1e-15)
+        for quantity in QUANTITIES:
+            np.testing.assert_allclose(row["reach"][quantity], alone["reach"][quantity], rtol=1e-12)
+
+
+def test_step_jacobians_are_one_backward_step_of_lstm_backward():
+    rng = np.random.default_rng(11)
+    params, x = random_params(2, 3, rng), rng.normal(size=(6, 2))
+    J = _step_jacobians(_stacked_run(params, x[None]))  # (6, 6, 6)
+    _, cache = lstm_forward(x[None], None, None, params)
+    for t in (1, 4):  # one step of the library's backward from unit vectors at (h_t, c_t)
+        for r in range(6):
+            dh_t, dc_t = np.zeros((1, 3)), np.zeros((1, 3))
+            (dh_t if r < 3 else dc_t)[0, r % 3] = 1.0
+            _, dh_prev, dc_prev, _ = _lstm_step_backward(dh_t, dc_t, cache.steps[t])
+            np.testing.assert_allclose(J[t, r], np.concatenate([dh_prev[0], dc_prev[0]]), rtol=1e-13, atol=1e-16)
 
 
 def test_probe_rejects_bad_arguments():

@@ -191,8 +191,9 @@ def _teaching_modules() -> list[Path]:
     return [p for p in core + machinery if p.name != "__init__.py"]
 
 
-# Result types: no notebook names them, but the chapters read their fields (result.passed, probe.delta_norms).
-RESULT_TYPES = {"GradCheckResult", "ForwardPass", "DepthProbe"}
+# Result types: no notebook names them, but the chapters read their fields (result.passed, probe.delta_norms)
+# or hand them back (lstm_forward's cache, to lstm_backward and lstm_gates).
+RESULT_TYPES = {"GradCheckResult", "ForwardPass", "DepthProbe", "LSTMCache"}
 
 
 def test_no_public_name_is_used_only_by_tests():

@@ -14,8 +14,9 @@ both call.
     dwh_by_distance              dL/dWh split by the distance between a loss term and a use of Wh: the
                                  pairs that truncated BPTT keeps or drops (bplib.rnn._bptt_by_distance)
     cell_gradient_through_time   the same measure for an LSTM's cell or hidden state (chapter 08)
-    lstm_probe                   several of those curves and the gates from one forward pass (the
-                                 chapter 08 dashboard, bplib.widgets.lstm)
+    _stacked_run, _probe         the gates and several of those curves from one forward pass, its steps
+                                 stacked in time; _step_jacobians, every step's Jacobian at once (the
+                                 chapter 08 dashboard, bplib.widgets.lstm, runs every forget bias in one pass)
 """
 
 from __future__ import annotations
@@ -29,17 +30,16 @@ import numpy as np
 from bplib import activations as act
 from bplib._validate import as_float_array, check_rng, check_shape, positive_int
 from bplib.lstm import (
-    LSTMCache,
+    LSTMStepCache,
     _check_params,
     _finite_real,
     _lstm_forward,
     _lstm_step_backward,
     init_lstm_params,
-    lstm_gates,
 )
 from bplib.rnn import _bptt_by_distance
 
-__all__ = ["probe_weights", "gradient_through_time", "dwh_by_distance", "cell_gradient_through_time", "lstm_probe"]
+__all__ = ["probe_weights", "gradient_through_time", "dwh_by_distance", "cell_gradient_through_time"]
 
 # the probe's activations: name -> (f, f' as a function of z)
 _ACTIVATIONS = {
@@ -219,73 +219,80 @@ def cell_gradient_through_time(params_or_forget_bias, T: int, rng: np.random.Gen
     else:
         x = as_float_array(x, "x")
         check_shape(x, (T, D), "x (one sequence, (T, D))")
-    return lstm_probe(p, x, (quantity,))["reach"][quantity]
+    return _probe(_stacked_run(p, x[np.newaxis]), T, (quantity,))["reach"][quantity]
 
 
-def lstm_probe(params, x, quantities=_QUANTITIES, *, steps: int | None = None, run=None) -> dict:
-    """One sequence from zero states: its gates, and the gradient-reach curves of one forward pass. Chapter 08.
+def _stacked_run(p: dict, x: np.ndarray) -> LSTMStepCache:
+    """The forward pass over x: (N, T, D) from zero states, its T step caches stacked in time.
 
-    What cell_gradient_through_time measures, for several quantities at once and with the gates and
-    cell states of the same run (the chapter's dashboard shows them side by side). The sequence is
-    run once; the backward pass carries H rows against its one row (numpy broadcasts), so that row j
-    is the gradient of the loss L_j = h_T[j] and the H rows together are the Jacobian. The forward pass is causal: a
-    run over all of x holds the run over its first `steps` steps, so pass `run` back (from an earlier
-    result for the same params and x) to report another length without running the sequence again.
-
-    Inputs:
-        params: an LSTM params dict (D and H read from it); x: (T, D) one input sequence, T >= 1.
-        quantities: names among "c", "c_cell_path", "h" (see cell_gradient_through_time).
-        steps: the length reported, 1 .. T (the loss sits at step `steps`); None: T.
-        run: the "run" of an earlier lstm_probe result for these params and this x, or None.
-    Returns:
-        dict with f, i, g, o, c: (steps, H) the gates and the cell state at every step (lstm_gates'
-        values); reach: dict quantity -> its curve g (steps,), g[k] at k steps before the end; run:
-        the forward pass over all of x (an LSTMCache of a batch of one).
+    Returns an LSTMStepCache whose fields are (T, N, H) (x: (T, N, D)); field[t] is step t's cache. Every
+    row is its own sequence: with b_f of shape (N, H), row n runs with its own forget bias (the
+    chapter 08 dashboard runs every slider position of b_f in one pass).
     """
-    p = _check_params(params)
-    D, H = p["W_f"].shape
-    x = as_float_array(x, "x")
-    if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] != D:
-        raise ValueError(f"x: expected one sequence of shape (T, {D}) with T >= 1, got shape {x.shape}")
-    unknown = [q for q in quantities if q not in _QUANTITIES]
-    if unknown:
-        raise ValueError(f"quantities: expected names among {list(_QUANTITIES)}, got {unknown}")
-    T = x.shape[0]
-    steps = T if steps is None else positive_int(steps, "steps")
-    if steps > T:
-        raise ValueError(f"steps: expected at most the {T} steps of x, got {steps}")
-    if run is None:
-        zeros = np.zeros((1, H))  # (N, H) with N = 1
-        _, run = _lstm_forward(x[np.newaxis], zeros, zeros, p)
-    elif not (isinstance(run, LSTMCache) and len(run.steps) == T and run.x.shape == (1, T, D)):
-        raise ValueError(f"run: expected the 'run' of an lstm_probe result over these {T} steps")
-    prefix = run.steps[:steps]
-    gates = lstm_gates(LSTMCache(prefix, run.x[:, :steps], run.h0, run.c0))  # each (1, steps, H)
-    out = {name: gates[name][0].copy() for name in ("f", "i", "g", "o", "c")}  # (steps, H)
-    out["reach"] = _reach(prefix, quantities)
-    out["run"] = run
+    N, _, _ = x.shape
+    zeros = np.zeros((N, p["U_f"].shape[0]))  # (N, H)
+    _, run = _lstm_forward(x, zeros, zeros, p)
+    fields = zip(*(step[:-1] for step in run.steps), strict=True)  # each field's T arrays, in time order
+    return LSTMStepCache(*(np.stack(field) for field in fields), p)
+
+
+def _one_row(run: LSTMStepCache, n: int) -> LSTMStepCache:
+    """Row n of a stacked run (_stacked_run), as a stacked run of one row: fields (T, 1, H)."""
+    return LSTMStepCache(*(field[:, n : n + 1] for field in run[:-1]), run.params)
+
+
+def _first_steps(run: LSTMStepCache, steps: int) -> LSTMStepCache:
+    """The first `steps` steps of a stacked run (_stacked_run): every field (steps, N, H)."""
+    return LSTMStepCache(*(field[:steps] for field in run[:-1]), run.params)
+
+
+def _probe(run: LSTMStepCache, steps: int, quantities, jacobians: np.ndarray | None = None) -> dict:
+    """The gates (steps, H) and the reach curves of the first `steps` steps of a one-row stacked run.
+
+    jacobians: None, or _step_jacobians of this run over at least `steps` steps (a caller that reports
+    several lengths of one run computes them once).
+    """
+    prefix = _first_steps(run, steps)  # (steps, 1, H) each
+    out = {name: getattr(prefix, name)[:, 0].copy() for name in ("f", "i", "g", "o", "c")}  # (steps, H)
+    out["reach"] = _reach(prefix, quantities, None if jacobians is None else jacobians[:steps])
     return out
 
 
-def _reach(steps: tuple, quantities) -> dict[str, np.ndarray]:
-    """Each quantity's curve g (T,), g[k] at k steps before the end, from the step caches of a one-row run."""
-    T, H = len(steps), steps[0].h.shape[1]
-    curves = {quantity: np.empty(T) for quantity in quantities}
-    if "c_cell_path" in curves:
-        last = steps[-1]
-        into_c = last.o[0] * (1.0 - last.tanh_c[0] ** 2)  # (H,): dh_T / dc_T is diagonal
+def _step_jacobians(run: LSTMStepCache) -> np.ndarray:
+    """Every step's Jacobian of a one-row stacked run (T, 1, H), from one backward step over all of them.
+
+    Returns J: (T, 2H, 2H); row r of J[t] is what the unit vector r of (dh_t, dc_t) sends back to
+    (dh_{t-1}, dc_{t-1}) through step t, so (dh_{t-1}, dc_{t-1}) = (dh_t, dc_t) @ J[t].
+    """
+    T, _, H = run.h.shape
+    # the one row is dropped, so that each matrix product is (T, H) @ (H, H), not T products of (1, H)
+    steps = LSTMStepCache(*(field[:, 0] for field in run[:-1]), run.params)  # (T, H) each
+    unit = np.eye(2 * H)[:, np.newaxis, :]  # (2H, 1, 2H)
+    dh_next = np.broadcast_to(unit[..., :H], (2 * H, T, H))
+    dc_next = np.broadcast_to(unit[..., H:], (2 * H, T, H))
+    _, dh_prev, dc_prev, _ = _lstm_step_backward(dh_next, dc_next, steps, need_params=False)  # (2H, T, H) each
+    return np.concatenate([dh_prev, dc_prev], axis=-1).transpose(1, 0, 2)  # (T, 2H, 2H)
+
+
+def _reach(run: LSTMStepCache, quantities, jacobians: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Each quantity's curve g (T,), g[k] at k steps before the end, from a one-row stacked run (T, 1, H)."""
+    T, _, H = run.h.shape
+    curves = {}
+    into_c = (run.o * (1.0 - run.tanh_c**2))[::-1, 0]  # (T, H): dh_t / dc_t is diagonal; row k is step T-1-k
+    if "c_cell_path" in quantities:
         kept = np.ones((T, H))  # kept[k]: the product of the forget gates of the last k steps
-        f = np.array([step.f[0] for step in steps])  # (T, H) the forget gates
-        kept[1:] = np.cumprod(f[:0:-1], axis=0)  # f_{T-1}, f_{T-1} f_{T-2}, ...
-        curves["c_cell_path"] = np.linalg.norm(into_c * kept, axis=1) / math.sqrt(H)
-    if "c" in curves or "h" in curves:
-        dh, dc = np.eye(H), np.zeros((H, H))  # row j: the gradient of L_j = h_T[j]; c_T reaches L only via h_T
-        for k in range(T):
-            step = steps[T - 1 - k]  # the step that produced h_{T-k} and c_{T-k}
-            if "h" in curves:
-                curves["h"][k] = np.linalg.norm(dh) / math.sqrt(H)
-            if "c" in curves:  # both paths to c_t: from c_{t+1}, and through h_t = o_t tanh(c_t)
-                curves["c"][k] = np.linalg.norm(dc + dh * step.o * (1.0 - step.tanh_c**2)) / math.sqrt(H)
-            if k < T - 1:
-                _, dh, dc, _ = _lstm_step_backward(dh, dc, step, need_params=False)  # one step further back
-    return curves
+        kept[1:] = np.cumprod(run.f[:0:-1, 0], axis=0)  # f_{T-1}, f_{T-1} f_{T-2}, ...
+        curves["c_cell_path"] = np.linalg.norm(into_c[0] * kept, axis=1) / math.sqrt(H)  # from c_T on
+    if "c" in quantities or "h" in quantities:
+        J = _step_jacobians(run) if jacobians is None else jacobians  # (T, 2H, 2H)
+        # d[k]: row j = the gradient of L_j = h_T[j] with respect to (h, c) of step T-1-k (c directly)
+        d = np.empty((T, H, 2 * H))
+        d[0] = np.eye(H, 2 * H)  # dh_T = I; c_T reaches L only via h_T
+        for k in range(1, T):
+            d[k] = d[k - 1] @ J[T - k]  # (H, 2H) @ (2H, 2H): back through step T-k
+        dh, dc = d[..., :H], d[..., H:]  # (T, H, H) each
+        if "h" in quantities:
+            curves["h"] = np.linalg.norm(dh, axis=(1, 2)) / math.sqrt(H)
+        if "c" in quantities:  # both paths to c_t: from c_{t+1}, and through h_t = o_t tanh(c_t)
+            curves["c"] = np.linalg.norm(dc + dh * into_c[:, np.newaxis, :], axis=(1, 2)) / math.sqrt(H)
+    return {quantity: curves[quantity] for quantity in quantities}

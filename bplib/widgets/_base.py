@@ -68,19 +68,24 @@ class Dashboard:
         redraw_requests: how many times the figure asked ipympl for a new image.
     """
 
-    def __init__(self, controls: dict[str, widgets.ValueWidget], fig: Figure):
-        if not isinstance(fig, Figure):
-            raise ValueError(f"fig: expected a matplotlib Figure, got a {type(fig).__name__}")
+    def __init__(self, controls: dict[str, widgets.ValueWidget], fig):
+        if not isinstance(fig, Figure | widgets.DOMWidget):
+            raise ValueError(f"fig: expected a matplotlib Figure or a widget drawn in the browser (bqplot), "
+                             f"got a {type(fig).__name__}")
         self.controls = dict(controls)
         self.fig = fig
         self.readout = widgets.HTML()
+        self.readout.add_class("bplib-readout")  # the browser tests find it by this
         self.updates = 0
         self.redraw_requests = 0
         self._holding = False  # True while set() changes several controls
         self._draw_requested_at: float | None = None  # when the unanswered request was sent
-        fig.canvas.mpl_connect("draw_event", self._on_draw)
         self._output: widgets.Output | None = None
-        if isinstance(fig.canvas, widgets.DOMWidget):  # ipympl: the canvas is a widget
+        if not isinstance(fig, Figure):  # drawn in the browser: the marks send their own data
+            fig.add_class("bplib-figure")
+            figure_view = fig
+        elif isinstance(fig.canvas, widgets.DOMWidget):  # ipympl: the canvas is a widget
+            fig.canvas.mpl_connect("draw_event", self._on_draw)
             fig.canvas.header_visible = False
             fig.canvas.toolbar_visible = False
             fig.canvas.footer_visible = False
@@ -158,6 +163,8 @@ class Dashboard:
         raise NotImplementedError("a Dashboard subclass implements _render(values) -> readout HTML")
 
     def _redraw(self) -> None:
+        if not isinstance(self.fig, Figure):
+            return  # drawn in the browser: setting the marks' data was the redraw
         if self._output is None:
             self._request_draw()
             return
@@ -187,7 +194,26 @@ class Dashboard:
 
     def close(self) -> None:
         """Close the figure and the widgets (frees them in a long-running kernel)."""
-        plt.close(self.fig)
-        for w in [*self.controls.values(), self.readout, self._output, self.widget]:
+        if isinstance(self.fig, Figure):
+            plt.close(self.fig)
+            view = []
+        else:
+            view = _widget_tree(self.fig)
+        for w in [*self.controls.values(), self.readout, self._output, self.widget, *view]:
             if w is not None:
                 w.close()
+
+
+def _widget_tree(root: widgets.Widget) -> list[widgets.Widget]:
+    """root and every widget it holds (a box's children; a bqplot figure's marks, axes and scales)."""
+    found, todo = [], [root]
+    while todo:
+        w = todo.pop()
+        if w in found:
+            continue
+        found.append(w)
+        for name in w.keys:
+            value = getattr(w, name, None)
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else [value]
+            todo.extend(item for item in items if isinstance(item, widgets.Widget))
+    return found

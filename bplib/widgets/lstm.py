@@ -12,13 +12,13 @@ loss at the last step sends its gradient back:
 The readout gives each curve's gradient at distance T-1 (the first step) relative to distance 0
 (the last step), and the mean forget gate.
 
-The pure compute function is gate_reach; the view updates its artists in place: line data and
-image data (arrays padded to MAX_T columns with NaN, so every image keeps one fixed extent). The
-figure is a LayeredFigure (bplib.widgets._layered): frames, labels and colour bars stay as cached
-pixels; the curves, the images and the ticks of the axes whose limits move (bplib.widgets.
-_live_ticks) are drawn again. The limits change in coarse steps, so the axes do not jump at every
-slider step: the time axes are AXIS_WIDTHS steps wide (the smallest that holds T, the rest left
-blank), and the gradient axis's lower limit moves in steps of DECADE_STEP decades.
+The pure compute function is gate_reach. The figure is drawn in the browser (bqplot,
+bplib.widgets._plots): a slider change sends the curves, the two images (units x steps) and the
+axes' limits as arrays. The dashboard runs the sequence once for every slider position of b_f (one
+batched forward pass when it is built) and keeps a bias's step Jacobians while only T moves, so a
+change costs a few milliseconds of maths. The limits change in coarse steps, so the axes do not jump
+at every slider step: the time axes are AXIS_WIDTHS steps wide (the smallest that holds T, the rest
+left blank), and the gradient axis's lower limit moves in steps of DECADE_STEP decades.
 """
 
 from __future__ import annotations
@@ -27,16 +27,14 @@ import functools
 import math
 import numbers
 
+import bqplot as bq
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 from bplib import lstm
 from bplib.experiments import memory
+from bplib.widgets import _plots as plots
 from bplib.widgets._base import Dashboard
-from bplib.widgets._layered import LayeredFigure
-from bplib.widgets._live_ticks import LiveTicks
-from bplib.widgets._nearest_image import nearest_imshow
 
 __all__ = [
     "AXIS_WIDTHS",
@@ -63,7 +61,6 @@ CELL_COLOUR_LIMIT = 4.0  # the cell-state heatmap's colours run from -4 to 4 and
 _LOWEST_DECADE = -60  # the gradient axis never reaches below 1e-60, however small a curve gets
 DECADE_STEP = 5  # the gradient axis's lower limit is 1e-5, 1e-10, 1e-15, ...: few distinct backgrounds
 AXIS_WIDTHS = (20, 50, 100, MAX_T)  # the time axes show 0 .. width - 1 for the smallest width >= T
-_WIDEST_GRADIENT_LABEL = "10⁻⁸⁸"  # the gradient axis's labels run from 10⁻⁶⁰ to 10⁶⁰: room for two digits
 
 
 def _check_bias(value) -> float:
@@ -117,7 +114,7 @@ def probe_inputs(seed: int = 0) -> np.ndarray:
     return np.random.default_rng([_check_seed(seed), 1]).standard_normal((MAX_T, D_PROBE))
 
 
-def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0, run=None) -> dict:
+def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0) -> dict:
     """The gradient-reach curves and the gates of one untrained LSTM, for the dashboard. Chapter 08.
 
     The LSTM's weights are params (default probe_params(seed)) with every entry of b_f set to
@@ -134,9 +131,6 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0, r
         params: an LSTM params dict (D, H read from it) or None.
         x: (T', D) inputs with T' >= T, or None.
         seed: a non-negative integer, used for what is None.
-        run: None, or the forward pass of these params (b_f = forget_bias) over all T' steps of x,
-            bplib.experiments.memory.lstm_probe(...)["run"], reused instead of running it again (the
-            dashboard keeps one while only T moves).
     Returns:
         dict with
             distance: (T,) 0 .. T-1;
@@ -151,17 +145,20 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0, r
     T = _check_T(T)
     seed = _check_seed(seed)
     p = _with_forget_bias(probe_params(seed) if params is None else params, forget_bias)
-    D, H = p["W_f"].shape
+    D, _ = p["W_f"].shape
     x_all = probe_inputs(seed) if x is None else np.asarray(x, dtype=np.float64)
     if x_all.ndim != 2 or x_all.shape[0] < T or x_all.shape[1] != D:
         raise ValueError(f"x: expected inputs of shape (T', {D}) with T' >= T = {T}, got shape {x_all.shape}")
+    return _gate_reach(memory._stacked_run(p, x_all[np.newaxis, :T]), T, forget_bias, seed)
+
+
+def _gate_reach(run, T: int, forget_bias: float, seed: int, jacobians=None) -> dict:
+    """gate_reach from the LSTM's forward pass: run, a one-row stacked run (memory._stacked_run) of at
+    least T steps, and optionally its step Jacobians (memory._step_jacobians) over at least T steps."""
     # one forward pass gives the gates and both curves (cell_gradient_through_time's "c" and "c_cell_path")
-    if run is None:
-        probe = memory.lstm_probe(p, x_all[:T], ("c", "c_cell_path"))
-    else:
-        probe = memory.lstm_probe(p, x_all, ("c", "c_cell_path"), steps=T, run=run)
+    probe = memory._probe(run, T, ("c", "c_cell_path"), jacobians)
     cell, cell_path = probe["reach"]["c"], probe["reach"]["c_cell_path"]  # (T,) each
-    rnn_curve = _reference_rnn(T, H, seed)  # (T,)
+    rnn_curve = _reference_rnn(T, run.h.shape[-1], seed)  # (T,)
 
     def ratio(curve: np.ndarray) -> float:
         return float(curve[-1] / curve[0]) if curve[0] > 0 else 0.0
@@ -189,13 +186,8 @@ def gate_reach(forget_bias: float, T: int, params=None, x=None, seed: int = 0, r
 
 _COLOURS = {"cell": "#2e7d32", "cell_path": "#66bb6a", "rnn": "#757575", "f": "#1565c0", "i": "#ef6c00",
             "o": "#8e24aa"}
-
-
-def _padded(values: np.ndarray) -> np.ndarray:
-    """(T, H) -> (H, MAX_T): units as rows, steps as columns, NaN (drawn blank) after step T-1."""
-    out = np.full((values.shape[1], MAX_T), np.nan)
-    out[:, : values.shape[0]] = values.T
-    return out
+_VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]  # from 0 to 1
+_BLUE_WHITE_RED = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]  # negative blue, positive red
 
 
 def _decade_limits(curves) -> tuple[float, float]:
@@ -238,16 +230,18 @@ def _ratio_text(value: float) -> str:
 class LSTMGatesDashboard(Dashboard):
     """Forget bias and sequence length; gradient reach, gates and cell state of an untrained LSTM. Chapter 08.
 
+    The figure is drawn in the browser (bqplot): a change of a slider sends the new curves and
+    images as arrays, never pixels.
+
     Attributes (besides Dashboard's):
-        params: the probed LSTM's weights (b_f is overwritten by each update); x: (MAX_T, D) its inputs.
+        params: the probed LSTM's weights; x: (MAX_T, D) its inputs.
         state: the latest gate_reach result.
-        ax_grad, ax_f, ax_mean, ax_c: the four Axes.
-        artists: dict name -> artist, updated in place: "cell", "cell_path", "rnn" (Line2D, gradient
-            size against distance), "f_image", "c_image" (AxesImage, units x steps), "mean_f",
-            "mean_i", "mean_o" (Line2D, gate means against step), "sigmoid_bias" (Line2D, the
-            level sigmoid(b_f) on the gate-means panel).
-        live_ticks: the LiveTicks (bplib.widgets._live_ticks) of the axes whose limits follow the
-            sliders: both axes of the gradient panel and the time axes of the other three.
+        marks: dict name -> bqplot mark, updated in place: "cell", "cell_path", "rnn" (Lines, gradient
+            size against distance), "f_image", "c_image" (HeatMap, units x steps, blank after step
+            T-1), "mean_f", "mean_i", "mean_o" (Lines, gate means against step), "sigmoid_bias" (Lines,
+            the level sigmoid(b_f) on the gate-means panel).
+        scales: dict name -> bqplot scale whose limits follow the sliders: "distance" and "gradient"
+            (the gradient panel's axes), "step" (the time axis of the three panels on the right).
     """
 
     def __init__(self, forget_bias: float = 1.0, T: int = 60, seed: int = 0):
@@ -261,28 +255,15 @@ class LSTMGatesDashboard(Dashboard):
         self.params = probe_params(seed)
         self.x = probe_inputs(seed)
         self.state: dict = {}
-        self._last_bias: float | None = None  # the forget bias of the last update
-        self._run: tuple | None = None  # (forget bias, its forward pass over all MAX_T steps of x)
-        with plt.ioff():
-            fig = plt.figure(figsize=(10.0, 5.6), FigureClass=LayeredFigure)
-        outer = fig.add_gridspec(1, 2, width_ratios=(1.0, 1.08), left=0.07, right=0.95, bottom=0.09, top=0.93,
-                                 wspace=0.2)
-        right = outer[0, 1].subgridspec(3, 2, width_ratios=(1.0, 0.035), wspace=0.05, hspace=0.55)
-        self.ax_grad = fig.add_subplot(outer[0, 0])
-        self.ax_f = fig.add_subplot(right[0, 0])
-        self.ax_mean = fig.add_subplot(right[1, 0])
-        self.ax_c = fig.add_subplot(right[2, 0])
-        self._colourbar_axes = (fig.add_subplot(right[0, 1]), fig.add_subplot(right[2, 1]))
-        self.artists = self._make_artists(fig)
-        # The ticks of the axes whose limits follow the sliders are drawn live: the gradient panel's both
-        # axes and every time axis.
-        self.live_ticks = [LiveTicks(self.ax_grad.yaxis, widest=_WIDEST_GRADIENT_LABEL),
-                           *(LiveTicks(ax.xaxis) for ax in (self.ax_grad, self.ax_f, self.ax_mean, self.ax_c))]
-        # Curves, images and those ticks change; frames, labels and colour bars stay as cached pixels, the
-        # frames and the gradient panel's legend on top of the curves.
-        frames = [spine for ax in (self.ax_grad, self.ax_f, self.ax_mean, self.ax_c) for spine in ax.spines.values()]
-        fig.set_layers(dynamic=[*self.artists.values(), *self.live_ticks],
-                       overlay=[*frames, self.ax_grad.get_legend()])
+        # Every slider position of b_f runs in one forward pass (row n of the batch has the n-th bias), so
+        # moving a slider never runs the sequence; a bias's step Jacobians are kept while only T moves.
+        self._biases = BIAS_RANGE[0] + BIAS_STEP * np.arange(round((BIAS_RANGE[1] - BIAS_RANGE[0]) / BIAS_STEP) + 1)
+        every_bias = {**self.params, "b_f": self._biases[:, np.newaxis] * np.ones(H_PROBE)}  # b_f: (biases, H)
+        self._runs = memory._stacked_run(every_bias, np.broadcast_to(self.x, (len(self._biases), *self.x.shape)))
+        self._jacobians: tuple[int, np.ndarray] | None = None  # (bias row, its step Jacobians)
+        for steps in range(MIN_T, MAX_T + 1, T_STEP):  # the reference RNN's curve of every slider length, once
+            _reference_rnn_cached(steps, H_PROBE, self.seed)
+        self.marks, self.scales = {}, {}
         controls = {
             "forget_bias": widgets.FloatSlider(value=forget_bias, min=BIAS_RANGE[0], max=BIAS_RANGE[1],
                                                step=BIAS_STEP, description="forget bias b_f",
@@ -290,91 +271,101 @@ class LSTMGatesDashboard(Dashboard):
             "T": widgets.IntSlider(value=T, min=MIN_T, max=MAX_T, step=T_STEP, description="length T",
                                    style={"description_width": "initial"}, continuous_update=True),
         }
-        super().__init__(controls, fig)
+        super().__init__(controls, self._make_figure())
 
-    def _make_artists(self, fig) -> dict:
-        art = {}
-        ax = self.ax_grad
-        (art["cell"],) = ax.plot([], [], color=_COLOURS["cell"], lw=2.0, label="LSTM cell state c (all paths)")
-        (art["cell_path"],) = ax.plot([], [], color=_COLOURS["cell_path"], lw=1.6, ls="--",
-                                      label="LSTM cell path only (product of f)")
-        (art["rnn"],) = ax.plot([], [], color=_COLOURS["rnn"], lw=1.6, label="vanilla RNN h (Wh radius 1)")
-        ax.set_yscale("log")
-        ax.set_xlabel("distance back in time k (steps before the loss)")
-        ax.set_ylabel("gradient size at distance k")
-        ax.set_title("how far back the gradient reaches", fontsize=10)
-        ax.legend(loc="lower left", fontsize=8)
-        ax.grid(True, which="major", alpha=0.3)
+    def _make_figure(self):
+        marks, scales = self.marks, self.scales
+        scales["distance"] = bq.LinearScale(min=0.0, max=float(AXIS_WIDTHS[0] - 1))
+        scales["gradient"] = bq.LogScale(min=1e-5, max=10.0)
+        curve_scales = {"x": scales["distance"], "y": scales["gradient"]}
+        curves = (("cell", "LSTM cell state c (all paths)", "solid"),
+                  ("cell_path", "LSTM cell path only (product of f)", "dashed"),
+                  ("rnn", "vanilla RNN h (Wh radius 1)", "solid"))
+        for name, _, style in curves:
+            marks[name] = bq.Lines(x=[0.0], y=[1.0], scales=curve_scales, colors=[_COLOURS[name]], line_style=style,
+                                   stroke_width=2.5 if name == "cell" else 2.0)
+        gradient = plots.figure(
+            [marks[name] for name, _, _ in curves],
+            [plots.axis(scales["distance"], "distance back in time k (steps before the loss)"),
+             plots.axis(scales["gradient"], "gradient size at distance k", vertical=True, tick_format=".0e")],
+            title="how far back the gradient reaches", width=440, height=490)
+        left = [plots.legend([(label, _COLOURS[name], style) for name, label, style in curves[:2]]),
+                plots.legend([(label, _COLOURS[name], style) for name, label, style in curves[2:]]), gradient]
 
-        blank = np.full((H_PROBE, MAX_T), np.nan)
-        extent = (-0.5, MAX_T - 0.5, H_PROBE - 0.5, -0.5)  # fixed: columns are steps, rows are units
-        art["f_image"] = nearest_imshow(self.ax_f, blank, extent=extent, cmap="viridis", vmin=0.0, vmax=1.0)
-        fig.colorbar(art["f_image"], cax=self._colourbar_axes[0])
-        self.ax_f.set_title("forget gate f of each unit at each step", fontsize=9)
-        self.ax_f.set_ylabel("unit")
+        scales["step"] = bq.LinearScale(min=-0.5, max=AXIS_WIDTHS[0] - 0.5)
+        units = bq.LinearScale(min=-0.5, max=H_PROBE - 0.5, reverse=True)  # unit 0 on top
+        images = {}
+        for name, title, colours, low in (
+                ("f", "forget gate f of each unit at each step", _VIRIDIS, 0.0),
+                ("c", f"cell state c (colours saturate beyond ±{CELL_COLOUR_LIMIT:g})", _BLUE_WHITE_RED,
+                 -CELL_COLOUR_LIMIT)):
+            colour = plots.colour_scale(colours, low, -low if low else 1.0)
+            marks[f"{name}_image"] = bq.HeatMap(x=np.arange(MIN_T, dtype=float), y=np.arange(float(H_PROBE)),
+                                                color=np.zeros((H_PROBE, MIN_T)),
+                                                scales={"x": scales["step"], "y": units, "color": colour})
+            images[name] = plots.figure(
+                [marks[f"{name}_image"]],
+                [plots.axis(scales["step"], "step t" if name == "c" else ""),
+                 plots.axis(units, "unit", vertical=True, ticks=range(0, H_PROBE, 5)),
+                 bq.ColorAxis(scale=colour, side="right")],
+                title=title, width=470, height=165, right_margin=70)
 
-        for name in ("f", "i", "o"):
-            label = {"f": "forget f", "i": "input i", "o": "output o"}[name]
-            (art[f"mean_{name}"],) = self.ax_mean.plot([], [], color=_COLOURS[name], lw=1.4, label=label)
-        (art["sigmoid_bias"],) = self.ax_mean.plot([], [], color=_COLOURS["f"], lw=0.8, ls=":",
-                                                   label="sigmoid(b_f)")
-        self.ax_mean.set_ylim(0.0, 1.05)
-        self.ax_mean.set_ylabel("mean over\nthe units", fontsize=8)
-        # above the panel, where it can never hide a curve (the gates span the whole range 0 .. 1)
-        self.ax_mean.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, fontsize=7, frameon=False,
-                            handlelength=1.5, columnspacing=1.0, borderaxespad=0.2)
-
-        art["c_image"] = nearest_imshow(self.ax_c, blank, extent=extent, cmap="RdBu_r", vmin=-CELL_COLOUR_LIMIT,
-                                        vmax=CELL_COLOUR_LIMIT)
-        fig.colorbar(art["c_image"], cax=self._colourbar_axes[1])
-        self.ax_c.set_title(f"cell state c (colours saturate beyond ±{CELL_COLOUR_LIMIT:g})", fontsize=9)
-        self.ax_c.set_ylabel("unit")
-        self.ax_c.set_xlabel("step t")
-        return art
+        level = bq.LinearScale(min=0.0, max=1.05)
+        mean_scales = {"x": scales["step"], "y": level}
+        gates = (("f", "forget f", "solid"), ("i", "input i", "solid"), ("o", "output o", "solid"))
+        for name, _, _ in gates:
+            marks[f"mean_{name}"] = bq.Lines(x=[0.0], y=[0.5], scales=mean_scales, colors=[_COLOURS[name]],
+                                             stroke_width=1.5)
+        marks["sigmoid_bias"] = bq.Lines(x=[0.0], y=[0.5], scales=mean_scales, colors=[_COLOURS["f"]],
+                                         line_style="dotted")
+        means = plots.figure([marks[f"mean_{name}"] for name, _, _ in gates] + [marks["sigmoid_bias"]],
+                             [plots.axis(scales["step"], ""),
+                              plots.axis(level, "mean over the units", vertical=True, ticks=(0.0, 0.5, 1.0))],
+                             title="", width=470, height=150, right_margin=70)
+        key = plots.legend([(label, _COLOURS[name], style) for name, label, style in gates]
+                           + [("sigmoid(b_f)", _COLOURS["f"], "dotted")])
+        return plots.panels(left, [images["f"], key, means, images["c"]])
 
     def _render(self, values: dict) -> str:
         T = int(values["T"])
-        state = gate_reach(values["forget_bias"], T, params=self.params, x=self.x, seed=self.seed,
-                           run=self._forward_run(values["forget_bias"]))
+        row = int(np.argmin(np.abs(self._biases - values["forget_bias"])))  # the slider's position
+        run = memory._one_row(self._runs, row)
+        state = _gate_reach(run, T, float(values["forget_bias"]), self.seed, self._step_jacobians(row, run, T))
         self.state = state
-        art = self.artists
-        k = state["distance"]
-        for name in ("cell", "cell_path", "rnn"):
-            art[name].set_data(k, np.maximum(state[name], PLOT_FLOOR))  # an underflowed 0 sits on the floor
+        marks, scales = self.marks, self.scales
+        k = state["distance"].astype(np.float64)
         width = axis_width(T)
-        if self.ax_grad.get_xlim() != (0, width - 1):  # set only on a change: set_xlim marks the figure stale
-            self.ax_grad.set_xlim(0, width - 1)
-        limits = _decade_limits([state["cell"], state["cell_path"], state["rnn"]])
-        if self.ax_grad.get_ylim() != limits:
-            self.ax_grad.set_ylim(*limits)
-
-        art["f_image"].set_data(_padded(state["f"]))
-        art["c_image"].set_data(_padded(state["c"]))
-        steps = np.arange(T)
+        low, high = _decade_limits([state["cell"], state["cell_path"], state["rnn"]])
+        with scales["distance"].hold_sync(), scales["gradient"].hold_sync(), scales["step"].hold_sync():
+            scales["distance"].max = float(width - 1)
+            scales["gradient"].min, scales["gradient"].max = low, high
+            scales["step"].max = width - 0.5
+        for name in ("cell", "cell_path", "rnn"):
+            with marks[name].hold_sync():
+                marks[name].x, marks[name].y = k, np.maximum(state[name], PLOT_FLOOR)  # an underflowed 0 on the floor
+        for name in ("f", "c"):  # units as rows, steps as columns; the rest of the axis stays blank
+            with marks[f"{name}_image"].hold_sync():
+                marks[f"{name}_image"].x, marks[f"{name}_image"].color = k, state[name].T
         for name in ("f", "i", "o"):
-            art[f"mean_{name}"].set_data(steps, state[name].mean(axis=1))
-        art["sigmoid_bias"].set_data([-0.5, T - 0.5], [state["sigmoid_bias"]] * 2)
-        for ax in (self.ax_f, self.ax_mean, self.ax_c):
-            if ax.get_xlim() != (-0.5, width - 0.5):
-                ax.set_xlim(-0.5, width - 0.5)
+            with marks[f"mean_{name}"].hold_sync():
+                marks[f"mean_{name}"].x, marks[f"mean_{name}"].y = k, state[name].mean(axis=1)
+        with marks["sigmoid_bias"].hold_sync():
+            marks["sigmoid_bias"].x = np.array([-0.5, T - 0.5])
+            marks["sigmoid_bias"].y = np.array([state["sigmoid_bias"]] * 2)
         return self._readout(state)
 
-    def _forward_run(self, forget_bias: float):
-        """The forward pass over the whole input to reuse while only T moves, or None.
+    def _step_jacobians(self, row: int, run, T: int) -> np.ndarray:
+        """The step Jacobians of bias row `row` over at least T steps.
 
-        The run does not depend on T (a shorter sequence is its prefix), so once T moves with the bias
-        kept, the whole sequence is run once and every length then reuses it. A new bias runs only
-        the T steps it needs (gate_reach without a run).
+        A new bias gets them for its T steps; once T grows past what is kept, for all MAX_T steps, so
+        that moving T with the bias kept only walks the kept Jacobians.
         """
-        if self._run is not None and self._run[0] == forget_bias:
-            return self._run[1]
-        kept = forget_bias == self._last_bias
-        self._last_bias, self._run = forget_bias, None
-        if not kept:
-            return None
-        run = memory.lstm_probe(_with_forget_bias(self.params, forget_bias), self.x, ())["run"]
-        self._run = (forget_bias, run)
-        return run
+        if self._jacobians is not None and self._jacobians[0] == row and len(self._jacobians[1]) >= T:
+            return self._jacobians[1]
+        fresh = self._jacobians is None or self._jacobians[0] != row
+        steps = T if fresh else MAX_T
+        self._jacobians = (row, memory._step_jacobians(memory._first_steps(run, steps)))
+        return self._jacobians[1]
 
     @staticmethod
     def _readout(state: dict) -> str:

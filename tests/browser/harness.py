@@ -401,6 +401,10 @@ const kernelIdle = (path) => {
     return session.isReady && !!kernel && kernel.connectionStatus === 'connected'
         && kernel.status === 'idle';
 };
+// What a dashboard's figure shows: an ipympl canvas' pixels; for a figure drawn in the browser
+// (bqplot: SVG, and canvases inside it) its markup and the pixels of its canvases.
+const figureSignature = (figure) => figure.tagName === 'CANVAS' ? figure.toDataURL()
+    : figure.innerHTML + Array.from(figure.querySelectorAll('canvas')).map(c => c.toDataURL()).join('');
 """
 _KERNEL_IDLE_JS = _HELPERS_JS + "kernelIdle"
 _PANEL_ID_JS = _HELPERS_JS + "(path) => panelFor(path).id"
@@ -450,12 +454,12 @@ async ([path, code, timeoutMs]) => {
 # Resolves to true once `canvas` has kept the same pixels for `quietMs` (sampled every
 # `pollMs`) with the notebook's kernel idle; false after `timeoutMs`.
 _SETTLED_JS = _HELPERS_JS + """
-async ([path, canvas, quietMs, pollMs, timeoutMs]) => {
+async ([path, figure, quietMs, pollMs, timeoutMs]) => {
     const start = performance.now();
-    let pixels = canvas.toDataURL(), quietSince = performance.now();
+    let pixels = figureSignature(figure), quietSince = performance.now();
     while (performance.now() - start < timeoutMs) {
         await new Promise(resolve => setTimeout(resolve, pollMs));
-        const now = canvas.toDataURL();
+        const now = figureSignature(figure);
         if (now !== pixels) {
             pixels = now;
             quietSince = performance.now();
@@ -561,8 +565,9 @@ class DashboardView:
         self.page = notebook.page
         self.spec = spec
         self.root = notebook.dashboards().nth(spec.index)
-        self.readout = self.root.locator(".widget-html-content")
-        self.canvas = self.root.locator(".jupyter-matplotlib-figure canvas").first
+        self.readout = self.root.locator(".bplib-readout .widget-html-content")
+        # an ipympl canvas, or a figure drawn in the browser (bqplot) that bplib's Dashboard marks
+        self.figure = self.root.locator(".jupyter-matplotlib-figure canvas, .bplib-figure").first
 
     def _spec_of(self, name: str):
         found = [c for c in self.spec.controls if c.name == name]
@@ -593,7 +598,7 @@ class DashboardView:
             names, timeout=KERNEL_TIMEOUT_S * 1000)
         for control in self.spec.controls:
             expect(self.control(control.name)).to_have_count(1, timeout=KERNEL_TIMEOUT_S * 1000)
-        expect(self.canvas).to_be_visible(timeout=KERNEL_TIMEOUT_S * 1000)
+        expect(self.figure).to_be_visible(timeout=KERNEL_TIMEOUT_S * 1000)
         self.expect_readout(self.spec.start_values() if values is None else values)
 
     # -- moving a control ----------------------------------------------------------------
@@ -666,13 +671,14 @@ class DashboardView:
     def readout_text(self) -> str:
         return self.readout.text_content()
 
-    def canvas_png(self) -> bytes:
-        return self.canvas.screenshot(animations="disabled", caret="hide")
+    def figure_png(self) -> bytes:
+        return self.figure.screenshot(animations="disabled", caret="hide")
 
-    def canvas_pixels(self) -> str:
-        """The figure canvas' own pixels (a PNG data URL). Unlike an element screenshot, whose
-        clip may gain or lose a row as the page's layout shifts, it changes only with the figure."""
-        return self.canvas.evaluate("canvas => canvas.toDataURL()")
+    def figure_pixels(self) -> str:
+        """What the figure itself shows (see figureSignature): an ipympl canvas' pixels as a PNG data
+        URL; a bqplot figure's markup and canvases. Unlike an element screenshot, whose clip may gain
+        or lose a row as the page's layout shifts, it changes only with the figure."""
+        return self.figure.evaluate(_HELPERS_JS + "figureSignature")
 
     def wait_quiet(self, timeout: float = KERNEL_TIMEOUT_S) -> None:
         """Wait until the figure has stopped changing.
@@ -682,15 +688,15 @@ class DashboardView:
         or on its way. No fixed sleep: a slow redraw just makes the wait longer.
         """
         quiet = self.page.evaluate(
-            _SETTLED_JS, [self.notebook.path, self.canvas.element_handle(), SETTLE_QUIET_MS,
+            _SETTLED_JS, [self.notebook.path, self.figure.element_handle(), SETTLE_QUIET_MS,
                           SETTLE_POLL_MS, timeout * 1000])
         assert quiet, f"the {self.spec.name} figure was still changing after {timeout:.0f} s"
 
     def wait_settled(self, timeout: float = KERNEL_TIMEOUT_S) -> bytes:
-        """wait_quiet(), then return the canvas' element screenshot (PNG bytes): what is on
+        """wait_quiet(), then return the figure's element screenshot (PNG bytes): what is on
         screen."""
         self.wait_quiet(timeout)
-        return self.canvas_png()
+        return self.figure_png()
 
 
 # ---- failure artifacts -----------------------------------------------------------------

@@ -117,7 +117,7 @@ class _Figure(typing.NamedTuple):
 def _figure(view) -> _Figure:
     """The settled figure (see DashboardView.wait_settled)."""
     screenshot = view.wait_settled()
-    return _Figure(screenshot, view.canvas_pixels())
+    return _Figure(screenshot, view.figure_pixels())
 
 
 def _changed(before: _Figure, after: _Figure) -> bool:
