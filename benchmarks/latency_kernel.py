@@ -5,16 +5,10 @@ Run:  OPENBLAS_NUM_THREADS=1 python benchmarks/latency_kernel.py [--changes 100]
 For every dashboard control, 100 deterministic slider changes sweep back and forth across
 the slider's range. Each change is timed (this process's CPU time, and wall-clock) from
 `slider.value = v` until the kernel has done everything before the update leaves for the
-browser:
-  - a figure drawn in the browser (bqplot): the observers (the dashboard's maths, the marks'
-    new arrays, the readout) and every widget message they send, serialised as the kernel does
-    (the state with its binary buffers, then the JSON of the message); a stand-in comm on each
-    widget of the dashboard receives them and counts their bytes;
-  - an ipympl figure: the observers, then ipympl's answer to the browser's "draw" request,
-    called exactly as ipympl calls it: `Canvas._handle_message({"type": "draw"})` ->
-    `canvas.draw()` (Agg) -> `get_diff_image()` (PNG) -> `send_binary()`, with a small
-    stand-in for ipympl's front end (it asks for a new image unless it awaits one).
-There is no browser and no zmq send.
+browser: the observers (the dashboard's maths, the marks' new arrays, the readout) and every
+widget message they send, serialised as the kernel does (the state with its binary buffers, then
+the JSON of the message). A stand-in comm on each widget of the dashboard receives the messages
+and counts their bytes. There is no browser and no zmq send.
 
 Prints one row per control: CPU p50/p95 and wall-clock p95 in ms, the bytes sent per change,
 against the budget of 15 ms of kernel CPU per change (p95), and marks the rows that miss it.
@@ -34,13 +28,11 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 
-import matplotlib
 import numpy as np
 from jupyter_client.jsonutil import json_default
 from machine import describe_machine
 
 TARGET_MS = 15.0  # kernel CPU per slider change, p95
-IPYMPL = "module://ipympl.backend_nbagg"
 
 __all__ = ["TARGET_MS", "measure", "print_table", "sweep"]
 
@@ -83,41 +75,6 @@ def sweep(slider, changes: int) -> list:
         else:
             values.append(int(value) if isinstance(slider.value, int) else round(value, 10))
     return values
-
-
-class FrontEnd:
-    """A stand-in for ipympl's JavaScript model of one canvas (no browser).
-
-    It records what the kernel sends to the browser and answers like `mpl_widget.ts`:
-    a "draw" message triggers a "draw" request unless an image is still awaited; an image
-    ends the wait. `serve()` lets the kernel handle the requests, as its event loop would.
-    """
-
-    def __init__(self, canvas):
-        self.canvas = canvas
-        self.waiting_for_image = False
-        self.requests: list[dict] = []  # messages the browser has sent and the kernel not handled
-        self.images = 0
-        self.draw_messages = 0
-        canvas.send = self._receive  # the comm's send: everything the kernel sends arrives here
-        for content in ({"type": "initialized"}, {"type": "refresh"}):  # what a new view sends
-            canvas._handle_message(canvas, content, [])
-        self.serve()
-
-    def _receive(self, content, buffers=None):
-        kind = json.loads(content["data"])["type"]
-        if kind == "draw":
-            self.draw_messages += 1
-            if not self.waiting_for_image:
-                self.waiting_for_image = True
-                self.requests.append({"type": "draw"})
-        elif kind == "binary":
-            self.images += 1
-            self.waiting_for_image = False
-
-    def serve(self) -> None:
-        while self.requests:
-            self.canvas._handle_message(self.canvas, self.requests.pop(0), [])
 
 
 class JsonComm:
@@ -196,30 +153,19 @@ def _timed_training(dashboard) -> list[float]:
         return spent
 
     def timed(*args, **kwargs):
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time, as the change it is subtracted from
         try:
             return train(*args, **kwargs)
         finally:
-            spent.append(time.perf_counter() - start)
+            spent.append(time.process_time() - start)
 
     dashboard._train = timed  # an instance attribute shadows the method
     return spent
 
 
-def _time_control(make: Callable, control, changes: int, device_pixel_ratio: float) -> dict:
-    from matplotlib.figure import Figure
-
+def _time_control(make: Callable, control, changes: int) -> dict:
     dashboard = make()
-    in_browser = not isinstance(dashboard.fig, Figure)
-    if in_browser:
-        sent, front = _listen(dashboard), None
-    else:
-        sent, canvas = [], dashboard.fig.canvas
-        front = FrontEnd(canvas)
-        if device_pixel_ratio != 1:  # a HiDPI browser asks for more pixels per CSS pixel
-            canvas._handle_message(canvas, {"type": "set_device_pixel_ratio",
-                                            "device_pixel_ratio": device_pixel_ratio}, [])
-            front.serve()
+    sent = _listen(dashboard)
     if isinstance(control, tuple):  # a button: the same action every time
         name, action = control
         values = list(range(changes))
@@ -235,49 +181,40 @@ def _time_control(make: Callable, control, changes: int, device_pixel_ratio: flo
     times, cpu_times, train_times, sizes = [], [], [], []
     for value in values:
         trained, bytes_before = len(training), len(sent)
-        images = front.images if front else 0
         start, cpu_start = time.perf_counter(), time.process_time()
         action(dashboard, value)
-        if front:
-            front.serve()
         times.append(time.perf_counter() - start)
         cpu_times.append(time.process_time() - cpu_start)
         train_times.append(sum(training[trained:]))
-        if front and front.images != images + 1:
-            raise RuntimeError(f"{name}={value}: expected one new image, got {front.images - images}")
-        if in_browser and len(sent) == bytes_before:
+        if len(sent) == bytes_before:
             raise RuntimeError(f"{name}={value}: expected the figure's new data to be sent, nothing was")
         sizes.append(sum(sent[bytes_before:]))
     dashboard.close()
     train_ms = np.array(train_times) * 1000.0
     cpu_ms = np.array(cpu_times) * 1000.0 - train_ms  # the budget is for the redraw; training an epoch is not one
-    wall_ms = np.array(times) * 1000.0 - train_ms
+    wall_ms = np.array(times) * 1000.0 - train_ms  # (the training's CPU time: about its wall time on one thread)
     p95 = float(np.percentile(cpu_ms, 95))
-    return {"control": name, "changes": changes, "drawn": "browser" if in_browser else "kernel",
+    return {"control": name, "changes": changes,
             "cpu_p50_ms": float(np.percentile(cpu_ms, 50)), "cpu_p95_ms": p95,
             "wall_p95_ms": float(np.percentile(wall_ms, 95)), "train_p95_ms": float(np.percentile(train_ms, 95)),
-            "bytes": int(np.median(sizes)) if in_browser else None, "target_ms": TARGET_MS, "ok": p95 <= TARGET_MS}
+            "bytes": int(np.median(sizes)), "target_ms": TARGET_MS, "ok": p95 <= TARGET_MS}
 
 
-def measure(changes: int = 100, device_pixel_ratio: float = 1.0, dashboards=None) -> list[dict]:
+def measure(changes: int = 100, dashboards=None) -> list[dict]:
     """Time `changes` slider changes of every dashboard control (see the module docstring).
 
     Inputs:
         changes: slider changes per control.
-        device_pixel_ratio: the browser's ratio to simulate (1: ordinary screen, 2: HiDPI).
         dashboards: None for all, else names among those of `_dashboards()`
             (sigmoid_dashboard, graph_dashboard, backward_stepper, delta_rule_dashboard,
             network_dashboard, playground, depth_dashboard, momentum_dashboard, bptt_dashboard,
             lstm_gates_dashboard).
     Returns:
-        list of dicts, one per control: dashboard, control, changes, drawn ("browser" for bqplot,
-        "kernel" for ipympl), cpu_p50_ms and cpu_p95_ms (this process's CPU time per change, the
-        training inside a change left out), wall_p95_ms (wall-clock, likewise), train_p95_ms (the
-        playground's Step trains an epoch; 0 elsewhere), bytes (median bytes sent per change, for
-        a browser-drawn figure), target_ms, ok (cpu p95 <= target).
+        list of dicts, one per control: dashboard, control, changes, cpu_p50_ms and cpu_p95_ms (this
+        process's CPU time per change, the training inside a change left out), wall_p95_ms
+        (wall-clock, likewise), train_p95_ms (the playground's Step trains an epoch; 0 elsewhere),
+        bytes (median bytes sent per change), target_ms, ok (cpu p95 <= target).
     """
-    import matplotlib.pyplot as plt
-
     if isinstance(changes, bool) or not isinstance(changes, int) or changes < 1:
         raise ValueError(f"changes: expected a positive int, got {changes!r}")
     known = {name: (make, controls) for name, make, controls in _dashboards()}
@@ -285,31 +222,19 @@ def measure(changes: int = 100, device_pixel_ratio: float = 1.0, dashboards=None
     unknown = [n for n in names if n not in known]
     if unknown:
         raise ValueError(f"dashboards: expected names among {list(known)}, got {unknown}")
-    previous = matplotlib.get_backend()
-    plt.switch_backend(IPYMPL)
-    rows = []
-    try:
-        for name in names:
-            make, controls = known[name]
-            for control in controls:
-                rows.append({"dashboard": name,
-                             **_time_control(make, control, changes, device_pixel_ratio)})
-    finally:
-        plt.close("all")
-        plt.switch_backend(previous)
-    return rows
+    return [{"dashboard": name, **_time_control(make, control, changes)}
+            for name in names for make, controls in [known[name]] for control in controls]
 
 
 def print_table(rows: list[dict], file=sys.stdout) -> None:
     """Print the rows of measure() as a table; rows missing the budget say MISS."""
-    header = (f"{'dashboard':<20} {'control':<12} {'drawn':<8} {'cpu p50':>7} {'cpu p95':>7} {'wall p95':>8} "
+    header = (f"{'dashboard':<20} {'control':<12} {'cpu p50':>7} {'cpu p95':>7} {'wall p95':>8} "
               f"{'train':>6} {'bytes':>7} {'budget':>6}  ok")
     print(header, file=file)
     print("-" * len(header), file=file)
     for r in rows:
-        size = "" if r["bytes"] is None else str(r["bytes"])
-        print(f"{r['dashboard']:<20} {r['control']:<12} {r['drawn']:<8} {r['cpu_p50_ms']:7.1f} {r['cpu_p95_ms']:7.1f} "
-              f"{r['wall_p95_ms']:8.1f} {r['train_p95_ms']:6.1f} {size:>7} {r['target_ms']:6.0f}  "
+        print(f"{r['dashboard']:<20} {r['control']:<12} {r['cpu_p50_ms']:7.1f} {r['cpu_p95_ms']:7.1f} "
+              f"{r['wall_p95_ms']:8.1f} {r['train_p95_ms']:6.1f} {r['bytes']:7d} {r['target_ms']:6.0f}  "
               f"{'yes' if r['ok'] else 'MISS'}", file=file)
     missed = [f"{r['dashboard']}.{r['control']}" for r in rows if not r["ok"]]
     print(f"{len(rows) - len(missed)} of {len(rows)} controls meet kernel CPU p95 <= {TARGET_MS:.0f} ms per change"
@@ -319,13 +244,11 @@ def print_table(rows: list[dict], file=sys.stdout) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--changes", type=int, default=100, help="slider changes per control")
-    parser.add_argument("--device-pixel-ratio", type=float, default=1.0,
-                        help="simulate a HiDPI browser (e.g. 2) for the ipympl figures")
     parser.add_argument("--dashboard", action="append", default=None,
                         help="only this dashboard (repeatable)")
     args = parser.parse_args(argv)
     print(describe_machine())
-    rows = measure(args.changes, args.device_pixel_ratio, args.dashboard)
+    rows = measure(args.changes, args.dashboard)
     print(f"{args.changes} slider changes per control; OPENBLAS_NUM_THREADS="
           f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     print_table(rows)
@@ -333,7 +256,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    matplotlib.use(IPYMPL)
     try:
         main()
     except Exception:  # a benchmark reports, it does not fail a build

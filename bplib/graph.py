@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["Value", "vmax"]
+__all__ = ["Value"]
 
 
 def _as_number(x, what: str) -> float:
@@ -233,7 +233,3 @@ class Value:
         for node in self.topological_order():
             node.grad = 0.0
 
-
-def vmax(a, b) -> Value:
-    """The max gate as a function: vmax(a, b) == Value(a).max(b). Chapter 02."""
-    return (a if isinstance(a, Value) else Value(_as_number(a, "vmax"))).max(b)

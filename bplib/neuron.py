@@ -14,8 +14,9 @@ Batch training takes one step per epoch on the mean gradient over all N examples
 online training takes one step per example (N steps per epoch). Both record the
 whole path, so the chapter's dashboards can draw it over the loss surface.
 
-The public functions check their input; the arithmetic is in `_loss` and `_gradients`,
-which the training loops and the chapter's dashboard (bplib.widgets.delta_rule) call.
+The public functions check their input; the arithmetic is in `_loss`, `_losses` (at many weight
+vectors at once) and `_gradients` (which also takes weights (D, K) and targets (N, 1): K weight
+vectors at once), which the training loops and the chapter's dashboard (bplib.widgets.delta_rule) call.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ def _gradients(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> tuple[n
     # _sigmoid_prime(z) is a * (1 - a), computed without the cancellation in 1 - a.
     delta = (_sigmoid(z) - y) * _sigmoid_prime(z)  # (N,) dL_n/dz_n
     return x.T @ delta / x.shape[0], float(np.mean(delta))  # (D,), a float
+
+
+def _losses(x: np.ndarray, y: np.ndarray, weights: np.ndarray, b: float) -> np.ndarray:
+    # _loss at K weight vectors at once (every point of a descent path): weights (K, D) -> (K,)
+    a = _sigmoid(weights @ x.T + b)  # (K, D) @ (D, N) -> (K, N)
+    return 0.5 * np.mean((a - y) ** 2, axis=1)
 
 
 # ---- the neuron ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from bplib.graph import Value, vmax
+from bplib.graph import Value
 
 KINK_MARGIN = 1e-2  # relu / max inputs at least this far from the kink
 VALUE_BOUND = 5.0  # every intermediate result has |value| <= VALUE_BOUND
@@ -50,7 +50,6 @@ OPS = {
     "affine": (1, lambda a: 1.0 + 2.0 * a, lambda a: 1.0 + 2.0 * a),
     "relu": (1, lambda a: a.relu(), lambda a: max(a, 0.0)),
     "max": (2, lambda a, b: a.max(b), max),
-    "vmax": (2, vmax, max),
 }
 OP_NAMES = sorted(OPS)
 
@@ -59,7 +58,7 @@ def _branch(op: str, args: tuple[float, ...]):
     """Which side of its kink a piecewise op is on (None for smooth ops)."""
     if op == "relu":
         return args[0] > 0
-    if op in ("max", "vmax"):
+    if op == "max":
         return args[0] > args[1]
     return None
 
@@ -70,7 +69,7 @@ def _safe(op: str, args: tuple[float, ...]) -> bool:
         return abs(args[0]) <= 3.0
     if op == "relu":
         return abs(args[0]) >= KINK_MARGIN
-    if op in ("max", "vmax"):
+    if op == "max":
         return abs(args[0] - args[1]) >= KINK_MARGIN
     return True
 

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
+from bplib import neuron
 from bplib.activations import sigmoid
 from bplib.gradcheck import check_gradient
 from bplib.neuron import (
@@ -255,6 +256,17 @@ def test_loss_surface_is_lowest_at_the_true_weights():
     surface = loss_surface(x, y, w1_grid, w2_grid, b=TRUE_B)
     i, j = np.unravel_index(np.argmin(surface), surface.shape)
     assert w1_grid[j] == pytest.approx(1.5) and w2_grid[i] == pytest.approx(-2.0)
+
+
+def test_the_plain_arithmetic_takes_many_weight_vectors_at_once():
+    # what the delta-rule dashboard calls (bplib.widgets.delta_rule): a whole descent path's losses in one
+    # call, and the gradients of K runs per call (weights (D, K), targets (N, 1))
+    x, y = realizable_data(n=7, seed=14)
+    weights = np.random.default_rng(15).normal(size=(5, 2))  # (K, D)
+    np.testing.assert_allclose(neuron._losses(x, y, weights, TRUE_B),
+                               [neuron_loss(x, y, w, TRUE_B) for w in weights], rtol=1e-13)
+    dw, _ = neuron._gradients(x, y[:, None], weights.T, TRUE_B)  # (D, K)
+    np.testing.assert_allclose(dw.T, [neuron_gradients(x, y, w, TRUE_B)[0] for w in weights], rtol=1e-13)
 
 
 # ---- bad input -------------------------------------------------------------------------------

@@ -7,13 +7,12 @@ maths says, and that the artists were updated in place (same objects).
 
 from __future__ import annotations
 
-import io
 import math
 
+import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 import pytest
-from matplotlib.colors import to_rgba
 
 from bplib.activations import sigmoid, sigmoid_prime
 from bplib.drawing.graph import COLOURS, backward_trace, graph_nodes
@@ -27,7 +26,8 @@ from bplib.widgets import (
     sigmoid_view,
     stepper_state,
 )
-from bplib.widgets.sigmoid import SATURATION_CZ, SATURATION_FRACTION
+from bplib.widgets._base import _widget_tree
+from bplib.widgets.sigmoid import SATURATION_CZ, SATURATION_FRACTION, SLOPE_AXIS_STEP, Z_RANGE, slope_axis_top
 
 DEFAULTS = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
 
@@ -41,17 +41,6 @@ def neuron_by_hand(w0, x0, w1, x1, w2):
     z = w0 * x0 + w1 * x1 + w2
     ds = sigmoid_prime(z)  # df/dz
     return sigmoid(z), {"w0": ds * x0, "x0": ds * w0, "w1": ds * x1, "x1": ds * w1, "w2": ds}
-
-
-def line_slope(line):
-    (x0, x1), (y0, y1) = line.get_xdata(), line.get_ydata()
-    return (y1 - y0) / (x1 - x0)
-
-
-def render(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=40)
-    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ---- chapter 01: sigmoid ---------------------------------------------------------
@@ -100,35 +89,101 @@ def test_sigmoid_view_rejects_bad_input(kwargs, match):
         sigmoid_view(**kwargs)
 
 
+def test_slope_axis_top_steps():
+    assert slope_axis_top(0.025) == SLOPE_AXIS_STEP  # never below one step
+    assert slope_axis_top(0.25) == 0.3  # c = 1
+    assert slope_axis_top(0.3) == 0.6  # 1.15 * 0.3 = 0.345
+    assert slope_axis_top(1.25) == 1.5  # c = 5
+    for peak in np.linspace(0.025, 1.25, 50):
+        top = slope_axis_top(peak)
+        assert 1.15 * peak <= top < 1.15 * peak + SLOPE_AXIS_STEP + 1e-12
+        assert abs(top / SLOPE_AXIS_STEP - round(top / SLOPE_AXIS_STEP)) < 1e-9
+
+
+def sigmoid_bands(c):
+    """(2, 4) the z of the saturated bands' corners, |z| > SATURATION_CZ / c, cut at the z axis's ends."""
+    low, high = Z_RANGE
+    edge = min(SATURATION_CZ / c, high)
+    return np.array([[low, -edge, -edge, low], [edge, high, high, edge]])
+
+
+def assert_sigmoid_marks_match(dash, z, c):
+    """Every mark and the slope axis show sigmoid(c z) and its slope at the sliders' z and c."""
+    marks, zs = dash.marks, dash.zs
+    np.testing.assert_allclose(marks["curve"].y, sigmoid(c * zs), rtol=1e-15)
+    np.testing.assert_allclose(marks["derivative"].y, c * sigmoid_prime(c * zs), rtol=1e-15)
+    np.testing.assert_array_equal(marks["curve"].x, zs)
+    np.testing.assert_array_equal(marks["derivative"].x, zs)
+    for name, height in (("point", sigmoid(c * z)), ("marker", c * sigmoid_prime(c * z))):
+        assert list(marks[name].x) == [z]
+        assert list(marks[name].y) == [pytest.approx(height, rel=1e-15)]
+    (z0, z1), (a0, a1) = marks["tangent"].x, marks["tangent"].y
+    assert z0 < z < z1
+    assert (a1 - a0) / (z1 - z0) == pytest.approx(c * sigmoid_prime(c * z), rel=1e-9)
+    assert (a0 + a1) / 2 == pytest.approx(sigmoid(c * z), rel=1e-12)  # centred on the point
+    for name in ("z_line_a", "z_line_da"):
+        assert list(marks[name].x) == [z, z]
+    assert list(marks["peak"].y) == [pytest.approx(c / 4, rel=1e-15)] * 2
+    assert list(marks["peak"].x) == list(Z_RANGE)
+    for name in ("saturated_a", "saturated_da"):
+        np.testing.assert_allclose(marks[name].x, sigmoid_bands(c), rtol=1e-15)
+    top = dash.scales["slope"].max
+    assert dash.scales["slope"].min == 0.0 and top == slope_axis_top(c / 4) >= 1.15 * c / 4
+    assert marks["z_line_da"].y[1] >= top and marks["saturated_da"].y.max() >= top  # reach the axis's top
+    html = dash.readout.value
+    for number in (z, c, sigmoid(c * z), c * sigmoid_prime(c * z), c / 4):
+        assert fmt(number) in html
+
+
+def test_sigmoid_dashboard_is_drawn_in_the_browser_from_its_marks():
+    dash = sigmoid_dashboard()
+    assert isinstance(dash.fig, widgets.Box) and "bplib-figure" in dash.fig._dom_classes
+    figures = [w for w in dash.fig.children if isinstance(w, bq.Figure)]  # top panel first
+    assert [f.title for f in figures] == ["a = σ(c·z) and its tangent",
+                                          "its slope: backprop multiplies every gradient passing through by it"]
+    assert [[axis.label for axis in f.axes] for f in figures] == [["", "a"], ["z", "da/dz"]]
+    assert {mark for f in figures for mark in f.marks} == set(dash.marks.values())  # none left behind
+    assert figures[0].axes[0].scale is figures[1].axes[0].scale  # one z axis for both panels
+    assert figures[1].axes[1].scale is dash.scales["slope"]
+    legends = " ".join(w.value for w in _widget_tree(dash.fig) if isinstance(w, widgets.HTML))
+    for label in ("saturated", "a = σ(c·z)", "tangent at z", "da/dz = c·σ′(c·z)", "max c/4"):
+        assert label in legends
+    assert_sigmoid_marks_match(dash, 0.0, 1.0)
+
+
 def test_sigmoid_dashboard_follows_the_z_slider():
     dash = sigmoid_dashboard()
-    art = dash.artists
-    before = dict(art)
+    before = dict(dash.marks)
     dash.controls["z"].value = 2.0
-    assert art["point"].get_ydata()[0] == sigmoid(2.0)
-    assert art["marker"].get_ydata()[0] == sigmoid_prime(2.0)
-    assert line_slope(art["tangent"]) == pytest.approx(sigmoid_prime(2.0), rel=1e-12)
-    assert list(art["z_line_a"].get_xdata()) == [2.0, 2.0]
-    html = dash.readout.value
-    for number in (2.0, 1.0, sigmoid(2.0), sigmoid_prime(2.0), 0.25):
-        assert fmt(number) in html
-    assert "not saturated" in html
-    assert all(art[name] is before[name] for name in art)  # updated in place
-    assert dash.ax_a.lines[0] is art["curve"]
-    render(dash.fig)
+    assert_sigmoid_marks_match(dash, 2.0, 1.0)
+    assert "not saturated" in dash.readout.value
+    assert all(dash.marks[name] is before[name] for name in before)  # updated in place
 
 
 def test_sigmoid_dashboard_c_rescales_the_slope_peak():
     dash = sigmoid_dashboard(z=1.0)
-    for c in (0.5, 3.0):
+    for c in (0.5, 3.0, 5.0, 0.1):
         dash.controls["c"].value = c
-        da = dash.artists["derivative"].get_ydata()
+        assert_sigmoid_marks_match(dash, 1.0, c)
+        da = dash.marks["derivative"].y
         assert da.max() == pytest.approx(c / 4, rel=1e-12)  # the grid contains z = 0
         assert dash.zs[np.argmax(da)] == pytest.approx(0.0, abs=1e-12)
-        assert list(dash.artists["peak"].get_ydata()) == [c / 4, c / 4]
-        assert dash.artists["marker"].get_ydata()[0] == pytest.approx(c * sigmoid_prime(c))
-        assert dash.ax_da.get_ylim()[1] >= c / 4
-        assert fmt(c / 4) in dash.readout.value
+    assert dash.scales["slope"].max == SLOPE_AXIS_STEP  # c = 0.1: the axis never shrinks below one step
+    assert np.ptp(dash.marks["saturated_a"].x, axis=1).tolist() == [0.0, 0.0]  # no band within |z| <= 8
+
+
+def test_sigmoid_dashboard_sends_only_what_moved():
+    dash = sigmoid_dashboard()
+    sent = []
+    for name, mark in dash.marks.items():
+        mark.observe(lambda change, name=name: sent.append((name, change["name"])), names=["x", "y"])
+    dash.controls["z"].value = 1.0  # the curves, the peak level and the bands stay
+    assert {name for name, _ in sent} == {"point", "marker", "tangent", "z_line_a", "z_line_da"}
+    sent.clear()
+    dash.controls["c"].value = 2.0  # z stays: no vertical line and no point moves sideways
+    assert {("curve", "y"), ("derivative", "y"), ("peak", "y"), ("saturated_a", "x"), ("saturated_da", "x"),
+            ("point", "y"), ("marker", "y")} <= set(sent)
+    assert not {("point", "x"), ("marker", "x"), ("z_line_a", "x"), ("z_line_da", "x")} & set(sent)
 
 
 def test_sigmoid_dashboard_set_updates_once_and_marks_saturation():
@@ -137,10 +192,10 @@ def test_sigmoid_dashboard_set_updates_once_and_marks_saturation():
     dash.set(z=-6.0, c=1.5)
     assert dash.updates == count + 1
     assert dash.values() == {"z": -6.0, "c": 1.5}
+    assert_sigmoid_marks_match(dash, -6.0, 1.5)
     assert "saturated" in dash.readout.value and "not saturated" not in dash.readout.value
-    left = dash.artists["saturated_left"]
-    assert left.get_x() == -8.0
-    assert left.get_x() + left.get_width() == pytest.approx(-SATURATION_CZ / 1.5)
+    left = dash.marks["saturated_a"].x[0]
+    assert (left.min(), left.max()) == (-8.0, pytest.approx(-SATURATION_CZ / 1.5))
     dash.set(z=0.0)
     assert "not saturated" in dash.readout.value
 
@@ -161,12 +216,15 @@ def test_dashboard_container_and_display():
     controls, readout, figure = dash.widget.children
     assert list(controls.children) == [dash.controls["z"], dash.controls["c"]]
     assert readout is dash.readout
-    assert isinstance(figure, widgets.Output)  # Agg canvas: the figure lives in an Output
+    assert figure is dash.fig  # drawn in the browser: the figure is a widget itself
     assert all(s.continuous_update for s in dash.controls.values())
     bundle = dash._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == dash.widget.model_id
     assert repr(dash) == "<SigmoidDashboard: controls z, c>"
+    view = _widget_tree(dash.fig)
+    dash.close()
+    assert all(w.comm is None for w in view)  # every mark, axis and scale freed
 
 
 # ---- chapter 02: graph -----------------------------------------------------------
@@ -207,21 +265,26 @@ def test_graph_state_rejects_duplicate_labels_and_non_values():
         graph_state(lambda a=1.0: a * 2, {"a": 1.0})
 
 
+def box_lines(dash) -> dict[str, tuple[str, ...]]:
+    """label -> the lines its box shows (header, data, grad), read from the graph's text marks."""
+    shown = zip(*(dash.marks[name].text for name in ("headers", "data", "grads")), strict=True)
+    return {node.label: tuple(str(line).replace("\u00a0", " ") for line in lines)
+            for node, lines in zip(dash.layout.nodes, shown, strict=True)}
+
+
 def test_graph_dashboard_follows_the_x0_slider():
     dash = graph_dashboard()
-    drawing = dash.drawing
-    texts, boxes = list(drawing.texts), list(drawing.boxes)
+    marks, layout = dict(dash.marks), dash.layout
     dash.controls["x0"].value = 1.5
     values = {**DEFAULTS, "x0": 1.5}
     f_hand, grads_hand = neuron_by_hand(**values)
-    assert dash.drawing is drawing  # same structure: updated, not redrawn
-    assert drawing.texts == texts and all(a is b for a, b in zip(drawing.texts, texts, strict=True))
-    assert all(a is b for a, b in zip(drawing.boxes, boxes, strict=True))
-    by_label = {n.label: t.get_text() for n, t in zip(drawing.nodes, drawing.texts, strict=True)}
-    assert by_label["f"].split("\n")[1] == f"data {fmt(f_hand)}"
-    assert by_label["x0"].split("\n")[1] == "data 1.5000"
+    assert dash.marks == marks and all(dash.marks[name] is mark for name, mark in marks.items())  # updated in place
+    assert dash.layout.positions != layout.positions and dash.layout.curves == layout.curves  # new nodes, same places
+    shown = box_lines(dash)
+    assert shown["f"][1] == f"data {fmt(f_hand)}"
+    assert shown["x0"][1] == "data 1.5000"
     for name, g in grads_hand.items():
-        assert by_label[name].endswith(f"grad {fmt(g)}")
+        assert shown[name][2] == f"grad {fmt(g)}"
         assert f"<td>{name}</td><td><code>{fmt(g)}</code></td>" in dash.readout.value
     assert f"f = <code>{fmt(f_hand)}</code>" in dash.readout.value
 
@@ -264,15 +327,16 @@ def test_graph_dashboard_redraws_when_the_structure_changes():
         return y
 
     dash = graph_dashboard(branchy)
-    first = dash.drawing
-    assert len(first.nodes) == 2
+    first = dash.layout
+    assert len(first.nodes) == 2 and len(dash.marks["boxes"].fill_colors) == 2
     dash.controls["a"].value = -0.5
-    assert dash.drawing is not first
-    assert len(dash.drawing.nodes) == 3
+    layout = dash.layout
+    assert layout is not first and len(layout.nodes) == 3
     expected = (1 - math.tanh(0.25) ** 2) * 2 * -0.5
-    assert dash.drawing.text_of(dash.drawing.nodes[0]).endswith(f"grad {fmt(expected)}")
-    assert first.texts[0] not in dash.ax.texts  # the old artists are gone from the axes
-    render(dash.fig)
+    assert box_lines(dash)["a"][2] == f"grad {fmt(expected)}"
+    assert len(dash.marks["boxes"].x) == len(dash.marks["headers"].text) == 3  # drawn afresh: three boxes
+    assert len(dash.marks["edges"].x) == 3  # a feeds the product twice, the product feeds tanh
+    assert (dash.scales["x"].min, dash.scales["x"].max, dash.scales["y"].min, dash.scales["y"].max) == layout.limits
 
 
 def test_graph_dashboard_reports_an_impossible_value_without_crashing():
@@ -280,10 +344,10 @@ def test_graph_dashboard_reports_an_impossible_value_without_crashing():
         return Value(a, label="a").log()
 
     dash = graph_dashboard(logged)
-    text = dash.drawing.texts[0].get_text()
+    shown = box_lines(dash)
     dash.controls["a"].value = -1.0
     assert "cannot evaluate" in dash.readout.value and "positive" in dash.readout.value
-    assert dash.drawing.texts[0].get_text() == text  # the last good drawing stays
+    assert box_lines(dash) == shown  # the last good drawing stays
     dash.controls["a"].value = 2.0
     assert "cannot evaluate" not in dash.readout.value
 
@@ -317,34 +381,44 @@ def test_stepper_state_explains_each_gradient():
 
 def test_backward_stepper_steps_through_the_trace():
     dash = backward_stepper()
-    drawing = dash.drawing
+    marks = dash.marks
     trace = backward_trace(dash.root)
+    nodes = dash.layout.nodes
     slider = dash.controls["step"]
     assert isinstance(slider, widgets.IntSlider)
     assert (slider.min, slider.max, slider.value) == (0, len(trace), 0)
-    assert all(t.get_text().endswith("grad ?") for t in drawing.texts)
-    assert drawing.current is None
-    assert "Step 0 of 10" in dash.readout.value
-    texts, boxes = list(drawing.texts), list(drawing.boxes)
+    assert all(lines[2] == "grad ?" for lines in box_lines(dash).values())
+    assert not marks["current_box"].visible and not marks["active_edges"].visible
+    assert marks["boxes"].fill_colors == [COLOURS["unvisited"]] * len(nodes)
+    assert "Step 0 of 10" in dash.readout.value and dash.fig.title == "backward pass: step 0 of 10"
     for k in (1, 4, len(trace)):
         slider.value = k
         node, g = trace[k - 1]
-        i = drawing.index_of(node)
-        assert drawing.current == i
-        assert drawing.boxes[i].get_facecolor() == to_rgba(COLOURS["current"])
-        assert drawing.texts[i].get_text().endswith(f"grad {fmt(g)}")
+        i = next(j for j, m in enumerate(nodes) if m is node)
+        assert marks["boxes"].fill_colors[i] == COLOURS["current"]
+        assert marks["current_box"].visible  # the thick outline is box i's
+        np.testing.assert_array_equal(marks["current_box"].x, marks["boxes"].x[i])
+        np.testing.assert_array_equal(marks["current_box"].y, marks["boxes"].y[i])
+        assert box_lines(dash)[node.label][2] == f"grad {fmt(g)}"
+        assert dash.fig.title == f"backward pass: step {k} of 10: visiting {node.label}"
         assert f"visiting <b>{node.label}</b>" in dash.readout.value
         assert f"<code>{fmt(g)}</code>" in dash.readout.value
-        unvisited = [t for t in drawing.texts if t.get_text().endswith("grad ?")]
+        unvisited = [label for label, lines in box_lines(dash).items() if lines[2] == "grad ?"]
         assert len(unvisited) == len(trace) - k
-    assert all(a is b for a, b in zip(drawing.texts, texts, strict=True))
-    assert all(a is b for a, b in zip(drawing.boxes, boxes, strict=True))
+        # the arrows into the visited node, where its gradient flows next, are drawn orange and thick
+        into = [e for e, (_, child) in enumerate(dash.layout.edges) if child == i]
+        assert [e for e, colour in enumerate(marks["edges"].colors) if colour == COLOURS["edge_active"]] == into
+        assert marks["active_edges"].visible == bool(into)
+        if into:
+            np.testing.assert_array_equal(np.reshape(marks["active_edges"].x, (len(into), -1)),
+                                          np.reshape(marks["edges"].x, (len(dash.layout.edges), -1))[into])
+    assert dash.marks == marks and all(dash.marks[name] is mark for name, mark in marks.items())
     dash.set(step=0)
-    assert all(t.get_text().endswith("grad ?") for t in drawing.texts)
+    assert all(lines[2] == "grad ?" for lines in box_lines(dash).values())
+    assert not marks["current_box"].visible
     with pytest.raises(ValueError, match="step"):
         dash.set(step=1.5)
-    assert all(node.grad == 0.0 for node in drawing.nodes)  # replayed, never accumulated
-    render(dash.fig)
+    assert all(node.grad == 0.0 for node in nodes)  # replayed, never accumulated
 
 
 def test_backward_stepper_shows_local_times_upstream_for_w0():

@@ -2,7 +2,8 @@
 
 bptt_view is compared with the probes of bplib.experiments.memory (tested in test_memory_probes.py)
 and with bplib.rnn: its truncated gradient is rnn_backward's. The dashboard is driven through its
-controls, and the plotted data and the readout must follow, updated in place.
+controls, and the marks' data, the axes' limits and the readout must follow, updated in place;
+a control sends only the marks it moves.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import io
 import re
 import warnings
 
+import bqplot as bq
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,10 +20,13 @@ import pytest
 
 from bplib.experiments.memory import dwh_by_distance, gradient_through_time, probe_weights
 from bplib.rnn import rnn_backward, rnn_forward
+from bplib.widgets._base import _widget_tree
 from bplib.widgets.bptt import (
     ACTIVATIONS,
+    MAX_DECADE_TICKS,
     MAX_T,
     SCALE_RANGE,
+    BPTTDashboard,
     _note,
     _readout_html,
     bptt_dashboard,
@@ -186,50 +191,130 @@ def test_draw_unrolled_rnn_rejects_bad_input(kwargs, match):
 # ---- the dashboard ---------------------------------------------------------------------------------
 
 
-def _expected_lines(view):
-    g = np.where(view["g"] > 0, view["g"], np.nan)
-    norms = np.where(view["contribution_norms"] > 0, view["contribution_norms"], np.nan)
-    return g, norms
+def figures_of(dash) -> list[bq.Figure]:
+    return [w for w in _widget_tree(dash.fig) if isinstance(w, bq.Figure)]
+
+
+def points(values: np.ndarray, keep=None) -> tuple[np.ndarray, np.ndarray]:
+    """The points of a curve a log axis can show: (d, values[d]) for positive finite values[d] with keep[d]."""
+    d = np.arange(len(values))
+    with np.errstate(invalid="ignore"):
+        shown = np.isfinite(values) & (values > 0) & (np.ones(len(values), bool) if keep is None else keep)
+    return d[shown], values[shown]
+
+
+def assert_curve(mark: bq.Lines, x: np.ndarray, y: np.ndarray) -> None:
+    np.testing.assert_array_equal(mark.x, x)
+    np.testing.assert_array_equal(mark.y, y)
+    assert mark.x.dtype == mark.y.dtype == np.float64
+
+
+def three_digits(value: float) -> str:
+    """As the readout writes numbers: 3 significant digits, scientific outside [1e-3, 1e4); 0 as 0."""
+    if value == 0:
+        return "0"
+    return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.2e}"
+
+
+def limits(scale) -> tuple[float, float]:
+    return scale.min, scale.max
+
+
+def assert_on_the_plot(scale, axis: bq.Axis, *curves: np.ndarray) -> None:
+    """The log axis holds every drawable value, in whole decades, its ticks decades inside it."""
+    low, high = limits(scale)
+    shown = np.concatenate([points(c)[1] for c in curves])
+    assert low <= shown.min() and shown.max() <= high
+    assert np.log10(low) == round(np.log10(low)) and np.log10(high) == round(np.log10(high))
+    ticks = np.log10(axis.tick_values)
+    assert 2 <= len(ticks) <= MAX_DECADE_TICKS and np.all(ticks == np.round(ticks))
+    assert low <= axis.tick_values.min() and axis.tick_values.max() <= high
+
+
+def assert_view_matches(dash: BPTTDashboard, scale: float, k: int, activation: str, **probe) -> dict:
+    """Every mark, both log axes and the readout show bptt_view(scale, k, activation, **probe)."""
+    view = bptt_view(scale, k, activation=activation, **probe)
+    marks, T = dash.marks, view["T"]
+    d = np.arange(T)
+    assert_curve(marks["g"], *points(view["g"]))
+    assert_curve(marks["rho"], *points(view["rho_powers"]))
+    norms = view["contribution_norms"]
+    assert_curve(marks["kept"], *points(norms, d < k))
+    assert_curve(marks["dropped"], *points(norms, (d >= k - 1) & (k < T)))  # from the last kept point on
+    for name in ("shade_g", "shade_c"):
+        np.testing.assert_array_equal(marks[name].x, [k - 0.5, T - 0.5, T - 0.5, k - 0.5])
+        np.testing.assert_array_equal(marks[name].y, [0.0, 0.0, 1.0, 1.0])  # bottom to top of the panel
+    for name in ("k_g", "k_c"):
+        np.testing.assert_array_equal(marks[name].x, [k - 0.5, k - 0.5])
+    assert list(marks["note"].text) == (_note(view["g"]).split("\n") + ["", ""])[:2]
+    assert_on_the_plot(dash.scales["gradient"], dash._y_axes["gradient"], view["g"], view["rho_powers"])
+    assert_on_the_plot(dash.scales["share"], dash._y_axes["share"], norms)
+    title = dash.panels["share"].title
+    if k < T:
+        assert title == (f"TBPTT(k = {k}): ‖full − truncated‖ / ‖full‖ = {three_digits(view['relative_dropped'])}, "
+                         f"cosine {three_digits(view['cosine'])}")
+    else:
+        assert title == "k = T: full BPTT, nothing dropped"
+    assert dash.readout.value == _readout_html(view)
+    assert dash.view["truncated_norm"] == view["truncated_norm"]
+    return view
+
+
+def test_the_figure_is_drawn_in_the_browser_from_the_marks():
+    dash = bptt_dashboard()
+    assert isinstance(dash.fig, widgets.Box) and "bplib-figure" in dash.fig._dom_classes
+    figures = figures_of(dash)
+    assert len(figures) == 2 and set(figures) == {dash.panels["gradient"], dash.panels["share"]}
+    shown = {mark for f in figures for mark in f.marks}
+    assert set(dash.marks.values()) == shown  # every mark is updated by the view, none is left behind
+    assert all(isinstance(dash.scales[name], bq.LogScale) for name in ("gradient", "share"))
+    assert "T = 40, H = 32" in dash.panels["gradient"].title
+    dash.close()
+    assert all(w.comm is None for w in _widget_tree(dash.fig))
 
 
 def test_dashboard_starts_with_the_default_view():
     dash = bptt_dashboard()
     assert dash.values() == {"scale": 1.0, "k": 5, "activation": "tanh"}
-    view = bptt_view(1.0, 5)
-    g, norms = _expected_lines(view)
-    art = dash.artists
-    np.testing.assert_array_equal(art["g"].get_ydata(), g)
-    np.testing.assert_allclose(art["rho"].get_ydata(), view["rho_powers"], rtol=1e-12)
-    d = np.arange(view["T"])
-    np.testing.assert_array_equal(art["kept"].get_ydata(), np.where(d < 5, norms, np.nan))
-    np.testing.assert_array_equal(art["dropped"].get_ydata(), np.where(d >= 4, norms, np.nan))
-    assert art["shade_g"].get_x() == art["shade_c"].get_x() == 4.5
-    assert art["shade_g"].get_width() == pytest.approx(view["T"] - 5)
-    assert list(art["k_g"].get_xdata()) == [4.5, 4.5]
+    view = assert_view_matches(dash, 1.0, 5, "tanh")
     html = text(dash.readout.value)
     assert f"{view['rho']:.3g}" in html and f"{view['ratio_last']:.2e}" in html and "vanishing" in html
     assert f"{view['relative_dropped']:.3g}" in html and f"{view['cosine']:.3g}" in html
-    assert f"{view['relative_dropped']:.3g}" in art["summary"].get_text()
-    render(dash.fig)
+
+
+class Sent:
+    """The names of the traits of `widget` set since it was watched (a stand-in for the messages sent)."""
+
+    def __init__(self, *widgets_):
+        self.names: list[str] = []
+        for w in widgets_:
+            w.observe(lambda change: self.names.append(change["name"]), names=["x", "y", "text", "min", "max",
+                                                                                  "tick_values", "title"])
 
 
 def test_the_truncation_slider_only_resums():
     dash = bptt_dashboard()
-    heavy = dash._heavy
-    artists = dict(dash.artists)
-    g_before = dash.artists["g"].get_ydata().copy()
-    for k in (1, 17, 40):
+    heavy, marks = dash._heavy, dict(dash.marks)
+    left = Sent(dash.marks["g"], dash.marks["rho"], dash.marks["note"], dash.scales["gradient"],
+                dash.scales["share"], dash._y_axes["gradient"], dash._y_axes["share"])
+    for k in (1, 17, 39, 40):
         dash.controls["k"].value = k
-        view = bptt_view(1.0, k)
         assert dash._heavy is heavy  # the probe is not recomputed when only k moves
-        assert dash.view["truncated_norm"] == pytest.approx(view["truncated_norm"], rel=1e-12)
-        assert dash.artists["shade_c"].get_x() == k - 0.5
-        np.testing.assert_array_equal(dash.artists["g"].get_ydata(), g_before)
-    assert all(dash.artists[name] is artist for name, artist in artists.items())  # updated in place
-    html = text(dash.readout.value)
-    assert "full BPTT, nothing is dropped" in html
-    assert np.all(np.isnan(dash.artists["dropped"].get_ydata()))
-    assert dash.artists["shade_g"].get_width() == 0.0
+        assert_view_matches(dash, 1.0, k, "tanh")
+    assert left.names == []  # the gradient panel and the log axes are not sent again
+    assert all(dash.marks[name] is mark for name, mark in marks.items())  # updated in place
+    assert "full BPTT, nothing is dropped" in text(dash.readout.value)
+    assert len(dash.marks["dropped"].x) == 0
+    assert dash.marks["shade_g"].x[0] == dash.marks["shade_g"].x[1] == 39.5  # no width left
+
+
+def test_the_scale_leaves_the_shading_alone():
+    dash = bptt_dashboard()
+    cut = Sent(*(dash.marks[name] for name in ("shade_g", "shade_c", "k_g", "k_c")))
+    for scale in (1.05, 2.0, 0.3):
+        dash.controls["scale"].value = scale
+        assert_view_matches(dash, scale, 5, "tanh")
+    assert cut.names == []
 
 
 @pytest.mark.parametrize(("scale", "activation", "word"), [
@@ -240,39 +325,40 @@ def test_the_truncation_slider_only_resums():
 ])
 def test_scale_and_activation_redraw_the_gradient(scale, activation, word):
     dash = bptt_dashboard()
+    figures = [list(f.marks) for f in figures_of(dash)]
     dash.set(scale=scale, activation=activation)
-    view = bptt_view(scale, 5, activation=activation)
-    g, norms = _expected_lines(view)
-    np.testing.assert_array_equal(dash.artists["g"].get_ydata(), g)
-    np.testing.assert_allclose(dash.artists["rho"].get_ydata(), view["rho_powers"], rtol=1e-12)
+    assert_view_matches(dash, scale, 5, activation)
     assert word in text(dash.readout.value)
-    low, high = dash.ax_g.get_ylim()
-    assert low <= np.nanmin(g) and np.nanmax(g) <= high  # the curve is on the plot
-    low, high = dash.ax_c.get_ylim()
-    assert low <= np.nanmin(norms) and np.nanmax(norms) <= high
     assert f"activation {activation}" in text(dash.readout.value)
+    assert [list(f.marks) for f in figures_of(dash)] == figures
 
 
 def test_zero_scale_shows_a_clear_state():
     dash = bptt_dashboard()
     dash.controls["scale"].value = 0.0
-    html = text(dash.readout.value)
-    assert "nothing is carried back" in html
-    g = dash.artists["g"].get_ydata()
-    assert g[0] == 1.0 and np.all(np.isnan(g[1:]))  # zeros are not drawn on a log axis ...
-    assert "exactly 0 from d = 1" in dash.artists["note"].get_text()  # ... and the plot says so
+    assert "nothing is carried back" in text(dash.readout.value)
+    np.testing.assert_array_equal(dash.marks["g"].x, [0.0])  # zeros are not drawn on a log axis ...
+    assert list(dash.marks["note"].text) == ["the gradient is exactly 0 from d = 1 on",  # ... and the plot says so
+                                             "(a log axis cannot show 0)"]
+    assert_view_matches(dash, 0.0, 5, "tanh")
     dash.controls["scale"].value = 1.0
-    assert dash.artists["note"].get_text() == ""
-    render(dash.fig)
+    assert list(dash.marks["note"].text) == ["", ""]
 
 
 def test_the_most_extreme_setting_stays_on_the_plot():
     dash = bptt_dashboard(scale=SCALE_RANGE[1], activation="linear", T=MAX_T, H=8, k=10)
     assert dash.view["finite"] and "exploding" in text(dash.readout.value)
-    g = dash.artists["g"].get_ydata()
-    low, high = dash.ax_g.get_ylim()
-    assert np.all(np.isfinite(g)) and low <= g.min() and g.max() <= high
-    render(dash.fig)
+    view = assert_view_matches(dash, SCALE_RANGE[1], 10, "linear", T=MAX_T, H=8)
+    assert len(dash.marks["g"].x) == MAX_T and view["g"].max() > 1e90
+
+
+def test_overflow_is_left_out_of_the_curves():
+    dash = bptt_dashboard(T=MAX_T, H=8)
+    dash._render({"scale": 30.0, "k": 10, "activation": "linear"})  # beyond the slider: about 30**200
+    g = bptt_view(30.0, 10, T=MAX_T, H=8, activation="linear")["g"]
+    first_inf = np.flatnonzero(~np.isfinite(g))[0]
+    np.testing.assert_array_equal(dash.marks["g"].x, np.arange(first_inf))
+    assert dash.marks["note"].text[0] == f"beyond float64 from d = {first_inf} on: not drawn"
 
 
 def test_set_moves_several_controls_with_one_update():
@@ -281,7 +367,7 @@ def test_set_moves_several_controls_with_one_update():
     dash.set(scale=1.5, k=10, activation="linear")
     assert dash.updates == count + 1
     assert dash.values() == {"scale": 1.5, "k": 10, "activation": "linear"}
-    assert dash.view["truncated_norm"] == pytest.approx(bptt_view(1.5, 10, activation="linear")["truncated_norm"])
+    assert_view_matches(dash, 1.5, 10, "linear")
     assert isinstance(dash.controls["k"], widgets.IntSlider)
     assert isinstance(dash.controls["activation"], widgets.ToggleButtons)
 
@@ -313,7 +399,7 @@ def test_dashboard_rejects_bad_arguments(kwargs, match):
 
 def test_dashboard_on_a_smaller_probe():
     dash = bptt_dashboard(T=10, H=4, seed=3, k=2)
-    assert dash.controls["k"].max == 10 and dash.ax_g.get_xlim() == (-0.5, 9.5)
-    view = bptt_view(1.0, 2, T=10, H=4, seed=3)
-    np.testing.assert_array_equal(dash.artists["g"].get_ydata(), _expected_lines(view)[0])
-    assert "T = 10, H = 4" in dash.ax_g.get_title()
+    distance = dash.marks["g"].scales["x"]
+    assert dash.controls["k"].max == 10 and limits(distance) == (-0.5, 9.5)
+    assert_view_matches(dash, 1.0, 2, "tanh", T=10, H=4, seed=3)
+    assert "T = 10, H = 4" in dash.panels["gradient"].title

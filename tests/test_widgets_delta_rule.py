@@ -1,22 +1,23 @@
 """Headless tests of the delta-rule dashboard (chapter 03): bplib.widgets.delta_rule.
 
 The compute function descent_path is compared with gradient descent written out here with
-bplib.neuron.neuron_gradients; the dashboard is driven through its controls, and the plotted
-data, the marker styles and the readout must follow the maths, updated in place.
+bplib.neuron.neuron_gradients; the dashboard is driven through its controls, and the data of
+its bqplot marks, the marker styles and the readout must follow the maths, updated in place.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import warnings
 
+import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 import pytest
 
 from bplib.activations import sigmoid, sigmoid_prime
 from bplib.neuron import DIVERGENCE_BOUND, loss_surface, neuron_gradients, neuron_loss
+from bplib.widgets._base import _widget_tree
 from bplib.widgets.delta_rule import (
     AND_X,
     AND_Y,
@@ -55,12 +56,6 @@ def reference_path(x, y, w_start, b, lr, steps, mode):
 
 def text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
-
-
-def render(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=40)
-    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ---- descent_path -----------------------------------------------------------------------------------
@@ -215,47 +210,91 @@ def test_clamp_to_window():
 # ---- the dashboard ---------------------------------------------------------------------------------
 
 
+def assert_line(mark, x, y):
+    """A bqplot mark shows exactly these points, as float64 arrays."""
+    assert mark.x.dtype == np.float64 and mark.y.dtype == np.float64
+    np.testing.assert_allclose(mark.x, x, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(mark.y, y, rtol=1e-12, atol=1e-12)
+
+
+def assert_shows(dash, expected_weights, start, lr, mode):
+    """Every mark that moves follows the run from `start`: path, start, end, loss curve and its end."""
+    expected = descent_path(AND_X, AND_Y, start, FIXED_BIAS, lr, STEPS, mode)
+    np.testing.assert_allclose(expected["weights"], expected_weights, rtol=1e-12, atol=1e-12)
+    marks = dash.marks
+    assert_line(marks["path"], expected_weights[:, 0], expected_weights[:, 1])
+    assert_line(marks["start"], [start[0]], [start[1]])
+    assert_line(marks["end"], *np.clip(expected_weights[-1:], *W_RANGE).T)
+    losses = [neuron_loss(AND_X, AND_Y, w, FIXED_BIAS) for w in expected_weights]
+    assert_line(marks["loss"], np.arange(len(losses)), losses)
+    assert_line(marks["loss_end"], [len(losses) - 1], [losses[-1]])
+    assert f"{losses[-1]:.4f}" in text(dash.readout.value)
+
+
+def figures_of(dash) -> list[bq.Figure]:
+    return [w for w in _widget_tree(dash.fig) if isinstance(w, bq.Figure)]
+
+
 def test_dashboard_starts_with_the_default_run():
     dash = delta_rule_dashboard()
     assert dash.values() == {"lr": 10.0, "w1": -2.0, "w2": 6.0, "mode": "batch"}
     expected = reference_path(AND_X, AND_Y, START, FIXED_BIAS, 10.0, STEPS, "batch")
-    path_line = dash.artists["path"]
-    np.testing.assert_allclose(path_line.get_xdata(), expected[:, 0], rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(path_line.get_ydata(), expected[:, 1], rtol=1e-12, atol=1e-12)
+    assert_shows(dash, expected, START, 10.0, "batch")
     html = text(dash.readout.value)
-    assert "converged" in html
-    loss_end = neuron_loss(AND_X, AND_Y, expected[-1], FIXED_BIAS)
-    assert f"{loss_end:.4f}" in html and f"{STEPS}" in html
+    assert "converged" in html and f"{STEPS}" in html
     assert "(2.00, 2.00)" in html  # the lowest grid point
-    assert dash.artists["status"].get_text() == "converged"
-    render(dash.fig)
+    assert text(dash.status.value).split()[0] == "converged"
+    assert dash.marks["end"].marker == "circle" and dash.marks["end"].colors == ["#2e7d32"]
+    assert sorted(f.title for f in figures_of(dash) if f.title) == ["loss L(w1, w2) with the bias fixed at b = -3",
+                                                         "loss after each step"]
 
 
-def test_the_surface_is_the_loss_and_stays_put():
+def test_the_surface_is_the_loss_in_bands_and_stays_put():
     dash = delta_rule_dashboard()
     np.testing.assert_array_equal(dash.surface, loss_surface(AND_X, AND_Y, dash.w_grid, dash.w_grid, FIXED_BIAS))
     assert dash.lowest[:2] == (pytest.approx(2.0), pytest.approx(2.0))
-    static = list(dash.ax_surface.collections) + list(dash.ax_surface.images)
-    lines = dict(dash.artists)
+    surface, contours = dash.marks["surface"], dash.marks["contours"]
+    np.testing.assert_array_equal(surface.x, dash.w_grid)
+    np.testing.assert_array_equal(surface.y, dash.w_grid)
+    # each cell shows a value of the band its loss lies in: within one band width, never across a level
+    low, top = dash.surface.min(), dash.surface.max()
+    levels = low + (top - low) * np.linspace(0.0, 1.0, 16) ** 2
+    band = np.clip(np.searchsorted(levels, dash.surface) - 1, 0, 14)
+    assert np.all((levels[band] <= surface.color) & (surface.color <= levels[band + 1]))
+    assert len(np.unique(surface.color)) > 10
+    # the contour lines run where the loss equals a level (up to the grid's linear interpolation)
+    on_line = ~np.isnan(contours.x)
+    assert np.count_nonzero(~on_line) > 5 and np.count_nonzero(on_line) > 500
+    assert on_line[0] and on_line[-1]  # a NaN at the end would be an error in the browser
+    losses = np.array([neuron_loss(AND_X, AND_Y, w, FIXED_BIAS) for w in zip(contours.x[on_line],
+                                                                              contours.y[on_line], strict=True)])
+    assert np.min(np.abs(losses[:, None] - levels[None, :]), axis=1).max() < 1e-3 * (top - low)
+    assert (dash.scales["loss_colour"].min, dash.scales["loss_colour"].max) == (low, pytest.approx(top, rel=1e-15))
+    # the colour key beside the map: every band once, bottom to top, its levels written beside it
+    key = dash.marks["colour_key"]
+    assert [m for m in _widget_tree(dash.fig) if isinstance(m, bq.HeatMap)].count(key) == 1
+    np.testing.assert_allclose(key.color[:, 0], 0.5 * (levels[:-1] + levels[1:]), rtol=1e-14)
+    (key_axis,) = [a for f in figures_of(dash) for a in f.axes if a.scale is key.scales["y"]]
+    assert key_axis.tick_labels == {k: f"{levels[k]:.2f}" for k in range(15, -1, -2)}
+    np.testing.assert_array_equal(dash.marks["lowest"].x, [2.0])
+    np.testing.assert_array_equal(dash.marks["lowest_loss"].y, [dash.lowest[2]] * 2)
+    static = {name: (dash.marks[name], dash.marks[name].x)
+              for name in ("surface", "contours", "lowest", "colour_key", "lowest_loss")}
+    marks = dict(dash.marks)
     for lr in (0.5, 70.0, 300.0, 1e8):
         dash.controls["lr"].value = lr
-    assert list(dash.ax_surface.collections) + list(dash.ax_surface.images) == static  # the contours: untouched
-    assert all(dash.artists[name] is artist for name, artist in lines.items())  # updated in place
-    assert dash.ax_surface.get_xlim() == W_RANGE and dash.ax_surface.get_ylim() == W_RANGE
+    assert all(dash.marks[name] is mark and mark.x is x for name, (mark, x) in static.items())  # untouched
+    assert dash.marks == marks  # the same marks, updated in place
+    limits = {name: (scale.min, scale.max) for name, scale in dash.scales.items()}
+    assert limits["w1"] == limits["w2"] == W_RANGE
+    assert limits["step"] == (0.0, STEPS) and limits["loss"] == (0.0, pytest.approx(1.05 * top))
 
 
 @pytest.mark.parametrize("lr", [0.3, 70.0, 300.0])
 def test_the_learning_rate_slider_redraws_the_path_and_the_loss(lr):
     dash = delta_rule_dashboard()
     dash.controls["lr"].value = lr
-    expected = reference_path(AND_X, AND_Y, START, FIXED_BIAS, lr, STEPS, "batch")
-    np.testing.assert_allclose(dash.artists["path"].get_xdata(), expected[:, 0], rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(dash.artists["path"].get_ydata(), expected[:, 1], rtol=1e-12, atol=1e-12)
-    losses = [neuron_loss(AND_X, AND_Y, w, FIXED_BIAS) for w in expected]
-    np.testing.assert_allclose(dash.artists["loss"].get_ydata(), losses, rtol=1e-12)
-    np.testing.assert_array_equal(dash.artists["loss"].get_xdata(), np.arange(STEPS + 1))
-    assert dash.artists["loss_end"].get_ydata()[0] == pytest.approx(losses[-1], rel=1e-12)
-    assert f"{losses[-1]:.4f}" in text(dash.readout.value)
+    assert_shows(dash, reference_path(AND_X, AND_Y, START, FIXED_BIAS, lr, STEPS, "batch"), START, lr, "batch")
     assert f"{lr:.4g}" in text(dash.readout.value)
 
 
@@ -265,11 +304,44 @@ def test_start_sliders_and_mode_toggle():
     dash.controls["w2"].value = -1.5
     dash.controls["mode"].value = "online"
     expected = reference_path(AND_X, AND_Y, [5.0, -1.5], FIXED_BIAS, 10.0, STEPS, "online")
-    np.testing.assert_allclose(dash.artists["path"].get_xdata(), expected[:, 0], rtol=1e-12, atol=1e-12)
-    assert list(dash.artists["start"].get_xdata()) == [5.0] and list(dash.artists["start"].get_ydata()) == [-1.5]
+    assert_shows(dash, expected, [5.0, -1.5], 10.0, "online")
     assert "online" in text(dash.readout.value)
     assert isinstance(dash.controls["mode"], widgets.ToggleButtons)
     assert isinstance(dash.controls["lr"], widgets.FloatLogSlider)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_slider_position_shows_its_own_run(mode):
+    # Moving one slider picks runs of a sweep of all its positions (made on its first move): each must be
+    # the run descent_path makes for those values, after any order of moves, and so must the values
+    # between two positions (set from Python), which are run afresh.
+    dash = delta_rule_dashboard(mode=mode)
+    moves = [("lr", 10.0 ** -1.5), ("lr", 10.0 ** 1.85), ("lr", 10.0 ** 2.5), ("w1", 3.7), ("w1", -4.0),
+             ("w2", 0.2), ("lr", 10.0**6), ("lr", 10.0**0.5), ("w2", 7.9), ("w1", 1.234), ("lr", 12.3456)]
+    for name, value in moves:
+        dash.controls[name].value = value
+        values = dash.values()
+        start = np.array([values["w1"], values["w2"]])
+        expected = descent_path(AND_X, AND_Y, start, FIXED_BIAS, values["lr"], STEPS, mode)
+        assert dash.path.keys() == expected.keys()
+        for key, value_expected in expected.items():
+            np.testing.assert_array_equal(dash.path[key], value_expected, err_msg=f"{name} = {value}: {key}")
+        assert_line(dash.marks["path"], expected["weights"][:, 0], expected["weights"][:, 1])
+    dash.controls["mode"].value = MODES[1 - MODES.index(mode)]  # and a toggle back shows the first run again
+    dash.controls["mode"].value = mode
+    assert_line(dash.marks["path"], expected["weights"][:, 0], expected["weights"][:, 1])
+
+
+def test_the_front_ends_round_off_is_taken_as_the_slider_position():
+    # noUiSlider adds steps: a browser sends -0.7000000000000002 for -0.7 and 2.23872113856834 for 10**0.35
+    dash = delta_rule_dashboard(lr=70.0)
+    dash.controls["w1"].value = -0.7000000000000002
+    dash.controls["lr"].value = 2.23872113856834
+    lr = 10.0**0.35
+    expected = descent_path(AND_X, AND_Y, [-0.7, 6.0], FIXED_BIAS, lr, STEPS, "batch")
+    for key, value in expected.items():
+        np.testing.assert_array_equal(dash.path[key], value)
+    assert (dash.marks["start"].x[0], dash.path["lr"]) == (-0.7, lr)
 
 
 def test_a_huge_learning_rate_shows_divergence_without_a_crash():
@@ -277,16 +349,16 @@ def test_a_huge_learning_rate_shows_divergence_without_a_crash():
     dash.controls["lr"].value = 10.0 ** LR_EXPONENTS[1]
     html = text(dash.readout.value)
     assert "diverged at step 1" in html
-    assert dash.artists["status"].get_text() == "diverged at step 1"
-    x_data, y_data = dash.artists["path"].get_xdata(), dash.artists["path"].get_ydata()
-    assert len(x_data) == 1 and np.all(np.isfinite(x_data)) and np.all(np.isfinite(y_data))
-    end = dash.artists["end"]
-    assert (list(end.get_xdata()), list(end.get_ydata())) == ([-2.0], [6.0])  # the last finite point
-    assert end.get_marker() == "X" and end.get_markerfacecolor() == "#c62828"
-    assert np.all(np.isfinite(dash.artists["loss"].get_ydata()))
-    render(dash.fig)
+    assert "diverged at step 1" in text(dash.status.value)
+    path, end = dash.marks["path"], dash.marks["end"]
+    assert len(path.x) == 1 and np.all(np.isfinite(path.x)) and np.all(np.isfinite(path.y))
+    assert (list(end.x), list(end.y)) == ([-2.0], [6.0])  # the last finite point
+    assert (end.marker, end.stroke, end.colors) == ("crosshair", "#c62828", ["#c62828"])
+    assert dash.marks["loss_end"].marker == "crosshair"
+    assert np.all(np.isfinite(dash.marks["loss"].y))
     dash.controls["lr"].value = 10.0  # and back
-    assert "converged" in text(dash.readout.value) and dash.artists["end"].get_marker() == "o"
+    assert "converged" in text(dash.readout.value)
+    assert (dash.marks["end"].marker, dash.marks["end"].stroke) == ("circle", "black")
 
 
 def test_an_end_off_the_plot_is_marked_on_its_edge():
@@ -295,13 +367,12 @@ def test_an_end_off_the_plot_is_marked_on_its_edge():
     assert path["status"] == "stuck"
     last = path["weights"][-1]
     assert np.any(last < W_RANGE[0]) or np.any(last > W_RANGE[1])
-    end = dash.artists["end"]
-    marked = np.array([end.get_xdata()[0], end.get_ydata()[0]])
-    np.testing.assert_array_equal(marked, np.clip(last, *W_RANGE))
-    assert dash.artists["path"].get_xdata()[-1] == last[0]  # the line itself is not clamped
+    end = dash.marks["end"]
+    np.testing.assert_array_equal([end.x[0], end.y[0]], np.clip(last, *W_RANGE))
+    assert dash.marks["path"].x[-1] == last[0]  # the line itself is not clamped
     assert "off the plot" in dash.readout.value
-    assert not end.get_clip_on()
-    render(dash.fig)
+    assert not end.apply_clip and not dash.marks["start"].apply_clip and dash.marks["path"].apply_clip
+    assert end.marker == "crosshair" and "stuck" in dash.status.value
 
 
 def test_set_moves_several_controls_with_one_update():
@@ -311,7 +382,7 @@ def test_set_moves_several_controls_with_one_update():
     assert dash.updates == count + 1
     assert dash.values() == {"lr": 70.0, "w1": 0.0, "w2": 0.0, "mode": "batch"}
     expected = reference_path(AND_X, AND_Y, [0.0, 0.0], FIXED_BIAS, 70.0, STEPS, "batch")
-    np.testing.assert_allclose(dash.artists["path"].get_ydata(), expected[:, 1], rtol=1e-12, atol=1e-12)
+    assert_shows(dash, expected, [0.0, 0.0], 70.0, "batch")
     dash.set(lr=1e3)  # above the slider's exponent range [-2, 8] as a number: still valid
     assert dash.values()["lr"] == 1e3 and dash.updates == count + 2
 
@@ -349,6 +420,6 @@ def test_dashboard_on_other_data_and_bias():
     y = np.array([0.0, 1.0, 1.0, 1.0])  # OR
     dash = delta_rule_dashboard(x=x, y=y, b=-1.0, steps=40, lr=3.0, w1=0.0, w2=0.0)
     expected = reference_path(x, y, [0.0, 0.0], -1.0, 3.0, 40, "batch")
-    np.testing.assert_allclose(dash.artists["path"].get_xdata(), expected[:, 0], rtol=1e-12, atol=1e-12)
-    assert dash.ax_loss.get_xlim() == (0.0, 40.0)
-    assert "b = -1" in dash.ax_surface.get_title()
+    np.testing.assert_allclose(dash.marks["path"].x, expected[:, 0], rtol=1e-12, atol=1e-12)
+    assert (dash.scales["step"].min, dash.scales["step"].max) == (0.0, 40.0)
+    assert "loss L(w1, w2) with the bias fixed at b = -1" in [f.title for f in figures_of(dash)]

@@ -2,17 +2,17 @@
 
 The compute functions (depth_view, momentum_view) are compared with bplib.experiments'
 depth_probes and optimizer_paths called directly; the dashboards are driven through their
-controls, and the bars, lines, markers and readouts must follow the maths, updated in place with
-fixed axis limits.
+controls, and the marks drawn in the browser (bars, lines, markers), the status line and the
+readouts must follow the maths, updated in place, with fixed axis limits.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import warnings
 
+import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 import pytest
@@ -20,8 +20,10 @@ import pytest
 from bplib.experiments import optimizer_paths as op
 from bplib.experiments.depth_probes import depth_probe
 from bplib.layers import init_std
+from bplib.widgets._base import _widget_tree
 from bplib.widgets.depth import (
     DEPTH_RANGE,
+    LOSS_LIMITS,
     LR_EXPONENTS,
     MOMENTUM_STEPS,
     TOLERANCE,
@@ -29,6 +31,7 @@ from bplib.widgets.depth import (
     W2_RANGE,
     WIDTH,
     Y_LIMITS,
+    _depth_readout,
     classify_gain,
     clip_for_display,
     depth_dashboard,
@@ -36,6 +39,8 @@ from bplib.widgets.depth import (
     momentum_dashboard,
     momentum_view,
 )
+
+GREY, RED = "#9e9e9e", "#c62828"
 
 
 @pytest.fixture(autouse=True)
@@ -46,13 +51,11 @@ def _warnings_are_errors():
 
 
 def text(html: str) -> str:
-    return re.sub(r"<[^>]+>", " ", html)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def render(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=40)
-    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+def figures_of(dash) -> list[bq.Figure]:
+    return [w for w in _widget_tree(dash.fig) if isinstance(w, bq.Figure)]
 
 
 def probe(depth, activation, init, scale):
@@ -115,76 +118,119 @@ def test_depth_view_statuses_of_the_chapter():
 # ---- the depth dashboard ----------------------------------------------------------------------------------
 
 
-def _bar_values(dash):
-    """(visible heights + the lower limit, colours) of the visible bars, in layer order."""
-    bars = [bar for bar in dash.artists["bars"] if bar.get_visible()]
-    return np.array([bar.get_height() + bar.get_y() for bar in bars]), [bar.get_facecolor() for bar in bars]
+def test_the_depth_figure_is_drawn_in_the_browser_from_the_marks():
+    dash = depth_dashboard()
+    assert isinstance(dash.fig, widgets.Box) and "bplib-figure" in dash.fig._dom_classes
+    figures = figures_of(dash)
+    assert len(figures) == 2
+    assert set(dash.marks.values()) == {mark for f in figures for mark in f.marks}  # none left behind
+    assert isinstance(dash.scales["gradient"], bq.LogScale) and isinstance(dash.scales["size"], bq.LogScale)
+    assert dash.status in _widget_tree(dash.fig)
+
+
+def assert_depth_view_matches(dash, depth, activation, init, scale):
+    """Every mark, the status and the readout show depth_probe's numbers for these settings."""
+    expected = probe(depth, activation, init, scale)
+    marks = dash.marks
+    bars = np.asarray(marks["bars"].y, dtype=float)
+    np.testing.assert_array_equal(marks["bars"].x, np.arange(1, DEPTH_RANGE[1] + 1))
+    np.testing.assert_allclose(bars[:depth], np.clip(expected.delta_norms, *Y_LIMITS), rtol=1e-12)
+    assert np.all(bars[depth:] == Y_LIMITS[0]) and marks["bars"].base == Y_LIMITS[0]  # height 0 above the depth
+    outside = clip_for_display(expected.delta_norms)[1]
+    assert [c == GREY for c in marks["bars"].colors[:depth]] == outside.tolist()
+    layers = np.arange(1, depth + 1)
+    np.testing.assert_array_equal(marks["bound"].x, layers)
+    np.testing.assert_allclose(marks["bound"].y, np.clip(expected.bound, *Y_LIMITS), rtol=1e-12)
+    np.testing.assert_array_equal(marks["z_rms"].x, layers)
+    np.testing.assert_allclose(marks["z_rms"].y, np.clip(expected.z_rms, *Y_LIMITS), rtol=1e-12)
+    z_outside = (expected.z_rms < Y_LIMITS[0]) | (expected.z_rms > Y_LIMITS[1])
+    np.testing.assert_array_equal(marks["z_rms_outside"].x, layers[z_outside])
+    np.testing.assert_allclose(marks["z_rms_outside"].y, np.clip(expected.z_rms[z_outside], *Y_LIMITS))
+    for name in ("gradient", "size"):  # fixed limits: the axes never jump
+        assert (dash.scales[name].min, dash.scales[name].max) == Y_LIMITS
+    status, gain = classify_gain(expected.delta_norms)
+    assert text(dash.status.value) == f"{status}: gain {gain:.1e}"
+    html = text(dash.readout.value)
+    for value in expected.delta_norms:  # every layer's number is printed, the true value
+        assert f"{value:.1e}" in html
+    assert f"depth {depth}" in html and f"std of W = {init_std(WIDTH, WIDTH, init, scale):.4f}" in html
+    assert status in html
 
 
 def test_depth_dashboard_starts_with_sigmoid_vanishing():
     dash = depth_dashboard()
     assert dash.values() == {"depth": 15, "activation": "sigmoid", "init": "xavier", "scale": 1.0}
-    expected = probe(15, "sigmoid", "xavier", 1.0)
-    heights, _ = _bar_values(dash)
-    np.testing.assert_allclose(heights, np.clip(expected.delta_norms, *Y_LIMITS), rtol=1e-9)
-    assert all(bar.get_y() == Y_LIMITS[0] for bar in dash.artists["bars"])
-    np.testing.assert_array_equal(dash.artists["bound"].get_xdata(), np.arange(1, 16))
-    np.testing.assert_allclose(dash.artists["bound"].get_ydata(), np.clip(expected.bound, *Y_LIMITS))
-    np.testing.assert_allclose(dash.artists["z_rms"].get_ydata(), expected.z_rms)
-    html = text(dash.readout.value)
-    for value in expected.delta_norms:  # every layer's number is printed
-        assert f"{value:.1e}" in html
-    assert "vanishing" in html and dash.artists["status"].get_text().startswith("vanishing")
-    assert f"{init_std(WIDTH, WIDTH, 'xavier'):.4f}" in html
-    render(dash.fig)
+    assert_depth_view_matches(dash, 15, "sigmoid", "xavier", 1.0)
+    assert dash.view["status"] == "vanishing" and text(dash.status.value).startswith("vanishing: gain")
+    assert (dash.scales["layer"].min, dash.scales["layer"].max) == (0.4, DEPTH_RANGE[1] + 0.6)
 
 
-def test_moving_the_controls_updates_the_same_artists_and_keeps_the_limits():
+def test_moving_the_controls_updates_the_same_marks_and_keeps_the_limits():
     dash = depth_dashboard()
-    artists = {name: artist for name, artist in dash.artists.items() if name != "bars"}
-    bars = list(dash.artists["bars"])
-    limits = (dash.ax_grad.get_ylim(), dash.ax_grad.get_xlim(), dash.ax_forward.get_ylim())
-    for settings in ({"depth": 5}, {"activation": "relu"}, {"init": "he"}, {"scale": 3.0}, {"depth": 20}):
+    marks, figures = dict(dash.marks), [list(f.marks) for f in figures_of(dash)]
+    for settings in ({"depth": 5}, {"activation": "relu"}, {"init": "he"}, {"scale": 3.0}, {"depth": 20},
+                     {"activation": "tanh", "init": "normal", "scale": 0.1}):
         dash.set(**settings)
-        values = dash.values()
-        expected = probe(values["depth"], values["activation"], values["init"], values["scale"])
-        heights, _ = _bar_values(dash)
-        assert len(heights) == values["depth"]
-        np.testing.assert_allclose(heights, np.clip(expected.delta_norms, *Y_LIMITS), rtol=1e-9)
-        np.testing.assert_allclose(dash.artists["z_rms"].get_ydata(), np.clip(expected.z_rms, *Y_LIMITS))
-    assert all(dash.artists[name] is artist for name, artist in artists.items())
-    assert all(a is b for a, b in zip(dash.artists["bars"], bars, strict=True))
-    assert (dash.ax_grad.get_ylim(), dash.ax_grad.get_xlim(), dash.ax_forward.get_ylim()) == limits
-    assert dash.ax_grad.get_ylim() == pytest.approx(Y_LIMITS)
+        assert_depth_view_matches(dash, **dash.values())
+    assert all(dash.marks[name] is mark for name, mark in marks.items())
+    assert [list(f.marks) for f in figures_of(dash)] == figures
+    assert (dash.scales["layer"].min, dash.scales["layer"].max) == (0.4, DEPTH_RANGE[1] + 0.6)
 
 
-def test_a_shallower_network_hides_the_bars_above_it():
+def test_each_slider_alone_moves_the_marks():
+    dash = depth_dashboard()
+    for name, value in (("depth", 9), ("activation", "tanh"), ("init", "he"), ("scale", 2.0)):
+        before = np.array(dash.marks["bars"].y, dtype=float)
+        dash.controls[name].value = value
+        assert not np.array_equal(dash.marks["bars"].y, before), name
+        assert_depth_view_matches(dash, **dash.values())
+
+
+def test_the_kept_forward_passes_give_depth_views_numbers():
+    # deeper and shallower with the same weights (a kept pass, extended), back to earlier settings,
+    # and more settings than are kept
+    dash = depth_dashboard(depth=3)
+    settings = [(3, "tanh", "xavier", 1.0), (11, "tanh", "xavier", 1.0), (20, "tanh", "xavier", 1.0),
+                (7, "tanh", "xavier", 1.0), (7, "relu", "he", 0.5), (20, "relu", "he", 0.5)]
+    settings += [(12, "sigmoid", "normal", 10.0 ** (k / 50 - 1)) for k in range(0, 101, 5)]
+    settings += [(20, "tanh", "xavier", 1.0), (2, "sigmoid", "normal", 0.1)]
+    for depth, activation, init, scale in settings:
+        dash.set(depth=depth, activation=activation, init=init, scale=scale)
+        expected = depth_view(depth, activation, init, scale)
+        for key in ("norms", "z_rms", "norms_shown", "norms_outside", "z_rms_shown", "z_rms_outside", "layers"):
+            np.testing.assert_array_equal(dash.view[key], expected[key], err_msg=key)
+        np.testing.assert_allclose(dash.view["bound_shown"], expected["bound_shown"], rtol=1e-12)
+        assert {key: dash.view[key] for key in ("status", "std", "depth", "activation", "init", "scale")} == {
+            key: expected[key] for key in ("status", "std", "depth", "activation", "init", "scale")}
+        assert dash.view["gain"] == pytest.approx(expected["gain"], rel=1e-15, nan_ok=True)
+        assert dash.readout.value == _depth_readout(expected)  # the readout of depth_view, to the character
+
+
+def test_a_shallower_network_leaves_the_bars_above_it_at_height_zero():
     dash = depth_dashboard(depth=20)
     dash.controls["depth"].value = 3
-    visible = [bar.get_visible() for bar in dash.artists["bars"]]
-    assert visible == [True] * 3 + [False] * (DEPTH_RANGE[1] - 3)
-    assert len(dash.artists["z_rms"].get_xdata()) == 3
+    bars = np.asarray(dash.marks["bars"].y, dtype=float)
+    assert np.all(bars[:3] > Y_LIMITS[0]) and np.all(bars[3:] == Y_LIMITS[0])
+    assert len(dash.marks["z_rms"].x) == 3 and len(dash.marks["bound"].x) == 3
 
 
 def test_values_beyond_the_limits_are_drawn_at_the_edge_in_grey_and_said_so():
     dash = depth_dashboard(depth=20, activation="relu", init="he", scale=10.0)
     expected = probe(20, "relu", "he", 10.0)
     assert np.any(expected.delta_norms > Y_LIMITS[1])
-    heights, colours = _bar_values(dash)
-    assert heights.max() == pytest.approx(Y_LIMITS[1])
-    outside = expected.delta_norms > Y_LIMITS[1]
-    grey = [c[:3] == pytest.approx((0.619, 0.619, 0.619), abs=1e-3) for c in colours]
-    assert grey == outside.tolist()
+    assert_depth_view_matches(dash, 20, "relu", "he", 10.0)
+    bars = np.asarray(dash.marks["bars"].y, dtype=float)
+    assert bars.max() == Y_LIMITS[1]
+    assert dash.marks["bars"].colors[0] == GREY and dash.marks["bars"].colors[-1] != GREY
     html = text(dash.readout.value)
     assert "outside the plot's range" in html and "exploding" in html
-    assert f"{expected.delta_norms[0]:.1e}" in html  # the true value, not the clipped one
     dash.set(scale=0.1)  # far too small: below the lower edge
     expected = probe(20, "relu", "he", 0.1)
     assert np.any(expected.delta_norms < Y_LIMITS[0])
-    assert _bar_values(dash)[0].min() == pytest.approx(Y_LIMITS[0])
-    assert len(dash.artists["z_rms_outside"].get_xdata()) == int(np.sum(expected.z_rms < Y_LIMITS[0]))
+    assert_depth_view_matches(dash, 20, "relu", "he", 0.1)
+    assert len(dash.marks["z_rms_outside"].x) == int(np.sum(expected.z_rms < Y_LIMITS[0])) > 0
+    assert dash.marks["z_rms_outside"].apply_clip is False  # the dots on the edge are whole
     assert "vanishing" in text(dash.readout.value)
-    render(dash.fig)
 
 
 def test_the_controls_are_the_promised_widgets():
@@ -201,6 +247,7 @@ def test_set_moves_several_controls_with_one_update():
     dash.set(depth=8, activation="tanh", scale=0.5)
     assert dash.updates == count + 1
     assert dash.values() == {"depth": 8, "activation": "tanh", "init": "xavier", "scale": 0.5}
+    assert_depth_view_matches(dash, 8, "tanh", "xavier", 0.5)
 
 
 @pytest.mark.parametrize(("values", "match"), [
@@ -261,60 +308,102 @@ def test_momentum_view_statuses():
 # ---- the momentum dashboard -------------------------------------------------------------------------------
 
 
+def test_the_momentum_figure_is_drawn_in_the_browser_from_the_marks():
+    dash = momentum_dashboard()
+    assert isinstance(dash.fig, widgets.Box) and "bplib-figure" in dash.fig._dom_classes
+    figures = figures_of(dash)
+    assert len(figures) == 2
+    assert set(dash.marks.values()) == {mark for f in figures for mark in f.marks}
+    assert isinstance(dash.scales["loss"], bq.LogScale)
+    assert dash.status in _widget_tree(dash.fig)
+
+
+def assert_momentum_view_matches(dash, lr, beta):
+    """Both runs' marks show optimizer_path's points up to a divergence, the status says how each ended."""
+    marks = dash.marks
+    words = text(dash.status.value)
+    for name, label in (("sgd", "SGD"), ("momentum", "momentum")):
+        path = op.optimizer_path(name, lr, beta, steps=MOMENTUM_STEPS)
+        k = op.diverged_at(path) or len(path)
+        np.testing.assert_array_equal(marks[f"{name}_path"].x, path[:k, 0])  # the finite rows only
+        np.testing.assert_array_equal(marks[f"{name}_path"].y, path[:k, 1])
+        np.testing.assert_array_equal(marks[f"{name}_loss"].x, np.arange(k))
+        np.testing.assert_allclose(marks[f"{name}_loss"].y, op.quadratic_loss(path[:k]), rtol=1e-15)
+        end = marks[f"{name}_end"]
+        clamped = np.clip(path[k - 1], [W1_RANGE[0], W2_RANGE[0]], [W1_RANGE[1], W2_RANGE[1]])
+        assert (end.x[0], end.y[0]) == (clamped[0], clamped[1])
+        assert end.apply_clip is False  # a marker on the edge stays whole
+        if k <= MOMENTUM_STEPS:
+            assert end.marker == "crosshair" and end.stroke == RED
+            assert f"{label}: diverged at step {k}" in words
+        else:
+            assert end.marker == "circle" and end.stroke == "black"
+            converged = op.steps_to_tolerance(path, TOLERANCE)
+            said = (f"within tolerance at step {converged}" if converged is not None
+                    else f"not within tolerance after {MOMENTUM_STEPS} steps")
+            assert f"{label}: {said}" in words
+    assert (dash.scales["w1"].min, dash.scales["w1"].max) == W1_RANGE
+    assert (dash.scales["w2"].min, dash.scales["w2"].max) == W2_RANGE
+    assert (dash.scales["loss"].min, dash.scales["loss"].max) == LOSS_LIMITS
+
+
 def test_momentum_dashboard_starts_with_the_zig_zag_and_momentum_ahead():
     dash = momentum_dashboard()
     assert dash.values() == {"lr": 0.035, "beta": 0.7}
-    for name in ("sgd", "momentum"):
-        path = op.optimizer_path(name, 0.035, 0.7, steps=MOMENTUM_STEPS)
-        np.testing.assert_array_equal(dash.artists[f"{name}_path"].get_xdata(), path[:, 0])
-        np.testing.assert_array_equal(dash.artists[f"{name}_path"].get_ydata(), path[:, 1])
-        np.testing.assert_allclose(dash.artists[f"{name}_loss"].get_ydata(), op.quadratic_loss(path), rtol=1e-15)
-    sgd = dash.artists["sgd_path"].get_ydata()
+    assert_momentum_view_matches(dash, 0.035, 0.7)
+    sgd = np.asarray(dash.marks["sgd_path"].y)
     assert np.all(np.sign(sgd[1:6]) == -np.sign(sgd[:5]))  # w2 flips sign every step: the zig-zag
     html = text(dash.readout.value)
     converged = op.steps_to_tolerance(op.optimizer_path("momentum", 0.035, 0.7, steps=MOMENTUM_STEPS))
     assert f"within tolerance at step {converged}" in html
     assert f"not within tolerance after {MOMENTUM_STEPS} steps" in html
     assert "0.04" in html and f"{2 * 1.7 / 50:.4g}" in html
-    assert "momentum: within tolerance" in dash.artists["status"].get_text()
-    render(dash.fig)
+    assert "momentum: within tolerance" in text(dash.status.value)
 
 
 def test_a_diverging_run_is_labelled_and_ends_on_the_edge():
     dash = momentum_dashboard()
-    contours = list(dash.ax_paths.collections)
-    artists = dict(dash.artists)
+    marks = dict(dash.marks)
+    contours = (np.array(dash.marks["contours"].x), np.array(dash.marks["contours"].y))
     dash.set(lr=0.05, beta=0.9)
-    view = dash.view
-    k = view["sgd"]["diverged_at"]
+    k = dash.view["sgd"]["diverged_at"]
     assert k is not None
-    html = text(dash.readout.value)
-    assert f"diverged at step {k}" in html and f"SGD: diverged at step {k}" in dash.artists["status"].get_text()
-    end = dash.artists["sgd_end"]
-    assert end.get_marker() == "X" and end.get_markerfacecolor() == "#c62828"
-    last = view["sgd"]["last"]
-    clamped = np.clip(last, [W1_RANGE[0], W2_RANGE[0]], [W1_RANGE[1], W2_RANGE[1]])
-    assert (end.get_xdata()[0], end.get_ydata()[0]) == (clamped[0], clamped[1])
-    assert not end.get_clip_on()
-    losses = dash.artists["sgd_loss"].get_ydata()
-    assert np.all(np.isfinite(losses[:k])) and np.all(np.isnan(losses[k:]))
-    assert dash.artists["momentum_end"].get_marker() == "o"
-    render(dash.fig)
+    assert_momentum_view_matches(dash, 0.05, 0.9)
+    assert f"diverged at step {k}" in text(dash.readout.value)
+    assert dash.marks["momentum_end"].marker == "circle"
+    dash.set(lr=0.1, beta=0.0)  # both diverge
+    assert_momentum_view_matches(dash, 0.1, 0.0)
     dash.set(lr=0.02, beta=0.5)  # and back: nothing diverges
-    assert dash.artists["sgd_end"].get_marker() == "o" and "diverged" not in text(dash.readout.value)
-    assert list(dash.ax_paths.collections) == contours
-    assert all(dash.artists[name] is artist for name, artist in artists.items())
-    assert dash.ax_paths.get_xlim() == W1_RANGE and dash.ax_paths.get_ylim() == W2_RANGE
+    assert_momentum_view_matches(dash, 0.02, 0.5)
+    assert "diverged" not in text(dash.readout.value) and "diverged" not in text(dash.status.value)
+    assert all(dash.marks[name] is mark for name, mark in marks.items())
+    np.testing.assert_array_equal(dash.marks["contours"].x, contours[0])  # the contours never move
+    np.testing.assert_array_equal(dash.marks["contours"].y, contours[1])
 
 
 def test_the_beta_slider_moves_only_the_momentum_run():
     dash = momentum_dashboard()
-    sgd_before = dash.artists["sgd_path"].get_ydata().copy()
+    sgd = (dash.marks["sgd_path"].y, dash.marks["sgd_loss"].y)
     dash.controls["beta"].value = 0.3
-    np.testing.assert_array_equal(dash.artists["sgd_path"].get_ydata(), sgd_before)
-    expected = op.optimizer_path("momentum", 0.035, 0.3, steps=MOMENTUM_STEPS)
-    np.testing.assert_array_equal(dash.artists["momentum_path"].get_ydata(), expected[:, 1])
-    assert re.search(r"β =\s+0\.30", text(dash.readout.value))
+    assert (dash.marks["sgd_path"].y, dash.marks["sgd_loss"].y) == sgd  # the same arrays: not sent again
+    assert_momentum_view_matches(dash, 0.035, 0.3)
+    assert re.search(r"β = 0\.30", text(dash.readout.value))
+    dash.controls["lr"].value = 0.02  # the learning rate moves both
+    assert dash.marks["sgd_path"].y is not sgd[0]
+    assert_momentum_view_matches(dash, 0.02, 0.3)
+
+
+@pytest.mark.parametrize(("lr", "beta"), [(0.001, 0.0), (0.1, 0.99), (0.0398, 0.95), (0.0763, 0.9)])
+def test_the_dashboard_shows_momentum_view(lr, beta):
+    dash = momentum_dashboard()
+    dash.set(lr=lr, beta=beta)
+    expected = momentum_view(lr, beta)
+    for name in ("sgd", "momentum"):
+        for key in ("diverged_at", "converged_at", "status"):
+            assert dash.view[name][key] == expected[name][key]
+        np.testing.assert_array_equal(dash.view[name]["path"], expected[name]["path"])
+    assert dash.readout.value == momentum_dashboard(lr=lr, beta=beta).readout.value
+    assert_momentum_view_matches(dash, lr, beta)
 
 
 def test_momentum_set_checks_the_learning_rate_against_the_slider_range():
@@ -343,8 +432,19 @@ def test_momentum_dashboard_rejects_bad_arguments(kwargs, match):
         momentum_dashboard(**kwargs)
 
 
-def test_the_surface_is_the_quadratic():
+def test_the_surface_and_its_contours_are_the_quadratic():
     dash = momentum_dashboard(steps=50)
     grid = np.stack(np.meshgrid(dash.w1_grid, dash.w2_grid), axis=-1)
     np.testing.assert_allclose(dash.surface, 0.5 * (grid[..., 0] ** 2 + 50 * grid[..., 1] ** 2), rtol=1e-15)
-    assert dash.ax_loss.get_xlim() == (0.0, 50.0)
+    x, y = np.asarray(dash.marks["contours"].x), np.asarray(dash.marks["contours"].y)
+    drawn = np.isfinite(x)
+    assert np.isnan(y[~drawn]).all() and drawn.sum() > 1000  # NaN only between the pieces
+    levels = np.geomspace(0.05, float(dash.surface.max()), 12)
+    values = op.quadratic_loss(np.stack([x[drawn], y[drawn]], axis=-1))
+    nearest = levels[np.argmin(np.abs(np.log(values[:, None] / levels)), axis=1)]
+    # every point lies on a level, up to the linear interpolation between grid points (coarse on the small ellipses)
+    np.testing.assert_allclose(values, nearest, rtol=0.35)
+    np.testing.assert_allclose(values[values > 1.0], nearest[values > 1.0], rtol=0.02)
+    assert set(np.unique(nearest)) >= set(levels[:-1])  # every level is drawn (the top one is the corner's value)
+    assert (dash.scales["step"].min, dash.scales["step"].max) == (0.0, 50.0)
+    assert len(dash.marks["sgd_path"].x) == 51

@@ -1,15 +1,17 @@
 """Headless tests of the chapter 04 dashboard, bplib.widgets.layers.
 
 network_state (the four equations written out) is checked against bplib.layers and against
-centered differences; the dashboard is driven by setting slider values, and the drawn texts,
-edge colours and widths, bars and readout are compared with numbers computed independently
-by bplib.layers, after checking that every artist was updated in place.
+centered differences. The diagram's texts, edge colours and widths are compared with numbers
+computed independently by bplib.layers, both in the static matplotlib drawing and in the
+dashboard's bqplot marks; the dashboard is driven by setting slider values, and its marks,
+bars and readout must follow, updated in place, both drawings on the one layout.
 """
 
 from __future__ import annotations
 
 import io
 
+import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from matplotlib.colors import to_rgba
 from bplib.gradcheck import check_gradient_params
 from bplib.layers import dense_backward, dense_forward, sigmoid_backward, sigmoid_forward
 from bplib.losses import squared_error_backward, squared_error_forward
+from bplib.widgets._base import _widget_tree
 from bplib.widgets.layers import (
     COLOURS,
     EXAMPLE_X,
@@ -25,6 +28,8 @@ from bplib.widgets.layers import (
     MAX_EDGE_WIDTH,
     MIN_EDGE_WIDTH,
     WEIGHT_NAMES,
+    diagram_labels,
+    diagram_layout,
     draw_network,
     example_params,
     network_dashboard,
@@ -132,71 +137,201 @@ def test_weight_labels():
         weight_label("W3_00")
 
 
-# ---- the dashboard ----------------------------------------------------------------------------
+# ---- the diagram, as the static drawing and the dashboard both show it -------------------------------
 
 
-def assert_shows(dash, params, x=EXAMPLE_X, y=EXAMPLE_Y):
-    """Every number on the dashboard is the one bplib.layers computes for params."""
+def expected_diagram(params, x=EXAMPLE_X, y=EXAMPLE_Y) -> dict:
+    """The diagram's texts and edge styles, from bplib.layers' numbers and the rules the chapter states."""
     expected = library(params, x, y)
     grads = expected["grads"]
-    drawing = dash.drawing
-    for key, layer in (("h", "1"), ("o", "2")):
+    units = {f"x{i}": [f"input {i}", f"x {fmt(x[0, i])}"] for i in (0, 1)}
+    for key, kind, layer in (("h", "hidden", "1"), ("o", "output", "2")):
         for j in (0, 1):
-            lines = drawing.node_texts[f"{key}{j}"].get_text().split("\n")
-            assert lines[1:] == [f"z{layer} {fmt(expected['z' + layer][0, j])}",
-                                 f"a{layer} {fmt(expected['a' + layer][0, j])}",
-                                 f"δ{layer} {signed(expected['delta' + layer][0, j])}"]
-    for i in (0, 1):
-        assert drawing.node_texts[f"x{i}"].get_text() == f"input {i}\nx {fmt(x[0, i])}"
+            units[f"{key}{j}"] = [f"{kind} {j}", f"z{layer} {fmt(expected['z' + layer][0, j])}",
+                                  f"a{layer} {fmt(expected['a' + layer][0, j])}",
+                                  f"δ{layer} {signed(expected['delta' + layer][0, j])}"]
     largest = max(abs(grad_of(grads, name)) for name in WEIGHT_NAMES)
+    edges, colours, widths = {}, {}, {}
     for name in WEIGHT_NAMES:
         g = grad_of(grads, name)
         w = params[name[:2]][int(name[3]), int(name[4])]
-        assert drawing.edge_texts[name].get_text() == f"{weight_label(name)} = {w:.2f}\ngrad {signed(g)}"
-        colour = COLOURS["positive"] if g > 0 else COLOURS["negative"] if g < 0 else COLOURS["zero"]
-        assert drawing.edge_lines[name].get_color() == colour
-        assert drawing.edge_texts[name].get_color() == colour
-        width = MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * abs(g) / largest
-        assert drawing.edge_lines[name].get_linewidth() == pytest.approx(width, rel=1e-12)
-    for k in (0, 1):
-        assert dash.artists["output_bars"][k].get_height() == pytest.approx(expected["a2"][0, k], rel=1e-14)
-        assert dash.artists["output_values"][k].get_text() == f"{expected['a2'][0, k]:.4f}"
-    assert dash.artists["loss_bar"][0].get_height() == pytest.approx(expected["loss"], rel=1e-13)
-    assert dash.artists["loss_value"].get_text() == f"{expected['loss']:.4f}"
-    assert f"loss L = <code>{expected['loss']:.4f}</code>" in dash.readout.value
-    return expected
+        edges[name] = [f"{weight_label(name)} = {w:.2f}", f"grad {signed(g)}"]
+        colours[name] = COLOURS["positive"] if g > 0 else COLOURS["negative"] if g < 0 else COLOURS["zero"]
+        widths[name] = MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * abs(g) / largest
+    return {**expected, "units": units, "edges": edges, "colours": colours, "widths": widths}
+
+
+def assert_drawing_shows(drawing, params, x=EXAMPLE_X, y=EXAMPLE_Y) -> None:
+    """The matplotlib drawing's texts, edge colours and widths and label frames are those of params."""
+    diagram = expected_diagram(params, x, y)
+    for key, lines in diagram["units"].items():
+        assert drawing.node_texts[key].get_text() == "\n".join(lines)
+    for name in WEIGHT_NAMES:
+        assert drawing.edge_texts[name].get_text() == "\n".join(diagram["edges"][name])
+        assert drawing.edge_lines[name].get_color() == diagram["colours"][name]
+        assert drawing.edge_texts[name].get_color() == diagram["colours"][name]
+        assert drawing.edge_lines[name].get_linewidth() == pytest.approx(diagram["widths"][name], rel=1e-12)
+        frame = drawing.edge_texts[name].get_bbox_patch()
+        framed = name == drawing.selected
+        assert frame.get_edgecolor() == to_rgba(COLOURS["selected" if framed else "label_frame"])
+        assert frame.get_linewidth() == (2.0 if framed else 0.8)
+
+
+def test_diagram_layout_places_units_edges_and_labels():
+    layout = diagram_layout()
+    units = layout["units"]
+    assert list(units) == ["x0", "x1", "h0", "h1", "o0", "o1"]
+    assert [kind for kind, _ in units.values()] == ["input"] * 2 + ["hidden"] * 2 + ["output"] * 2
+    centre = {key: c for key, (_, c) in units.items()}
+    assert centre["x0"][0] < centre["h0"][0] < centre["o0"][0] and centre["x0"][1] > centre["x1"][1]  # unit 0 on top
+    for name in WEIGHT_NAMES:  # an edge runs from the unit it reads to the unit it feeds
+        start, end = layout["edges"][name]
+        source = ("x" if name[1] == "1" else "h") + name[3]
+        target = ("h" if name[1] == "1" else "o") + name[4]
+        assert (start, end) == (centre[source], centre[target])
+        (x0, y0), (x1, y1) = start, end
+        lx, ly = layout["labels"][name]  # on the edge, nearer the start where edges cross
+        assert (lx - x0) * (y1 - y0) == pytest.approx((ly - y0) * (x1 - x0), abs=1e-12)
+        assert min(x0, x1) < lx < max(x0, x1)
+    (xlow, xhigh), (ylow, yhigh) = layout["xlim"], layout["ylim"]
+    assert all(xlow < cx < xhigh and ylow < cy < yhigh for cx, cy in centre.values())
+
+
+def test_diagram_labels_are_the_numbers_and_the_gradient_rules():
+    params = example_params()
+    params["W2"][0, 1] = -1.3
+    state = network_state(params, EXAMPLE_X, EXAMPLE_Y)
+    labels, expected = diagram_labels(state, params, EXAMPLE_X), expected_diagram(params)
+    assert {key: list(lines) for key, lines in labels["units"].items()} == expected["units"]
+    assert {name: list(lines) for name, lines in labels["edges"].items()} == expected["edges"]
+    assert labels["colours"] == expected["colours"]
+    for name in WEIGHT_NAMES:
+        assert labels["widths"][name] == pytest.approx(expected["widths"][name], rel=1e-12)
+    assert max(labels["widths"].values()) == pytest.approx(MAX_EDGE_WIDTH)
+
+
+# ---- the dashboard ----------------------------------------------------------------------------
+
+
+def figures_of(dash) -> list[bq.Figure]:
+    return [w for w in _widget_tree(dash.fig) if isinstance(w, bq.Figure)]
+
+
+def box_centres(mark) -> np.ndarray:
+    """(n, 2) the centres of a Lines mark's rectangles (n, 5): the middle of the first and third corners."""
+    x, y = np.atleast_2d(mark.x), np.atleast_2d(mark.y)
+    return np.stack([(x[:, 0] + x[:, 2]) / 2, (y[:, 0] + y[:, 2]) / 2], axis=1)
+
+
+def bar_tops(mark) -> np.ndarray:
+    """The heights of a Lines mark's bars (rectangles standing on 0)."""
+    y = np.atleast_2d(mark.y)
+    assert np.all(y[:, [0, 1, 4]] == 0.0)  # they stand on the axis
+    np.testing.assert_array_equal(y[:, 2], y[:, 3])
+    return y[:, 2]
+
+
+def assert_shows(dash, params, x=EXAMPLE_X, y=EXAMPLE_Y):
+    """Every number on the dashboard's figure is the one bplib.layers computes for params."""
+    diagram = expected_diagram(params, x, y)
+    marks = dash.marks
+    assert list(marks["unit_texts"].text) == [line for lines in diagram["units"].values() for line in lines]
+    assert list(marks["edge_texts"].text) == [line for name in WEIGHT_NAMES for line in diagram["edges"][name]]
+    assert list(marks["edge_texts"].colors) == [diagram["colours"][name] for name in WEIGHT_NAMES for _ in (0, 1)]
+    for name in WEIGHT_NAMES:
+        edge = marks[f"edge {name}"]
+        assert list(edge.colors) == [diagram["colours"][name]]
+        assert edge.stroke_width == pytest.approx(diagram["widths"][name] * 96 / 72, abs=0.05)  # points -> px
+    selected = WEIGHT_NAMES.index(dash.selected)  # the frame sits on the moved weight's label box
+    np.testing.assert_array_equal(marks["selected_frame"].x, marks["label_boxes"].x[selected])
+    np.testing.assert_array_equal(marks["selected_frame"].y, marks["label_boxes"].y[selected])
+    np.testing.assert_allclose(bar_tops(marks["output_bars"]), diagram["a2"][0], rtol=1e-14)
+    np.testing.assert_allclose(marks["output_values"].y, diagram["a2"][0], rtol=1e-14)
+    assert list(marks["output_values"].text) == [f"{a:.4f}" for a in diagram["a2"][0]]
+    assert bar_tops(marks["loss_bar"])[0] == pytest.approx(diagram["loss"], rel=1e-13)
+    assert list(marks["loss_value"].text) == [f"{diagram['loss']:.4f}"]
+    assert f"loss L = <code>{diagram['loss']:.4f}</code>" in dash.readout.value
+    return diagram
+
+
+def test_the_figure_is_drawn_in_the_browser_from_the_marks():
+    dash = network_dashboard()
+    assert isinstance(dash.fig, widgets.Box) and "bplib-figure" in dash.fig._dom_classes
+    figures = figures_of(dash)
+    assert len(figures) == 3  # the diagram, the outputs, the loss
+    assert set(dash.marks.values()) == {mark for f in figures for mark in f.marks}
+    assert all(isinstance(dash.marks[f"edge {name}"], bq.Lines) for name in WEIGHT_NAMES)
+    assert {f.title for f in figures} == {"the network: weight and dL/dW on each edge; z, a, δ in each unit",
+                                          "outputs against targets", "loss L = ½ Σ (a2 − y)²"}
+
+
+def test_the_dashboard_draws_the_layout_the_static_drawing_draws():
+    dash = network_dashboard()
+    layout = diagram_layout()
+    centres = [centre for _, centre in layout["units"].values()]
+    np.testing.assert_allclose(box_centres(dash.marks["unit_boxes"]), centres, atol=1e-12)
+    np.testing.assert_allclose(box_centres(dash.marks["label_boxes"]), list(layout["labels"].values()), atol=1e-12)
+    for name, (start, end) in layout["edges"].items():
+        edge = dash.marks[f"edge {name}"]
+        assert (list(edge.x), list(edge.y)) == ([start[0], end[0]], [start[1], end[1]])
+    # each line of text stands in its box, the lines of a box centred on it
+    texts = dash.marks["unit_texts"]
+    counts = [2, 2, 4, 4, 4, 4]
+    starts = np.cumsum([0, *counts])
+    for (cx, cy), first, count in zip(centres, starts, counts, strict=False):
+        assert np.all(texts.x[first:first + count] == cx)
+        assert np.mean(texts.y[first:first + count]) == pytest.approx(cy, abs=1e-12)
+        assert np.all(np.diff(texts.y[first:first + count]) < 0)  # the first line on top
+    drawing = draw_network(network_state(example_params(), EXAMPLE_X, EXAMPLE_Y), example_params(), EXAMPLE_X)
+    assert [drawing.node_texts[key].get_position() for key in layout["units"]] == centres
+    assert [drawing.edge_texts[name].get_position() for name in WEIGHT_NAMES] == list(layout["labels"].values())
+    assert (dash.scales["diagram_x"].min, dash.scales["diagram_x"].max) == drawing.ax.get_xlim()
+    assert (dash.scales["diagram_y"].min, dash.scales["diagram_y"].max) == drawing.ax.get_ylim()
 
 
 def test_dashboard_starts_on_the_chapter_example():
     dash = network_dashboard()
     assert dash.values() == dict(zip(WEIGHT_NAMES, [0.15, 0.25, 0.20, 0.30, 0.40, 0.50, 0.45, 0.55], strict=True))
-    assert_shows(dash, example_params())
     assert dash.selected == "W1_00"
-    render(dash.fig)
+    expected = assert_shows(dash, example_params())
+    assert list(dash.marks["start_loss"].y) == [expected["loss"]] * 2
+    np.testing.assert_array_equal(dash.marks["targets"].y, [[0.01, 0.01], [0.99, 0.99]])
+    assert (dash.scales["outputs"].min, dash.scales["outputs"].max) == (-0.05, 1.15)
+    worst = 0.5 * (0.99**2 + 0.99**2)  # the farthest sigmoid outputs can be from targets 0.01 and 0.99
+    assert (dash.scales["loss"].min, dash.scales["loss"].max) == (0.0, pytest.approx(1.12 * worst))
 
 
 def test_moving_a_weight_updates_every_number_in_place():
     dash = network_dashboard()
-    drawing, art = dash.drawing, dash.artists
-    before = ({**drawing.node_texts}, {**drawing.edge_lines}, {**drawing.edge_texts},
-              list(art["output_bars"]), list(art["loss_bar"]), art["loss_value"])
+    marks = dict(dash.marks)
+    figures = [list(f.marks) for f in figures_of(dash)]
     start_loss = dash.state["loss"]
     dash.controls["W2_00"].value = -1.25
     params = example_params()
     params["W2"][0, 0] = -1.25
     expected = assert_shows(dash, params)
-    after = ({**drawing.node_texts}, {**drawing.edge_lines}, {**drawing.edge_texts},
-             list(art["output_bars"]), list(art["loss_bar"]), art["loss_value"])
-    for old, new in zip(before, after, strict=True):  # same artists, rewritten
-        old_items = old.values() if isinstance(old, dict) else old if isinstance(old, list) else [old]
-        new_items = new.values() if isinstance(new, dict) else new if isinstance(new, list) else [new]
-        assert all(a is b for a, b in zip(old_items, new_items, strict=True))
-    assert dash.drawing is drawing and dash.ax_net.texts.count(drawing.edge_texts["W2_00"]) == 1
+    assert all(dash.marks[name] is mark for name, mark in marks.items())  # the same marks, rewritten
+    assert [list(f.marks) for f in figures_of(dash)] == figures
     # lowering a weight whose gradient was positive lowers the loss; output 0 falls towards its target
     assert expected["loss"] < start_loss
     assert expected["a2"][0, 0] < 0.75
-    assert list(art["start_loss"].get_ydata()) == [start_loss, start_loss]
-    render(dash.fig)
+    assert list(dash.marks["start_loss"].y) == [start_loss, start_loss]
+
+
+def test_a_change_sends_only_what_changed():
+    dash = network_dashboard(selected="W2_00")
+    dash.controls["W2_00"].value = 0.41
+    sent = []
+    for name, mark in dash.marks.items():
+        mark.observe(lambda change, name=name: sent.append((name, change["name"])), names=mark.keys)
+    dash.controls["W2_00"].value = 0.42  # no sign flips, same weight moved: colours and frame stay
+    assert ("selected_frame", "x") not in sent and ("edge_texts", "colors") not in sent
+    assert not any(trait == "colors" for _, trait in sent)
+    assert ("edge_texts", "text") in sent and ("output_bars", "y") in sent and ("loss_bar", "y") in sent
+    assert not any(name in ("unit_boxes", "label_boxes", "targets", "start_loss") for name, _ in sent)
+    sent.clear()
+    dash.controls["W1_11"].value = 0.31  # another weight: the frame moves
+    assert ("selected_frame", "x") in sent
 
 
 def test_readout_explains_the_moved_weight_with_bp4():
@@ -214,10 +349,7 @@ def test_readout_explains_the_moved_weight_with_bp4():
     assert product in html
     assert g == pytest.approx(expected["a1"][0, 1] * expected["delta2"][0, 0], rel=1e-14)
     assert "gradient descent lowers it" in html  # g > 0 here
-    frame = dash.drawing.edge_texts["W2_10"].get_bbox_patch()
-    assert frame.get_edgecolor() == to_rgba(COLOURS["selected"])
-    others = [dash.drawing.edge_texts[n].get_bbox_patch().get_edgecolor() for n in WEIGHT_NAMES if n != "W2_10"]
-    assert all(colour == to_rgba(COLOURS["label_frame"]) for colour in others)
+    assert_shows(dash, params)  # the frame sits on W2[1,0]'s label
 
     dash.controls["W1_01"].value = -0.5  # a first-layer weight: its input is x[0]
     params["W1"][0, 1] = -0.5
@@ -232,11 +364,13 @@ def test_a_hidden_unit_cut_off_from_the_outputs_gets_no_gradient():
     dash.set(W2_00=0.0, W2_01=0.0)
     # BP2: hidden unit 0 sends nothing forward, so its delta and the gradients into it are exactly 0
     assert dash.state["delta1"][0, 0] == 0.0
+    texts = list(dash.marks["edge_texts"].text)
     for name in ("W1_00", "W1_10"):
-        assert dash.drawing.edge_lines[name].get_color() == COLOURS["zero"]
-        assert dash.drawing.edge_lines[name].get_linewidth() == MIN_EDGE_WIDTH
+        edge = dash.marks[f"edge {name}"]
+        assert list(edge.colors) == [COLOURS["zero"]]
+        assert edge.stroke_width == pytest.approx(MIN_EDGE_WIDTH * 96 / 72, abs=0.05)
         assert dash.state["grads"]["W1"][int(name[3]), 0] == 0.0
-        assert dash.drawing.edge_texts[name].get_text().endswith("grad +0.0000")
+        assert texts[2 * WEIGHT_NAMES.index(name) + 1] == "grad +0.0000"
     assert "the loss does not change with this weight" not in dash.readout.value  # W2_01 still matters
     dash.set(W1_00=0.5)
     assert "the loss does not change with this weight here" in dash.readout.value
@@ -248,6 +382,8 @@ def test_saturating_an_output_shrinks_its_delta_though_it_moves_away_from_the_ta
     dash.set(W2_00=3.0, W2_10=3.0)
     assert abs(dash.state["a2"][0, 0] - EXAMPLE_Y[0, 0]) > abs(start["a2"][0, 0] - EXAMPLE_Y[0, 0])
     assert dash.state["delta2"][0, 0] < start["delta2"][0, 0] / 5
+    # the loss bar stays inside its axis even here, far from the targets
+    assert 0 < dash.state["loss"] < dash.scales["loss"].max
 
 
 def test_set_updates_once_and_checks_ranges():
@@ -272,6 +408,8 @@ def test_dashboard_takes_its_own_network_and_example():
     dash = network_dashboard(params, x, y, selected="W2_11")
     assert dash.selected == "W2_11" and "W2[1,1]" in dash.readout.value
     assert_shows(dash, params, x.reshape(1, 2), y.reshape(1, 2))
+    np.testing.assert_array_equal(dash.marks["targets"].y, [[1.0, 1.0], [0.0, 0.0]])
+    assert dash.scales["loss"].max == pytest.approx(1.12 * 0.5 * 2)  # targets 1 and 0: the worst loss is 1
     params["W1"][0, 0] = 2.0  # the caller's dict is not kept
     assert dash.params["W1"][0, 0] == 1.0
 
@@ -297,22 +435,34 @@ def test_dashboard_container():
     assert all(isinstance(c, widgets.FloatSlider) and c.continuous_update for c in controls.children)
     assert all((c.min, c.max, c.step) == (-3.0, 3.0, 0.01) for c in controls.children)
     assert readout is dash.readout
-    assert isinstance(figure, widgets.Output)  # Agg: the figure lives in an Output
+    assert figure is dash.fig  # drawn in the browser: the figure is itself a widget
     assert repr(dash).startswith("<NetworkDashboard: controls W1_00, W1_01")
+
+
+def test_close_closes_the_figures_widgets():
+    dash = network_dashboard()
+    parts = _widget_tree(dash.fig)
+    dash.close()
+    assert all(w.comm is None for w in parts)
 
 
 # ---- the drawing on its own --------------------------------------------------------------------
 
 
-def test_draw_network_makes_its_own_figure_and_updates_in_place():
+def test_draw_network_shows_the_numbers_and_updates_in_place():
     params = example_params()
     drawing = draw_network(network_state(params, EXAMPLE_X, EXAMPLE_Y), params, EXAMPLE_X, selected="W1_10")
     assert drawing.selected == "W1_10"
-    texts = dict(drawing.edge_texts)
+    assert_drawing_shows(drawing, params)
+    artists = ({**drawing.node_texts}, {**drawing.edge_lines}, {**drawing.edge_texts})
     params["W1"][1, 0] = -0.7
+    params["W2"][0, 0] = -2.0
     update_network(drawing, network_state(params, EXAMPLE_X, EXAMPLE_Y), params, EXAMPLE_X)
     assert drawing.selected is None
-    assert all(texts[name] is drawing.edge_texts[name] for name in WEIGHT_NAMES)
+    assert_drawing_shows(drawing, params)
+    for old, new in zip(artists, (drawing.node_texts, drawing.edge_lines, drawing.edge_texts), strict=True):
+        assert all(old[key] is new[key] for key in old)  # the same artists, rewritten
+    assert drawing.ax.texts.count(drawing.edge_texts["W1_10"]) == 1
     assert drawing.edge_texts["W1_10"].get_text().startswith("W1[1,0] = -0.70\n")
     assert repr(drawing) == "<NetworkDrawing: 6 units, 8 weights, selected=None>"
     render(drawing.ax.figure)
@@ -324,6 +474,8 @@ def test_drawing_needs_one_example_of_a_2_2_2_network():
     x3 = rng.normal(size=(1, 3))
     with pytest.raises(ValueError, match="2-2-2"):  # three inputs: the state's shapes alone would not tell
         draw_network(network_state(wide, x3, rng.uniform(size=(1, 2))), wide, x3)
+    with pytest.raises(ValueError, match="2-2-2"):
+        diagram_labels(network_state(wide, x3, rng.uniform(size=(1, 2))), wide, x3)
     batch = np.ones((2, 2))
     with pytest.raises(ValueError, match="2-2-2"):
         draw_network(network_state(example_params(), batch, batch), example_params(), batch)

@@ -7,11 +7,13 @@ driven through its sliders, and the plotted data and the readout must follow, up
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 
 import bqplot as bq
 import ipywidgets as widgets
+import matplotlib.image
 import numpy as np
 import pytest
 
@@ -19,7 +21,10 @@ from bplib import lstm
 from bplib.activations import sigmoid
 from bplib.experiments import memory
 from bplib.widgets._base import _widget_tree
+from bplib.widgets._plots import colour_map
 from bplib.widgets.lstm import (
+    _BLUE_WHITE_RED,
+    _VIRIDIS,
     AXIS_WIDTHS,
     BIAS_RANGE,
     CELL_COLOUR_LIMIT,
@@ -184,10 +189,14 @@ def assert_view_matches(dash: LSTMGatesDashboard, bias: float, T: int) -> None:
     for name in ("cell", "cell_path", "rnn"):
         np.testing.assert_array_equal(marks[name].x, np.arange(T))
         np.testing.assert_allclose(marks[name].y, np.maximum(state[name], PLOT_FLOOR), rtol=1e-12)
-    for name in ("f", "c"):  # units as rows, steps as columns: the axis after step T-1 stays blank
-        image = np.asarray(marks[f"{name}_image"].color, dtype=float)
-        np.testing.assert_allclose(image, state[name].T, rtol=1e-12, atol=1e-15)
-        np.testing.assert_array_equal(marks[f"{name}_image"].x, np.arange(T))
+    for name, colours, (low, high) in (("f", _VIRIDIS, (0.0, 1.0)),
+                                       ("c", _BLUE_WHITE_RED, (-CELL_COLOUR_LIMIT, CELL_COLOUR_LIMIT))):
+        # units as rows (unit 0 on top), steps as columns: the axis after step T-1 stays blank
+        picture = matplotlib.image.imread(io.BytesIO(marks[f"{name}_image"].image.value), format="png")[..., :3]
+        assert picture.shape == (state[name].shape[1], T, 3)
+        np.testing.assert_allclose(picture, colour_map(state[name].T, colours, low, high), atol=1 / 255 + 1e-9)
+        np.testing.assert_array_equal(marks[f"{name}_image"].x, [-0.5, T - 0.5])
+        np.testing.assert_array_equal(marks[f"{name}_image"].y, [-0.5, state[name].shape[1] - 0.5])
     for name in ("f", "i", "o"):
         np.testing.assert_allclose(marks[f"mean_{name}"].y, state[name].mean(axis=1), rtol=1e-12)
     assert list(marks["sigmoid_bias"].y) == [pytest.approx(state["sigmoid_bias"])] * 2
@@ -219,7 +228,8 @@ def test_dashboard_starts_with_the_defaults():
 
 
 def colour_limits(dash, name):
-    scale = dash.marks[name].scales["color"]
+    (scale,) = [axis.scale for f in figures_of(dash) if dash.marks[name] in f.marks for axis in f.axes
+                if isinstance(axis, bq.ColorAxis)]
     return float(scale.min), float(scale.max)
 
 

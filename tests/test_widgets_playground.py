@@ -1,8 +1,10 @@
 """Headless tests of the chapter 05 playground (bplib.widgets.playground).
 
 The pure functions are checked against the maths; the dashboard is driven through its controls,
-buttons and methods, and every artist is compared with what the compute functions give for the
-dashboard's own network. Background training is tested on a real asyncio loop (asyncio.run).
+buttons and methods, and every mark, scale and axis of its figure (bqplot, drawn in the browser) is
+compared with what the compute functions give for the dashboard's own network; a stand-in comm on
+every widget of the figure records what a change sends. Background training is tested on a real
+asyncio loop (asyncio.run).
 """
 
 from __future__ import annotations
@@ -11,18 +13,22 @@ import asyncio
 import io
 import warnings
 
+import bqplot as bq
 import ipywidgets as widgets
+import matplotlib.image
 import numpy as np
 import pytest
-from pixels import assert_frame_is_current, drawing_canvas
 
 from bplib.network import Network
 from bplib.optim import SGD
 from bplib.widgets import playground as pg
+from bplib.widgets._base import _widget_tree
 from bplib.widgets.playground import (
     CLASS_COLOURS,
     DATASETS,
     DIVERGENCE_FACTOR,
+    IMAGE_RESOLUTION,
+    WEIGHT_NAMES,
     WHITE_SHARE,
     Playground,
     decision_grid,
@@ -33,12 +39,6 @@ from bplib.widgets.playground import (
     playground_data,
     playground_state,
 )
-
-
-def render(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=40)
-    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def small_net(sizes=(2, 5, 3), seed=0):
@@ -146,48 +146,129 @@ def test_diverged():
     assert not diverged(2.9, 1.0, factor=3.0) and diverged(3.1, 1.0, factor=3.0)
 
 
+def test_axis_ticks_are_a_few_round_numbers():
+    assert list(pg._log_ticks(0.56, 1.78)) == [0.6, 0.8, 1.0, 1.5]  # within a decade: more mantissas
+    assert list(pg._log_ticks(0.0316, 1.778)) == [0.05, 0.1, 0.2, 0.5, 1.0]
+    assert list(pg._log_ticks(5.6e-4, 1.78)) == [0.001, 0.01, 0.1, 1.0]  # many decades: the powers alone
+    assert list(pg._log_ticks(1e-12, 10.0)) == [1e-12, 1e-9, 1e-6, 1e-3, 1.0]
+    assert list(pg._linear_ticks(-1.18, 1.458)) == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert list(pg._linear_ticks(0.0, 0.03)) == [0.0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03]
+    assert list(pg._linear_ticks(0.0, 3000.0)) == [0.0, 500.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0]
+
+
 # ---- the dashboard ----------------------------------------------------------------------------------
 
 
+class RecordingComm:
+    """A widget's comm without a kernel: records the names of the traits each message sends."""
+
+    kernel = True  # ipywidgets sends only through a comm with a kernel
+
+    def __init__(self, widget, sent: list):
+        self.comm_id = widget.model_id
+        self.widget, self.sent = widget, sent
+
+    def send(self, data=None, metadata=None, buffers=None):
+        binary = [path[0] for path in data.get("buffer_paths", [])]  # ipywidgets sends bytes apart from the state
+        self.sent.append((self.widget, sorted({*data.get("state", {}), *binary})))
+
+    def on_msg(self, callback):
+        pass
+
+    def close(self, *args, **kwargs):
+        pass
+
+
+def record_figure_messages(dash: Playground) -> list:
+    """Give every widget of the figure a RecordingComm; returns the list of (widget, trait names) it fills."""
+    sent: list = []
+    for w in [*_widget_tree(dash.fig), *dash.pictures]:  # the picture not shown is outside the tree
+        w.comm = RecordingComm(w, sent)
+    return sent
+
+
+def picture_of(dash: Playground) -> np.ndarray:
+    """The picture the image mark shows: its PNG decoded to (R, R, 3) RGB in [0, 1], row 0 at the bottom."""
+    rgba = matplotlib.image.imread(io.BytesIO(dash.marks["image"].image.value), format="png")
+    return rgba[::-1, :, :3].astype(np.float64)
+
+
 def assert_view_shows_the_network(dash: Playground):
-    """Every artist shows what the compute functions give for the dashboard's own network."""
-    art = dash.artists
-    expected_image = decision_image(decision_grid(dash.net, dash.bounds))
-    np.testing.assert_array_equal(art["image"].get_array(), expected_image)
-    assert tuple(art["image"].get_extent()) == dash.bounds
+    """Every mark, scale and axis shows what the compute functions give for the dashboard's own network."""
+    marks, scales = dash.marks, dash.scales
+    expected = decision_image(decision_grid(dash.net, dash.bounds, IMAGE_RESOLUTION))  # (R, R, 3)
+    # 8 bits a colour (a value is cut to its level: at most 1/255 below it); the view's float32 forward pass
+    np.testing.assert_allclose(picture_of(dash), expected, rtol=0, atol=1.01 / 255)
+    x0_min, x0_max, x1_min, x1_max = dash.bounds
+    assert list(marks["image"].x) == [x0_min, x0_max] and list(marks["image"].y) == [x1_min, x1_max]
+    assert (scales["x1"].min, scales["x1"].max, scales["x2"].min, scales["x2"].max) == dash.bounds
+    np.testing.assert_array_equal(marks["points"].x, dash.x[:, 0])
+    np.testing.assert_array_equal(marks["points"].y, dash.x[:, 1])
+    np.testing.assert_array_equal(marks["points"].color, dash.y)
+
     losses = [dash.initial["loss"], *dash.history.loss]
-    np.testing.assert_array_equal(art["loss"].get_ydata(), losses)
-    np.testing.assert_array_equal(art["loss"].get_xdata(), np.arange(len(losses)))
+    np.testing.assert_array_equal(marks["loss"].y, losses)
+    np.testing.assert_array_equal(marks["loss"].x, np.arange(len(losses)))
+    assert scales["epoch"].min == 0 and scales["epoch"].max >= len(losses) - 1
+    assert scales["loss"].min <= min(losses) and max(losses) <= scales["loss"].max
+    for name, scale in scales.items():  # every moving axis has ticks inside its limits, a few of them
+        ticks = dash.axes[name].tick_values
+        assert 3 <= len(ticks) <= 8 and np.all((scale.min <= ticks) & (ticks <= scale.max)), (name, ticks)
+
     norms = whole_data_norms(dash.net, dash.x, dash.y)
     n_weights = len(dash.net.layer_sizes) - 1
-    heights = [bar.get_height() for bar in art["bars"]]
+    heights = list(marks["bars"].y)
     assert heights[:n_weights] == [norms[f"W{k}"] for k in range(1, n_weights + 1)]
     assert heights[n_weights:] == [0.0] * (len(heights) - n_weights)
-    np.testing.assert_array_equal(art["points"].get_offsets(), dash.x)
+    assert list(marks["bars"].x) == list(WEIGHT_NAMES)
+    assert 0 < max(heights) <= scales["gradient"].max
+    labels = dash.axes["weights"].tick_labels
+    assert [labels[name] for name in WEIGHT_NAMES] == [*WEIGHT_NAMES[:n_weights], *[""] * (4 - n_weights)]
+    assert dash.panels["data"].title == f"{dash.values()['dataset']}, epoch {dash.epoch}"
 
 
-def test_stepping_updates_every_artist_in_place():
+def test_stepping_updates_every_mark_in_place():
     dash = playground(dataset="moons", hidden=6)
-    art = dict(dash.artists)
-    bars = list(art["bars"])
+    marks = dict(dash.marks)
     assert dash.epoch == 0 and dash.status == "ready"
     assert_view_shows_the_network(dash)
-    before = dash.artists["image"].get_array().copy()
     dash.set(activation="relu", batch_size=4, lr=0.1)
+    before, widget = picture_of(dash), dash.marks["image"].image
     dash.step(3)
     assert dash.epoch == 3 and dash.status == "stopped"
     assert dash.net.layer_sizes == [2, 6, 2] and dash.net.activation == "relu"
     assert dash.history.lr == [0.1, 0.1, 0.1]
     assert_view_shows_the_network(dash)
-    assert not np.array_equal(dash.artists["image"].get_array(), before)
-    assert all(dash.artists[name] is art[name] for name in ("image", "points", "loss"))
-    assert all(a is b for a, b in zip(dash.artists["bars"], bars, strict=True))
-    assert list(dash.ax_data.images) == [art["image"]] and list(dash.ax_loss.lines) == [art["loss"]]
+    assert not np.array_equal(picture_of(dash), before)
+    # bqplot redraws the picture only when the mark gets another Image widget
+    assert dash.marks["image"].image is not widget and dash.marks["image"].image in dash.pictures
+    assert dash.marks == marks and all(dash.marks[name] is mark for name, mark in marks.items())
     html = dash.readout.value
     assert "<code>3</code>" in html  # the epoch
     assert f"{dash.history.loss[-1]:.4f}" in html and f"{dash.history.accuracy[-1]:.1%}" in html
     assert "2-6-2, relu" in html and "stopped" in html
-    render(dash.fig)
+
+
+def test_a_change_sends_only_what_changed():
+    dash = playground(dataset="moons", hidden=6)
+    sent = record_figure_messages(dash)
+    dash.set(lr=0.05)
+    dash.controls["batch_size"].value = 64
+    assert sent == []  # they act when training: the figure stays as it is
+    dash.step(1)
+    changed = {(type(w).__name__, name) for w, names in sent for name in names}
+    assert {("Image", "value"), ("Image", "image"), ("Lines", "x"), ("Lines", "y"), ("Bars", "y"),
+            ("Figure", "title")} <= changed
+    pictures = [w for w, names in sent if w in dash.pictures]
+    assert len(pictures) == 1 and pictures[0] is dash.marks["image"].image  # the new picture, then the switch
+    assert ("Scatter", "x") not in changed  # the same data set: the points stay
+    lines = [names for w, names in sent if w is dash.marks["loss"]]
+    assert lines == [["x", "y"]]  # both arrays in one message
+    sent.clear()
+    dash.controls["dataset"].value = "blobs"
+    changed = {(type(w).__name__, name) for w, names in sent for name in names}
+    assert {("Scatter", "x"), ("Scatter", "y"), ("Scatter", "color"), ("LinearScale", "min"),
+            ("LinearScale", "max"), ("Image", "x"), ("Image", "y")} <= changed
 
 
 def test_buttons_step_and_reset():
@@ -218,45 +299,35 @@ def test_training_does_not_depend_on_how_the_epochs_are_chunked():
 def test_architecture_and_data_changes_reset_the_network():
     dash = playground(dataset="spirals", hidden=4)
     dash.step(2)
-    old_points, image = dash.artists["points"], dash.artists["image"]
+    marks = dict(dash.marks)
     dash.set(layers=3)
     assert dash.epoch == 0 and dash.net.layer_sizes == [2, 4, 4, 4, 3]
-    assert [t.get_text() for t in dash.ax_grads.get_xticklabels()] == ["W1", "W2", "W3", "W4"]
-    assert_view_shows_the_network(dash)
+    assert_view_shows_the_network(dash)  # the bars' labels W1 .. W4
     dash.step(1)
+    spiral_bounds = dash.bounds
     dash.controls["dataset"].value = "moons"
     assert dash.epoch == 0 and dash.net.layer_sizes == [2, 4, 4, 4, 2]
-    assert dash.artists["points"] is not old_points and old_points not in dash.ax_data.collections
-    assert list(dash.ax_data.collections) == [dash.artists["points"]]  # one scatter per data set, the old one removed
-    assert dash.artists["image"] is image
-    assert dash.ax_data.get_xlim() == dash.bounds[:2] and dash.ax_data.get_ylim() == dash.bounds[2:]
-    assert_view_shows_the_network(dash)
+    assert dash.bounds != spiral_bounds
+    assert all(dash.marks[name] is mark for name, mark in marks.items())  # the same marks, new data
+    assert_view_shows_the_network(dash)  # the points, the picture's extent and the data axes follow
     dash.set(layers=1)
-    assert [t.get_text() for t in dash.ax_grads.get_xticklabels()] == ["W1", "W2", "", ""]
+    assert_view_shows_the_network(dash)  # labels W1, W2 and two blank slots
     assert "moons: 200 points, 2 classes" in dash.readout.value
 
 
-def test_data_sets_and_training_keep_the_cached_background_and_every_frame_current():
+def test_the_axes_follow_the_data_sets_and_the_training():
     dash = playground(dataset="spirals", hidden=8)
-    fig = dash.fig
-    drawing_canvas(fig)
-    assert_frame_is_current(fig)
-    renders = fig.layer_renders
-    for name in ("moons", "blobs", "xor_blobs"):  # new data limits, new scatters
+    for name in ("moons", "blobs", "xor_blobs", "spirals"):
         dash.controls["dataset"].value = name
-        assert_frame_is_current(fig)
-    sprites = fig.overlay_renders
-    dash.controls["dataset"].value = "moons"  # shown before: its scatter and its pixels come back
-    assert_frame_is_current(fig)
-    assert fig.overlay_renders == sprites
-    for _ in range(3):
-        dash.step(20)  # the loss and gradient axes follow the training
-        assert_frame_is_current(fig)
-    assert fig.layer_renders == renders
-    for layers in (2, 3, 1, 2, 3, 1):  # other bar labels: one background per number of layers
-        dash.controls["layers"].value = layers
-        assert_frame_is_current(fig)
-    assert fig.layer_renders == renders + 2  # layers 2 and 3, rendered once each
+        assert (dash.scales["x1"].min, dash.scales["x1"].max, dash.scales["x2"].min,
+                dash.scales["x2"].max) == grid_bounds(playground_data(name)[0])
+    limits = set()
+    for _ in range(4):
+        dash.step(20)  # the loss falls: the loss axis reaches lower, the epoch axis further
+        assert_view_shows_the_network(dash)
+        limits.add((dash.scales["epoch"].max, dash.scales["loss"].min))
+    assert len(limits) > 1
+    assert dash.scales["epoch"].max == pg.nice_ceiling(1.1 * 81)
 
 
 def test_learning_rate_and_batch_size_change_without_a_reset():
@@ -281,14 +352,14 @@ def test_a_huge_learning_rate_shows_diverged_and_stops_cleanly():
         assert dash.history.loss[-1] > DIVERGENCE_FACTOR * dash.initial["loss"]
         html = dash.readout.value
         assert "diverged" in html and "lower the learning rate" in html
-        image = dash.artists["image"].get_array()
-        assert np.all(np.isfinite(image)) and image.std() > 0  # a picture, not a blank
-        assert np.all(np.isfinite(dash.artists["loss"].get_ydata()))
+        picture = picture_of(dash)
+        assert picture.std() > 0  # a picture, not a blank
+        assert np.all(np.isfinite(dash.marks["loss"].y)) and len(dash.marks["loss"].y) >= 2
+        assert np.all(np.isfinite(dash.marks["bars"].y))
         epochs = dash.epoch
         dash.step(5)
         dash.run(5)
         assert dash.epoch == epochs and dash.status == "diverged"  # nothing trains until Reset
-        render(dash.fig)
     dash.set(lr=0.3)
     dash.reset()
     assert dash.status == "ready" and dash.epoch == 0
@@ -296,15 +367,15 @@ def test_a_huge_learning_rate_shows_diverged_and_stops_cleanly():
 
 def test_a_network_whose_weights_overflow_keeps_the_last_picture():
     dash = playground(dataset="blobs", hidden=4)
-    picture = dash.artists["image"].get_array().copy()
+    picture = dash.marks["image"].image.value
     dash.net.params["W1"][...] = np.nan  # as after an overflowing step
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dash.step(1)
     assert dash.status == "diverged"
-    np.testing.assert_array_equal(dash.artists["image"].get_array(), picture)
+    assert dash.marks["image"].image.value == picture
+    assert np.all(np.isfinite(dash.marks["loss"].y)) and np.all(np.isfinite(dash.marks["bars"].y))
     assert "diverged" in dash.readout.value
-    render(dash.fig)
 
 
 def test_start_without_an_event_loop_says_what_to_do_instead():
@@ -444,7 +515,9 @@ def test_controls_and_container():
     controls, buttons, readout, figure = dash.widget.children
     assert list(controls.children) == list(dash.controls.values())
     assert list(buttons.children) == [dash.buttons["start"], dash.buttons["step"], dash.buttons["reset"]]
-    assert readout is dash.readout and isinstance(figure, widgets.Output)
+    assert readout is dash.readout and figure is dash.fig
+    panels = [w for w in _widget_tree(figure) if isinstance(w, bq.Figure)]
+    assert sorted(panels, key=id) == sorted(dash.panels.values(), key=id)
     assert isinstance(dash.buttons["start"], widgets.ToggleButton)
     assert repr(dash) == "<Playground: spirals, network [2, 16, 3], epoch 0, ready>"
 

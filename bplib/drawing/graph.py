@@ -11,7 +11,12 @@ highlighted, and the rest show "grad ?". The gradients come from the trace, not
 from `node.grad`, so step mode works without calling `backward()`.
 
 A `GraphDrawing` keeps the text artists and box patches, so `update_drawing`
-rewrites texts and colours in place, fast enough for a slider (no new axes).
+rewrites texts and colours in place (no new axes).
+
+What is drawn is decided once, in two plain functions that the chapter's dashboards
+(bplib.widgets.graph, drawn in the browser) call too: `graph_layout` (where every box,
+arrow and label goes, and the figure's size) and `graph_look` (the box texts, the
+colours and line widths, the local gradients on the arrows, the title).
 
 Layout keys: `layout_graph` returns a dict keyed by `id(node)`. A `Value` hashes
 by identity, so keying by the node itself would work too; ids keep the layout a
@@ -32,15 +37,20 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 from matplotlib.text import Text
-from matplotlib.transforms import IdentityTransform, Transform
 
 from bplib.graph import Value
 
 __all__ = [
     "GraphDrawing",
+    "GraphLayout",
+    "GraphLook",
     "backward_trace",
+    "bezier_points",
+    "box_font_points",
     "draw_graph",
     "graph_figsize",
+    "graph_layout",
+    "graph_look",
     "graph_nodes",
     "layout_graph",
     "node_name",
@@ -51,6 +61,7 @@ __all__ = [
 # so boxes smaller than 1 x 1 never overlap once rows within a layer are 1 apart.
 BOX_WIDTH = 0.62  # narrow, so arrows between layers are long enough to carry a label
 BOX_HEIGHT = 0.72
+BOX_ROUNDING = 0.08  # the radius of the boxes' rounded corners, in layout units (x and y alike)
 X_MARGIN = 0.3  # layout units left of the first and right of the last box
 # Figure inches per layout unit when draw_graph makes its own figure.
 INCHES_PER_LAYER = 1.9
@@ -68,6 +79,7 @@ COLOURS = {
     "edge_active": "#e65100",  # step mode: edges the current node's gradient flows along
     "local": "#1f4e9c",  # edge labels (local gradients)
 }
+LOCAL_FOOTNOTE = "numbers on arrows: local gradient d(child)/d(parent)"
 
 
 # ---- graph structure ---------------------------------------------------------
@@ -175,9 +187,7 @@ def graph_figsize(root: Value, *, show_local: bool = False) -> tuple[float, floa
     Returns:
         (width, height) in inches, at most MAX_FIGSIZE.
     """
-    nodes = graph_nodes(root)
-    pos = layout_graph(root)
-    return _figsize_for(_limits(pos, _edge_routes(nodes, pos), footnote=show_local))
+    return graph_layout(root, show_local=show_local).size
 
 
 def _figsize_for(limits: tuple[float, float, float, float]) -> tuple[float, float]:
@@ -185,6 +195,71 @@ def _figsize_for(limits: tuple[float, float, float, float]) -> tuple[float, floa
     width = (x1 - x0) * INCHES_PER_LAYER
     height = (y1 - y0 + 0.3) * INCHES_PER_ROW  # + room for a title
     return (min(max(width, 3.0), MAX_FIGSIZE[0]), min(max(height, 2.2), MAX_FIGSIZE[1]))
+
+
+class GraphLayout(NamedTuple):
+    """Where everything of a graph's drawing goes, in layout units (see layout_graph). Chapter 02.
+
+    The lists of nodes and of edges are aligned with `nodes` and `edges`.
+    Attributes:
+        nodes: list of N Values in `graph_nodes` order (root last).
+        positions: dict id(node) -> (x, y), the centre of the node's box (BOX_WIDTH x BOX_HEIGHT).
+        edges: list of E (parent index, child index) into `nodes`, one per arrow.
+        edge_slots: for each edge, which of the child's parents it is (index into child.parents
+            and child.local_grads).
+        curves: for each edge, its cubic Bezier curve (start, c1, c2, end): from the parent's box
+            to the child's; edges that skip layers bend around the boxes in between.
+        label_points: for each edge, where its local gradient is written (the curve's middle).
+        limits: (x0, x1, y0, y1), the drawing's extent: every box, curve and the footnote.
+        size: (width, height) in inches of a figure that shows it with readable text (plot area
+            from 1% to 99% of the width, 1% to 92% of the height: the rest holds the title).
+        footnote: the line under the drawing (what the numbers on the arrows are), or None.
+    """
+
+    nodes: list[Value]
+    positions: dict[int, tuple[float, float]]
+    edges: list[tuple[int, int]]
+    edge_slots: list[int]
+    curves: list[tuple[tuple[float, float], ...]]
+    label_points: list[tuple[float, float]]
+    limits: tuple[float, float, float, float]
+    size: tuple[float, float]
+    footnote: str | None
+
+    def matches(self, root: Value) -> bool:
+        """Whether `root`'s graph has this layout's structure (same parents at the same places)."""
+        return _structure(graph_nodes(root)) == _structure(self.nodes)
+
+    def with_root(self, root: Value) -> GraphLayout:
+        """This layout for `root`, a graph of the same structure (e.g. the same build, new numbers)."""
+        nodes = graph_nodes(root)
+        if _structure(nodes) != _structure(self.nodes):
+            raise ValueError("root: expected a graph with the laid-out structure, got a different one "
+                             "(different nodes or connections); call graph_layout again")
+        positions = {id(new): self.positions[id(old)] for new, old in zip(nodes, self.nodes, strict=True)}
+        return self._replace(nodes=nodes, positions=positions)
+
+
+def graph_layout(root: Value, *, show_local: bool = False) -> GraphLayout:
+    """The layout of `root`'s graph: boxes, curved arrows, labels, extent and size. Chapter 02.
+
+    Depends only on the graph's structure (which node feeds which), never on the numbers.
+
+    Inputs:
+        root: the output Value.
+        show_local: whether the arrows carry their local gradient (a footnote then says so).
+    Returns:
+        GraphLayout.
+    """
+    nodes = graph_nodes(root)
+    pos = layout_graph(root)
+    routes = _edge_routes(nodes, pos)
+    limits = _limits(pos, routes, footnote=show_local)
+    return GraphLayout(
+        nodes=nodes, positions=pos, edges=[(r.parent, r.child) for r in routes],
+        edge_slots=[r.slot for r in routes], curves=[r.curve for r in routes],
+        label_points=[_bezier(r.curve, 0.5) for r in routes], limits=limits, size=_figsize_for(limits),
+        footnote=LOCAL_FOOTNOTE if show_local else None)
 
 
 def backward_trace(root: Value) -> list[tuple[Value, float]]:
@@ -296,6 +371,18 @@ def _fontsize(ax: Axes, nodes: Sequence[Value], show_grad: bool) -> float:
     y0, y1 = ax.get_ylim()
     pt_per_x = box.width * fig.get_figwidth() * 72.0 / abs(x1 - x0)
     pt_per_y = box.height * fig.get_figheight() * 72.0 / abs(y1 - y0)
+    return box_font_points(nodes, show_grad, pt_per_x, pt_per_y)
+
+
+def box_font_points(nodes: Sequence[Value], show_grad: bool, pt_per_x: float, pt_per_y: float) -> float:
+    """The largest font size (points, <= 10) whose box texts fit the boxes. Chapter 02.
+
+    Inputs:
+        nodes: the drawn Values; show_grad: whether the boxes have a grad line.
+        pt_per_x, pt_per_y: how many points one layout unit is across and up on screen.
+    Returns:
+        the font size in points, at least 2.
+    """
     # room for the longest header and for lines like "grad -1.234e-05" or "data -1234.5678"
     chars = max([len(_header(n)) for n in nodes] + [15])
     lines = 3 if show_grad else 2
@@ -304,28 +391,24 @@ def _fontsize(ax: Axes, nodes: Sequence[Value], show_grad: bool) -> float:
     return max(2.0, min(10.0, by_width, by_height))
 
 
-class _SnapToPixels(Transform):
-    """Rounds display coordinates to even whole pixels (appended to transData for text anchors).
+def bezier_points(curve, t) -> np.ndarray:
+    """Points of the cubic Bezier curve (start, c1, c2, end) at the parameters t. Chapter 02.
 
-    Even, not just whole: then equal texts differ in position by even numbers of pixels,
-    which bplib.widgets._layered can always reuse pixels across.
+    Inputs:
+        curve: four (x, y) points; t: (K,) parameters in [0, 1] (0 is start, 1 is end).
+    Returns:
+        (K, 2) points.
     """
-
-    input_dims = output_dims = 2
-
-    def transform_non_affine(self, values):
-        return 2.0 * np.round(np.asarray(values) / 2.0)
-
-    def inverted(self):
-        return IdentityTransform()  # rounding has no inverse; identity is within a pixel
+    t = np.asarray(t, dtype=np.float64)[:, np.newaxis]  # (K, 1)
+    u = 1.0 - t
+    p0, p1, p2, p3 = (np.asarray(p, dtype=np.float64) for p in curve)  # (2,) each
+    return u * u * u * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t * t * t * p3  # (K, 2)
 
 
 def _bezier(curve, t: float) -> tuple[float, float]:
     """The point at parameter t in [0, 1] of the cubic Bezier curve (start, c1, c2, end)."""
-    u = 1.0 - t
-    weights = (u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t)
-    return (sum(w * p[0] for w, p in zip(weights, curve, strict=True)),
-            sum(w * p[1] for w, p in zip(weights, curve, strict=True)))
+    x, y = bezier_points(curve, [t])[0]
+    return float(x), float(y)
 
 
 # Vertical offsets of an edge's two middle control points, tried in order until the curve
@@ -351,9 +434,9 @@ def _route(start, end, centres, repeat: int) -> tuple[tuple[float, float], ...]:
         else:
             curve = (start, (start[0] + _LEAD, start[1] + bend),
                      (end[0] - _LEAD, end[1] + bend), end)
-        points = [_bezier(curve, k / 32) for k in range(1, 32)]
-        hits = sum(1 for cx, cy in centres for px, py in points
-                   if abs(px - cx) < half_w and abs(py - cy) < half_h)
+        points = bezier_points(curve, np.arange(1, 32) / 32)  # (31, 2)
+        hits = sum(int(np.count_nonzero((abs(points[:, 0] - cx) < half_w) & (abs(points[:, 1] - cy) < half_h)))
+                   for cx, cy in centres)
         if hits == 0:
             return curve
         if fewest is None or hits < fewest:
@@ -421,12 +504,10 @@ def draw_graph(
     Returns:
         GraphDrawing holding the artists, for update_drawing.
     """
-    nodes = graph_nodes(root)
-    pos = layout_graph(root)
-    routes = _edge_routes(nodes, pos)
-    limits = _limits(pos, routes, footnote=show_local)
+    layout = graph_layout(root, show_local=show_local)
+    nodes, pos, limits = layout.nodes, layout.positions, layout.limits
     if ax is None:
-        fig, ax = plt.subplots(figsize=_figsize_for(limits))
+        fig, ax = plt.subplots(figsize=layout.size)
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.92)
     elif not isinstance(ax, Axes):
         raise ValueError(f"ax: expected a matplotlib Axes or None, got a {type(ax).__name__}")
@@ -435,10 +516,6 @@ def draw_graph(
     ax.set_xlim(limits[0], limits[1])
     ax.set_ylim(limits[2], limits[3])
     fontsize = _fontsize(ax, nodes, show_grad)
-    # Texts anchored on (even) whole pixels: equal strings in different boxes then rasterize
-    # to equal pixels, which a dashboard's redraw reuses (bplib.widgets._layered). Invisible:
-    # a shift of at most one pixel.
-    snapped = ax.transData + _SnapToPixels()
 
     boxes: list[FancyBboxPatch] = []
     texts: list[Text] = []
@@ -446,53 +523,145 @@ def draw_graph(
         x, y = pos[id(node)]
         box = FancyBboxPatch(
             (x - BOX_WIDTH / 2, y - BOX_HEIGHT / 2), BOX_WIDTH, BOX_HEIGHT,
-            boxstyle="round,pad=0,rounding_size=0.08", linewidth=1.0,
+            boxstyle=f"round,pad=0,rounding_size={BOX_ROUNDING}", linewidth=1.0,
             edgecolor="#333333", zorder=2,
         )
         ax.add_artist(box)  # add_artist: skips data-limit bookkeeping (limits are set above)
         boxes.append(box)
         texts.append(ax.text(x, y, "", ha="center", va="center", fontsize=fontsize,
-                             family="monospace", zorder=3, transform=snapped))
+                             family="monospace", zorder=3))
 
     arrows: list[FancyArrowPatch] = []
     edge_texts: list[Text] | None = [] if show_local else None
-    for r in routes:
+    for curve, (mx, my) in zip(layout.curves, layout.label_points, strict=True):
         arrow = FancyArrowPatch(
-            path=Path(r.curve, [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4]),
+            path=Path(curve, [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4]),
             arrowstyle="-|>", mutation_scale=10, linewidth=1.0, color=COLOURS["edge"], zorder=1,
         )
         ax.add_artist(arrow)
         arrows.append(arrow)
         if edge_texts is not None:
-            mx, my = _bezier(r.curve, 0.5)
             edge_texts.append(ax.text(
-                mx, my, "", ha="center", va="center", fontsize=0.85 * fontsize, transform=snapped,
+                mx, my, "", ha="center", va="center", fontsize=0.85 * fontsize,
                 color=COLOURS["local"], family="monospace", zorder=4,
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
             ))
-    edges = [(r.parent, r.child) for r in routes]
-    edge_slots = [r.slot for r in routes]
-    if show_local:
-        ax.text(0.0, 0.0, "numbers on arrows: local gradient d(child)/d(parent)",
-                transform=ax.transAxes, ha="left", va="bottom", fontsize=max(fontsize, 7),
-                color=COLOURS["local"])
+    if layout.footnote is not None:
+        ax.text(0.0, 0.0, layout.footnote, transform=ax.transAxes, ha="left", va="bottom",
+                fontsize=max(fontsize, 7), color=COLOURS["local"])
 
     drawing = GraphDrawing(fig=fig, ax=ax, nodes=nodes, positions=pos, texts=texts, boxes=boxes,
-                           edges=edges, arrows=arrows, edge_texts=edge_texts,
-                           edge_slots=edge_slots, curves=[r.curve for r in routes],
+                           edges=layout.edges, arrows=arrows, edge_texts=edge_texts,
+                           edge_slots=layout.edge_slots, curves=layout.curves,
                            show_grad=show_grad, title=title)
     update_drawing(drawing, step=step)
     return drawing
 
 
-def _grads_from(drawing: GraphDrawing, grads) -> list[float]:
-    n = len(drawing.nodes)
+class GraphLook(NamedTuple):
+    """What a drawn graph shows at one moment: box texts, colours, line widths, title. Chapter 02.
+
+    The lists are aligned with a GraphLayout's (or GraphDrawing's) nodes (N) and edges (E).
+    Attributes:
+        texts: N box texts, lines joined by "\\n": the header ("label  [op]"), "data ...", and
+            with show_grad "grad ..." ("grad ?" where step mode has not reached the node yet).
+        box_colours: N fill colours (values of COLOURS); box_widths: N outline widths (points).
+        edge_colours: E arrow colours; edge_widths: E arrow widths (points).
+        edge_texts: E local gradients d(child)/d(parent) to write on the arrows, or None.
+        step: the backward step shown, or None (node.grad, or the given gradients).
+        current: index into the nodes of the node visited at `step`, else None.
+        title: the title, "" for none.
+    """
+
+    texts: list[str]
+    box_colours: list[str]
+    box_widths: list[float]
+    edge_colours: list[str]
+    edge_widths: list[float]
+    edge_texts: list[str] | None
+    step: int | None
+    current: int | None
+    title: str
+
+
+def graph_look(
+    nodes: Sequence[Value],
+    edges: Sequence[tuple[int, int]],
+    edge_slots: Sequence[int],
+    *,
+    step: int | None = None,
+    grads=None,
+    show_grad: bool = True,
+    show_local: bool = False,
+    title: str | None = None,
+    trace: list[tuple[Value, float]] | None = None,
+) -> GraphLook:
+    """The texts, colours and title of a graph's drawing. Chapter 02.
+
+    Without step, every box shows node.grad (or `grads`) and is coloured by kind (input,
+    operation, output). With step k, the backward pass is replayed up to its k-th visited node:
+    the visited boxes show the gradient that reached them, the k-th is highlighted, its incoming
+    arrows (where its gradient flows next) are orange, and the rest show "grad ?".
+
+    Inputs:
+        nodes, edges, edge_slots: from graph_layout (or a GraphDrawing).
+        step: None, or the backward step to show, an int in [0, number of nodes].
+        grads: gradients to show instead of node.grad (not with step): a sequence with one float
+            per node, or a mapping Value -> float.
+        show_grad: whether the boxes have a grad line (step mode needs it).
+        show_local: whether the arrows carry their local gradient.
+        title: a fixed title; None gives "backward pass: step k of n" in step mode, else "".
+        trace: backward_trace(nodes[-1]) if already computed (it is computed when step needs it).
+    Returns:
+        GraphLook.
+    """
+    if step is not None and grads is not None:
+        raise ValueError("step and grads: expected at most one of them, got both")
+    n = len(nodes)
+    if step is not None:
+        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= n:
+            raise ValueError(f"step: expected an int from 0 to {n} (the number of nodes), got {step!r}")
+        if not show_grad:
+            raise ValueError("step: step mode shows gradients, so draw with show_grad=True")
+
+    current = None
+    active_edges: set[int] = set()
+    if step is not None:
+        trace = backward_trace(nodes[-1]) if trace is None else trace
+        known = {id(node): g for node, g in trace[:step]}
+        shown = [known.get(id(node)) for node in nodes]
+        if step > 0:
+            visited = trace[step - 1][0]
+            current = next(i for i, node in enumerate(nodes) if node is visited)
+            active_edges = {e for e, (_, c) in enumerate(edges) if c == current}
+        kinds = ["current" if i == current else ("unvisited" if g is None else "visited")
+                 for i, g in enumerate(shown)]
+    else:
+        shown = [node.grad for node in nodes] if grads is None else _grads_from(nodes, grads)
+        kinds = ["output" if i == n - 1 else ("op" if node.parents else "input") for i, node in enumerate(nodes)]
+
+    if title is None and step is not None:
+        what = "" if current is None else f": visiting {node_name(nodes[current], current)}"
+        title = f"backward pass: step {step} of {n}{what}"
+    return GraphLook(
+        texts=[_node_text(node, g, show_grad) for node, g in zip(nodes, shown, strict=True)],
+        box_colours=[COLOURS[kind] for kind in kinds],
+        box_widths=[2.5 if i == current else 1.0 for i in range(n)],
+        edge_colours=[COLOURS["edge_active" if e in active_edges else "edge"] for e in range(len(edges))],
+        edge_widths=[2.0 if e in active_edges else 1.0 for e in range(len(edges))],
+        edge_texts=[_fmt(nodes[c].local_grads[slot]) for (_, c), slot in zip(edges, edge_slots, strict=True)]
+        if show_local else None,
+        step=step, current=current, title=title or "")
+
+
+def _grads_from(nodes: Sequence[Value], grads) -> list[float]:
+    n = len(nodes)
     if isinstance(grads, Mapping):
         by_id = {id(k): v for k, v in grads.items()}
-        missing = [node_name(node, i) for i, node in enumerate(drawing.nodes) if id(node) not in by_id]
+        missing = [node_name(node, i) for i, node in enumerate(nodes) if id(node) not in by_id]
         if missing:
             raise ValueError(f"grads: expected a gradient for every node, missing {missing}")
-        values = [by_id[id(node)] for node in drawing.nodes]
+        values = [by_id[id(node)] for node in nodes]
     else:
         values = list(grads)
         if len(values) != n:
@@ -509,8 +678,8 @@ def update_drawing(
 ) -> GraphDrawing:
     """Rewrite a drawing's texts and colours in place (no artist is created or removed). Chapter 02.
 
-    Does not redraw the canvas: call `drawing.fig.canvas.draw_idle()` afterwards
-    (the dashboards do).
+    What the boxes and arrows show is graph_look's. Does not redraw the canvas: call
+    `drawing.fig.canvas.draw_idle()` afterwards if the figure is already on screen.
 
     Inputs:
         drawing: from draw_graph.
@@ -536,57 +705,22 @@ def update_drawing(
                              for new, old in zip(new_nodes, drawing.nodes, strict=True)}
         drawing.nodes = new_nodes
         drawing.trace = None
-    n = len(drawing.nodes)
-    if step is not None:
-        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= n:
-            raise ValueError(f"step: expected an int from 0 to {n} (the number of nodes), got {step!r}")
-        if not drawing.show_grad:
-            raise ValueError("step: step mode shows gradients, so draw with show_grad=True")
+    look = graph_look(drawing.nodes, drawing.edges, drawing.edge_slots, step=step, grads=grads,
+                      show_grad=drawing.show_grad, show_local=drawing.edge_texts is not None,
+                      title=drawing.title, trace=drawing.backward_trace() if step is not None else None)
 
-    index = {id(node): i for i, node in enumerate(drawing.nodes)}
-    current = None
-    active_edges: set[int] = set()
-    if step is not None:
-        known = {id(node): g for node, g in drawing.backward_trace()[:step]}
-        shown = [known.get(id(node)) for node in drawing.nodes]
-        if step > 0:
-            current = index[id(drawing.backward_trace()[step - 1][0])]
-            active_edges = {e for e, (_, c) in enumerate(drawing.edges) if c == current}
-    elif grads is not None:
-        shown = _grads_from(drawing, grads)
-    else:
-        shown = [node.grad for node in drawing.nodes]
-
-    # Setters only where something changes: a slider mostly changes texts, and every setter
-    # call costs time and marks the figure stale (to be drawn again).
-    for i, node in enumerate(drawing.nodes):
-        drawing.texts[i].set_text(_node_text(node, shown[i], drawing.show_grad))
-        if step is None:
-            kind = "output" if i == n - 1 else ("op" if node.parents else "input")
-        else:
-            kind = "current" if i == current else ("unvisited" if shown[i] is None else "visited")
-        _restyle(drawing.boxes[i], COLOURS[kind], 2.5 if i == current else 1.0, edge=False)
-
-    for e in range(len(drawing.edges)):
-        active = e in active_edges
-        _restyle(drawing.arrows[e], COLOURS["edge_active"] if active else COLOURS["edge"],
-                 2.0 if active else 1.0, edge=True)
-    if drawing.edge_texts is not None:
-        for e, (_, c) in enumerate(drawing.edges):
-            local = drawing.nodes[c].local_grads[drawing.edge_slots[e]]
-            drawing.edge_texts[e].set_text(_fmt(local))
-
-    drawing.step = step
-    drawing.current = current
-    if drawing.title is not None:
-        title = drawing.title
-    elif step is not None:
-        what = "" if current is None else f": visiting {node_name(drawing.nodes[current], current)}"
-        title = f"backward pass: step {step} of {n}{what}"
-    else:
-        title = ""
-    if drawing.ax.get_title() != title:
-        drawing.ax.set_title(title)
+    # Setters only where something changes: each marks the figure stale (to be drawn again).
+    for i, text in enumerate(drawing.texts):
+        text.set_text(look.texts[i])
+        _restyle(drawing.boxes[i], look.box_colours[i], look.box_widths[i], edge=False)
+    for e, arrow in enumerate(drawing.arrows):
+        _restyle(arrow, look.edge_colours[e], look.edge_widths[e], edge=True)
+    for text, local in zip(drawing.edge_texts or [], look.edge_texts or [], strict=True):
+        text.set_text(local)
+    drawing.step = look.step
+    drawing.current = look.current
+    if drawing.ax.get_title() != look.title:
+        drawing.ax.set_title(look.title)
     return drawing
 
 

@@ -73,11 +73,17 @@ def gradient_bound(weights, max_slopes) -> np.ndarray:
     return _gradient_bound(arrays, slopes)
 
 
-def _gradient_bound(weights: list, slopes: np.ndarray) -> np.ndarray:
+def _spectral_norms(weights: list) -> np.ndarray:
+    """(depth,) ||W^l||_2 of every weight matrix, the largest singular value."""
     if all(W.shape == weights[0].shape for W in weights):  # one batched SVD; singular values come largest first
-        spectral = np.linalg.svd(np.stack(weights), compute_uv=False)[:, 0]  # (depth,)
-    else:
-        spectral = np.array([np.linalg.norm(W, 2) for W in weights])
+        return np.linalg.svd(np.stack(weights), compute_uv=False)[:, 0]  # (depth,)
+    return np.array([np.linalg.norm(W, 2) for W in weights])
+
+
+def _gradient_bound(weights: list, slopes: np.ndarray, spectral: np.ndarray | None = None) -> np.ndarray:
+    """gradient_bound of checked inputs; spectral: (depth,) _spectral_norms(weights) if the caller has them."""
+    if spectral is None:
+        spectral = _spectral_norms(weights)
     bound = np.empty(len(weights))
     factor = 1.0  # ||dout||
     with np.errstate(over="ignore"):
@@ -141,24 +147,55 @@ def depth_probe(depth: int, width: int, activation: str, init: str = "xavier", s
     width, N = positive_int(width, "width"), positive_int(N, "N")
     _check_activation(activation)
     check_rng(rng)
+    x, dout, weights = _probe_network(depth, width, rng, N, init, scale)
+    return _measure(x, dout, weights, activation, init, float(scale))
+
+
+def _probe_network(depth: int, width: int, rng: np.random.Generator, N: int, init: str,
+                   scale: float) -> tuple[np.ndarray, np.ndarray, list]:
+    """depth_probe's network, drawn from rng in depth_probe's order: x (N, width), dout (N, width) of
+    norm 1, and [W^1, ..., W^depth] (deep_weights, which checks depth, init and scale)."""
     x = rng.standard_normal((N, width))  # (N, width)
     dout = rng.standard_normal((N, width))
     dout /= np.linalg.norm(dout)  # ||dout|| = 1: every norm below reads as a gain
-    weights = deep_weights(depth, width, rng, init, scale)  # checks depth, init and scale
+    return x, dout, deep_weights(depth, width, rng, init, scale)
+
+
+def _measure(x: np.ndarray, dout: np.ndarray, weights: list, activation: str, init: str, scale: float,
+             spectral: np.ndarray | None = None) -> DepthProbe:
+    """depth_probe's measurements of a checked network: x (N, width), dout (N, width), weights
+    [(width, width)] * depth drawn with init and scale. spectral: (depth,) the weights' spectral norms
+    when the caller knows them (the depth dashboard: the same matrices times another std), else computed."""
+    N, width = x.shape
     forward = _deep_forward(x, weights, activation)
     deltas = _backprop_deltas(weights, forward.zs, dout, activation)
-    _, f_prime = _FUNCTIONS[activation]
+    z_rms, slopes = _layer_measures(forward.zs, activation)
     with np.errstate(over="ignore", invalid="ignore"):
         dWs = _weight_gradients(forward.activations, deltas)
         norms = np.array([np.linalg.norm(d) for d in deltas])
         dW_norms = np.array([np.linalg.norm(dW) for dW in dWs])
-        z_rms = np.array([np.sqrt(np.mean(z * z)) for z in forward.zs])
         stds = np.array([np.std(a) for a in forward.activations[1:]])
-        slopes = np.array([np.max(np.abs(f_prime(_finite(z)))) for z in forward.zs])
-    finite = bool(all(np.all(np.isfinite(z)) for z in forward.zs) and np.all(np.isfinite(norms))
-                  and np.all(np.isfinite(dW_norms)))
+    finite = _all_finite(forward.zs, norms, dW_norms)
     return DepthProbe(
         delta_norms=norms, weight_grad_norms=dW_norms, z_rms=z_rms, activation_stds=stds, max_slopes=slopes,
-        bound=_gradient_bound(weights, slopes), depth=len(weights), width=width, activation=activation,
-        init=init, scale=float(scale), N=N, finite=finite, x=x, dout=dout, weights=weights,
+        bound=_gradient_bound(weights, slopes, spectral), depth=len(weights), width=width, activation=activation,
+        init=init, scale=scale, N=N, finite=finite, x=x, dout=dout, weights=weights,
     )
+
+
+def _layer_measures(zs: list, activation: str) -> tuple[np.ndarray, np.ndarray]:
+    """The forward measures of pre-activations zs = [z^1, ...]: (z_rms, max_slopes), each (len(zs),).
+
+    Each layer's entries depend only on its own z^l, so the measures of a deeper network extend
+    those of a shallower one with the same weights (the depth dashboard keeps them).
+    """
+    _, f_prime = _FUNCTIONS[activation]
+    with np.errstate(over="ignore", invalid="ignore"):
+        z_rms = np.array([np.sqrt(np.mean(z * z)) for z in zs])
+        slopes = np.array([np.max(np.abs(f_prime(_finite(z)))) for z in zs])
+    return z_rms, slopes
+
+
+def _all_finite(zs: list, *norms: np.ndarray) -> bool:
+    """DepthProbe.finite: no pre-activation and none of the norms overflowed."""
+    return bool(all(np.all(np.isfinite(z)) for z in zs) and all(np.all(np.isfinite(n)) for n in norms))

@@ -130,14 +130,15 @@ def optimizer_path(optimizer_name: str, lr: float, beta: float = 0.9, start=STAR
     c = _check_curvature(curvature)
     w = as_float_array(start, "start").copy()  # (2,), updated in place by the optimizer
     check_shape(w, (2,), "start")
-    optimizer = _OPTIMIZERS[optimizer_name](lr, beta)
-    params = {"w": w}
+    # The optimizer's own update rule, without step()'s checks of params and grads at every step: w and
+    # its gradient are float64 arrays of shape (2,) by construction (the dashboard runs this per slider change).
+    update = _OPTIMIZERS[optimizer_name](lr, beta)._update
     path = np.full((steps + 1, 2), np.nan)
     path[0] = w
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(1, steps + 1):
-            optimizer.step(params, {"w": c * w})  # the gradient (c1 w1, c2 w2) at the current point
-            if not np.all(np.abs(w) <= _DIVERGENCE_BOUND):  # also catches inf and NaN
+            update("w", w, c * w)  # the gradient (c1 w1, c2 w2) at the current point
+            if not (abs(w[0]) <= _DIVERGENCE_BOUND and abs(w[1]) <= _DIVERGENCE_BOUND):  # NaN compares False
                 break
             path[t] = w
     return path

@@ -1,8 +1,9 @@
 """Live ipywidgets dashboards for the course's chapters.
 
-Each dashboard is a pure compute function (tested on its own), a view that updates
-matplotlib artists in place, and the ipywidgets wiring (bplib.widgets._base.Dashboard).
-Build one as the last line of a notebook cell, e.g. `sigmoid_dashboard()`.
+Each dashboard is a pure compute function (tested on its own), a view drawn in the browser
+(bqplot marks whose data a slider change updates, bplib.widgets._plots), and the ipywidgets
+wiring (bplib.widgets._base.Dashboard). Build one as the last line of a notebook cell, e.g.
+`sigmoid_dashboard()`.
 
 Chapter 01: sigmoid_dashboard (compute: sigmoid_view).
 Chapter 02: graph_dashboard, backward_stepper on neuron_expression

@@ -1,105 +1,57 @@
-"""The common frame of every dashboard: controls, a readout, a figure (chapter 01).
+"""The common frame of every dashboard: controls, a readout, a figure drawn in the browser (chapter 01).
 
 A dashboard is three parts kept apart so each can be tested alone:
   1. a pure compute function (numbers in, arrays and numbers out), in each dashboard's module;
-  2. a view that updates matplotlib artists in place (set_data / set_text), `_render` below;
-  3. the ipywidgets wiring, this class: sliders whose observers call `update()`.
+  2. a view that sets the data of bqplot marks and the limits of their scales, `_render` below;
+  3. the ipywidgets wiring, this class: controls whose observers call `update()`.
 
-ipywidgets observers are plain Python callbacks, so `slider.value = 2.0` in a test
-(no browser) runs `update()` and the artists can be asserted.
+ipywidgets observers are plain Python callbacks, so `slider.value = 2.0` in a test (no browser)
+runs `update()`, and the marks' data can be asserted.
 
-Figures: with ipympl (`%matplotlib widget`) the canvas is itself a widget and goes into
-the container. With the inline backend (or Agg in tests) the figure is shown inside an
-`ipywidgets.Output`, shown again after each update.
-
-Redraws under ipympl, and why dragging a slider never leaves a queue of stale images:
-`canvas.draw_idle()` only sends a small "draw" message to the browser. The browser answers
-with a "draw" request unless it is still waiting for an image, and the kernel renders (a full
-Agg draw plus a PNG of the changed pixels) when it handles that request, i.e. after every
-slider message that arrived before it. So at most one render is outstanding, and it shows
-the newest values. On top of that a dashboard sends no new "draw" message while its last one
-is unanswered (`_request_draw`): a burst of 50 slider messages costs 50 cheap updates of the
-artists, one message and one render. Each render is fast because the figures are
-`LayeredFigure`s (bplib.widgets._layered): only what the sliders change is drawn again.
+The figure is drawn by the browser (bqplot, bplib.widgets._plots): a slider change sends the
+marks' new arrays and the scales' new limits as small binary messages, and the kernel never
+renders pixels. So a change costs the kernel only the dashboard's maths and those messages (a
+few milliseconds; `benchmarks/latency_kernel.py`), and every change reaches the screen.
 """
 
 from __future__ import annotations
 
-import time
-
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
 from traitlets import TraitError
 
-__all__ = ["REDRAW_RETRY_S", "Dashboard"]
-
-# A "draw" message the browser never answered (sent before its view existed, or to a closed
-# view) must not block redraws for good: after this many seconds the next change asks again.
-REDRAW_RETRY_S = 1.0
-
-
-def _ipython_shell():
-    """The running IPython shell, or None in plain Python (tests, scripts)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return None
-    return get_ipython()
+__all__ = ["Dashboard"]
 
 
 class Dashboard:
     """Base class of the live dashboards. Chapter 01.
 
-    A subclass builds its figure and artists (inside `plt.ioff()`, so the figure is not
-    displayed a second time by pyplot), then calls `super().__init__(controls, fig)`,
-    and implements `_render(values) -> str`: update the artists from the control
-    values and return the readout HTML.
+    A subclass builds its figure (bqplot figures in ipywidgets boxes, see bplib.widgets._plots),
+    then calls `super().__init__(controls, figure)`, and implements `_render(values) -> str`:
+    update the marks from the control values and return the readout HTML.
 
     Inputs:
         controls: dict name -> ipywidgets value widget (slider, dropdown), in display order.
-        fig: the matplotlib Figure the view draws into.
+        figure: the ipywidgets widget that shows the figure (a bqplot Figure or a box of them).
     Attributes:
         controls: the dict above.
-        readout: ipywidgets.HTML with the current numbers.
-        fig: the Figure.
+        readout: ipywidgets.HTML with the current numbers (CSS class "bplib-readout").
+        fig: the figure widget (CSS class "bplib-figure").
         widget: the ipywidgets container (controls, readout, figure) that is displayed.
         updates: how many times the view has been updated (set() counts once).
-        redraw_requests: how many times the figure asked ipympl for a new image.
     """
 
-    def __init__(self, controls: dict[str, widgets.ValueWidget], fig):
-        if not isinstance(fig, Figure | widgets.DOMWidget):
-            raise ValueError(f"fig: expected a matplotlib Figure or a widget drawn in the browser (bqplot), "
-                             f"got a {type(fig).__name__}")
+    def __init__(self, controls: dict[str, widgets.ValueWidget], figure: widgets.DOMWidget):
+        if not isinstance(figure, widgets.DOMWidget):
+            raise ValueError(f"figure: expected an ipywidgets widget drawn in the browser (a bqplot Figure or "
+                             f"a box of them), got a {type(figure).__name__}")
         self.controls = dict(controls)
-        self.fig = fig
+        self.fig = figure
+        figure.add_class("bplib-figure")  # the browser tests and benchmark find it by this
         self.readout = widgets.HTML()
-        self.readout.add_class("bplib-readout")  # the browser tests find it by this
+        self.readout.add_class("bplib-readout")
         self.updates = 0
-        self.redraw_requests = 0
         self._holding = False  # True while set() changes several controls
-        self._draw_requested_at: float | None = None  # when the unanswered request was sent
-        self._output: widgets.Output | None = None
-        if not isinstance(fig, Figure):  # drawn in the browser: the marks send their own data
-            fig.add_class("bplib-figure")
-            figure_view = fig
-        elif isinstance(fig.canvas, widgets.DOMWidget):  # ipympl: the canvas is a widget
-            fig.canvas.mpl_connect("draw_event", self._on_draw)
-            fig.canvas.header_visible = False
-            fig.canvas.toolbar_visible = False
-            fig.canvas.footer_visible = False
-            fig.canvas.resizable = False
-            figure_view = fig.canvas
-        else:
-            # Inline/Agg: pyplot must forget the figure, or the inline backend shows it again
-            # at the end of the cell; the Figure object itself keeps working.
-            plt.close(fig)
-            self._output = widgets.Output()
-            figure_view = self._output
-        self.widget = widgets.VBox(
-            [widgets.VBox(list(self.controls.values())), self.readout, figure_view]
-        )
+        self.widget = widgets.VBox([widgets.VBox(list(self.controls.values())), self.readout, figure])
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.update()
@@ -150,10 +102,9 @@ class Dashboard:
         self.update()
 
     def update(self) -> None:
-        """Recompute from the controls, update the artists and readout, redraw."""
+        """Recompute from the controls, update the marks and the readout (the browser redraws)."""
         self.readout.value = self._render(self.values())
         self.updates += 1
-        self._redraw()
 
     def _on_change(self, change) -> None:
         if not self._holding:
@@ -162,46 +113,11 @@ class Dashboard:
     def _render(self, values: dict) -> str:
         raise NotImplementedError("a Dashboard subclass implements _render(values) -> readout HTML")
 
-    def _redraw(self) -> None:
-        if not isinstance(self.fig, Figure):
-            return  # drawn in the browser: setting the marks' data was the redraw
-        if self._output is None:
-            self._request_draw()
-            return
-        if _ipython_shell() is None:
-            return  # plain Python: nothing displays the Output, the artists are already updated
-        from IPython.display import display
-
-        with self._output:
-            self._output.clear_output(wait=True)
-            display(self.fig)
-
-    def _request_draw(self) -> None:
-        """Ask ipympl for a new image, unless an earlier request is still unanswered.
-
-        The render that answers the earlier request runs after this callback (the kernel
-        handles messages in order), so it will show the values set now.
-        """
-        now = time.monotonic()
-        if self._draw_requested_at is not None and now - self._draw_requested_at < REDRAW_RETRY_S:
-            return
-        self._draw_requested_at = now
-        self.redraw_requests += 1
-        self.fig.canvas.draw_idle()
-
-    def _on_draw(self, event) -> None:
-        self._draw_requested_at = None  # rendered: the next change needs a new request
-
     def close(self) -> None:
-        """Close the figure and the widgets (frees them in a long-running kernel)."""
-        if isinstance(self.fig, Figure):
-            plt.close(self.fig)
-            view = []
-        else:
-            view = _widget_tree(self.fig)
-        for w in [*self.controls.values(), self.readout, self._output, self.widget, *view]:
-            if w is not None:
-                w.close()
+        """Close the controls, the readout and the figure with every widget in it (frees them in a
+        long-running kernel)."""
+        for w in [*self.controls.values(), self.readout, self.widget, *_widget_tree(self.fig)]:
+            w.close()
 
 
 def _widget_tree(root: widgets.Widget) -> list[widgets.Widget]:

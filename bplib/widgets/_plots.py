@@ -9,16 +9,27 @@ a redraw costs the kernel only the dashboard's maths and a few small messages.
     axis(scale, label, ...)    an axis with the course's font sizes
     colour_scale(colours, ...) a colour scale whose colour bar has its largest value on top
     legend(entries)            a legend above a panel (HTML), where it never hides a curve
+    band_legend(entries)       the same for shaded bands (a filled box per entry)
     panels(left, right)        a panel beside a column of panels, as one widget
+    diagram(marks, ...)        a drawing without axes (boxes, arrows, text)
+    contour_lines(x, y, z, ..) contour lines of a grid as one polyline per level, for a Lines mark
+    Picture(scales, ...)       an image mark fed with small PNGs (a colour map computed in numpy), which
+                               the browser only decodes: far cheaper to draw than a HeatMap's cells
+    colour_map(values, ...)    values -> RGB through a list of colour stops
 """
 
 from __future__ import annotations
 
+import io
+
 import bqplot as bq
 import ipywidgets as widgets
+import matplotlib.colors
+import matplotlib.image
 import numpy as np
 
-__all__ = ["axis", "colour_scale", "figure", "legend", "panels"]
+__all__ = ["Picture", "axis", "band_legend", "colour_map", "colour_scale", "contour_lines", "diagram", "figure",
+           "legend", "panels"]
 
 DASHES = {"solid": "", "dashed": "6,4", "dotted": "2,3"}
 
@@ -62,3 +73,97 @@ def legend(entries: list[tuple[str, str, str]], left: int = 62) -> widgets.HTML:
 def panels(left: list, right: list) -> widgets.Box:
     """The column `left` beside the column `right`, as one widget (the dashboard's figure)."""
     return widgets.HBox([widgets.VBox(left), widgets.VBox(right)])
+
+
+def band_legend(entries: list[tuple[str, str]], left: int = 62) -> widgets.HTML:
+    """A one-line legend of shaded regions: (label, fill colour) per entry, each shown as a filled box.
+
+    To stand in one row with a `legend` of curves, put both in an HBox and give the second left=0.
+    """
+    items = "".join(
+        f"<span style='margin-right:1.2em;white-space:nowrap'><svg width='26' height='10'>"
+        f"<rect x='1' y='0' width='24' height='10' fill='{colour}'/></svg> {label}</span>"
+        for label, colour in entries)
+    return widgets.HTML(f"<div style='font-size:12px;padding-left:{left}px'>{items}</div>")
+
+
+def diagram(marks: list, title: str, width: int, height: int, margin: dict[str, int]) -> bq.Figure:
+    """A drawing without axes (boxes, arrows, text), width x height CSS pixels.
+
+    margin: the pixels ("top", "bottom", "left", "right") between the figure's edges and the area the
+    scales map onto; the title stands in the top one.
+    """
+    return bq.Figure(marks=marks, axes=[], title=title, title_style=TITLE, animation_duration=0,
+                     fig_margin=dict(margin), layout=widgets.Layout(width=f"{width}px", height=f"{height}px"),
+                     padding_x=0.0, padding_y=0.0)
+
+
+def contour_lines(x, y, z, levels) -> tuple[np.ndarray, np.ndarray]:
+    """The contour lines of z at `levels`, ready for one bqplot Lines mark (computed once, not per change).
+
+    Inputs:
+        x: (G1,) and y: (G2,) the grid; z: (G2, G1), z[i, j] the value at (x[j], y[i]); levels: (L,).
+    Returns:
+        xs, ys: (P,) float64 each, every piece of every level one after another with a NaN between two
+        pieces (a Lines mark breaks its line at a NaN; it must not end on one: bqplot places the line's
+        label at the last point, and a NaN there is an error in the browser).
+    """
+    from matplotlib.figure import Figure  # matplotlib's contour algorithm, on a figure that is never drawn
+
+    contours = Figure().subplots().contour(x, y, z, levels=levels)
+    pieces = [piece for path in contours.get_paths() for piece in path.to_polygons(closed_only=False)]
+    gap = np.full((1, 2), np.nan)
+    joined = np.concatenate([part for piece in pieces for part in (gap, piece)][1:]) if pieces else np.empty((0, 2))
+    return np.ascontiguousarray(joined[:, 0], dtype=np.float64), np.ascontiguousarray(joined[:, 1], dtype=np.float64)
+
+
+def colour_map(values: np.ndarray, colours: list[str], low: float, high: float) -> np.ndarray:
+    """values (...) -> RGB (..., 3) in [0, 1]: colours[0] at low, colours[-1] at high, linear between the
+    stops, clipped outside [low, high]; NaN -> white."""
+    stops = np.linspace(low, high, len(colours))
+    rgb = np.array([matplotlib.colors.to_rgb(c) for c in colours])  # (stops, 3)
+    out = np.stack([np.interp(values, stops, rgb[:, channel]) for channel in range(3)], axis=-1)
+    out[np.isnan(values)] = 1.0
+    return out
+
+
+def png(rgb: np.ndarray, origin: str = "upper") -> bytes:
+    """The PNG file of an (R, S, 3) RGB image in [0, 1], its row 0 at the top ("upper") or the bottom ("lower")."""
+    buffer = io.BytesIO()
+    # compression level 1: a few kB either way, and the fastest to write
+    matplotlib.image.imsave(buffer, rgb, format="png", origin=origin, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+class Picture:
+    """A bqplot Image mark showing an RGB array, replaced by `show` (a small PNG; the browser decodes it).
+
+    bqplot redraws an Image mark when its `image` becomes another widget, not when that widget's value
+    changes: two ipywidgets.Image take turns, the one not shown gets the new picture.
+
+    Inputs:
+        scales: the mark's {"x": ..., "y": ...}; pixelated: sharp cells (True) or blended by the browser.
+    Attributes:
+        mark: the bqplot Image; frames: the two ipywidgets.Image.
+    """
+
+    def __init__(self, scales: dict, pixelated: bool = True):
+        self.frames = (widgets.Image(format="png"), widgets.Image(format="png"))
+        self.mark = bq.Image(image=self.frames[0], x=np.array([0.0, 1.0]), y=np.array([0.0, 1.0]), scales=scales,
+                             pixelated=pixelated)
+
+    def place(self, x: tuple[float, float], y: tuple[float, float]) -> None:
+        """Stretch the picture from x[0] to x[1] and from y[0] to y[1] (data coordinates of the scales)."""
+        with self.mark.hold_sync():
+            self.mark.x, self.mark.y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+    def show(self, rgb: np.ndarray, origin: str = "upper") -> None:
+        """Show rgb (R, S, 3) in [0, 1], its row 0 on top ("upper") or at the bottom ("lower")."""
+        spare = self.frames[1] if self.mark.image is self.frames[0] else self.frames[0]
+        spare.value = png(rgb, origin)
+        self.mark.image = spare
+
+    def close(self) -> None:
+        """Close the mark and both pictures (the one not shown is outside the figure's widget tree)."""
+        for w in (self.mark, *self.frames):
+            w.close()

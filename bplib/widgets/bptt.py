@@ -17,8 +17,15 @@ about `scale`), u_t random inputs standing for x_t Wx + b, and f = tanh or the i
     what it drops.
 Controls: the recurrent-weight scale, the truncation k, and the activation.
 
+The pure compute function is bptt_view. The figure is drawn in the browser (bqplot,
+bplib.widgets._plots): a change of a control sends the curves' points and the axes' limits as
+arrays, never pixels. The scale and the activation change the probe (bptt_view's costly part);
+the truncation alone only re-sums it and moves the shading, the k lines and the split of the right
+curve. The log axes' limits move in whole decades, so they stand still for most slider steps.
+
 Also here: draw_unrolled_rnn, the chapter's picture of the unrolled network with its shared
-weights (and, optionally, the window of steps that one truncated loss term reaches).
+weights (and, optionally, the window of steps that one truncated loss term reaches), a static
+matplotlib figure the chapter prints; the dashboard does not draw it.
 """
 
 from __future__ import annotations
@@ -26,11 +33,12 @@ from __future__ import annotations
 import math
 import numbers
 
+import bqplot as bq
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from bplib.experiments.memory import (
     _dwh_by_distance,
@@ -39,9 +47,8 @@ from bplib.experiments.memory import (
     dwh_by_distance,
     probe_weights,
 )
+from bplib.widgets import _plots as plots
 from bplib.widgets._base import Dashboard
-from bplib.widgets._layered import LayeredFigure
-from bplib.widgets._live_ticks import LiveTicks
 
 __all__ = [
     "ACTIVATIONS",
@@ -77,6 +84,7 @@ COLOURS = {
     "loss": "#dff0d8",
     "shared": "#6a1b9a",
     "window": "#fff3e0",
+    "k": "#ef6c00",  # the line at d = k - 1/2, where truncation cuts
 }
 
 
@@ -149,7 +157,7 @@ def _probe(scale: float, T: int, H: int, activation: str, seed: int) -> dict:
     C, _ = _dwh_by_distance(u, Wh, dh, activation)
     with np.errstate(over="ignore", invalid="ignore"):
         contribution_norms = np.sqrt(np.sum(C.reshape(T, -1) ** 2, axis=1))  # (T,)
-        prefix = np.cumsum(C, axis=0)  # (T, H, H): prefix[k - 1] is truncated BPTT's dWh for k
+        full = C.sum(axis=0)  # (H, H) full BPTT's dWh
         rho = float(np.max(np.abs(np.linalg.eigvals(Wh)))) if scale > 0 else 0.0
         rho_powers = rho ** np.arange(T, dtype=float)
     return {
@@ -160,7 +168,8 @@ def _probe(scale: float, T: int, H: int, activation: str, seed: int) -> dict:
         "rho_powers": rho_powers,
         "ratio_last": float(g[-1]),
         "contribution_norms": contribution_norms,
-        "prefix": prefix,
+        "shares": C,  # (T, H, H): C[:k].sum(axis=0) is truncated BPTT's dWh for k
+        "full": full,
         "scale": scale,
         "T": T,
         "H": H,
@@ -170,10 +179,11 @@ def _probe(scale: float, T: int, H: int, activation: str, seed: int) -> dict:
 
 
 def _view_from(heavy: dict, k: int) -> dict:
-    view = {key: value for key, value in heavy.items() if key != "prefix"}
-    full = heavy["prefix"][-1]
-    truncated = heavy["prefix"][k - 1]
+    view = {key: value for key, value in heavy.items() if key not in ("shares", "full")}
+    full = heavy["full"]
     with np.errstate(over="ignore", invalid="ignore"):
+        # (H, H): the same additions in the same order as a cumsum's entry k - 1, at a fraction of its cost
+        truncated = heavy["shares"][:k].sum(axis=0)
         dropped = full - truncated
         full_norm, truncated_norm, dropped_norm = _norm(full), _norm(truncated), _norm(dropped)
         usable = math.isfinite(full_norm) and full_norm > 0
@@ -271,18 +281,30 @@ def draw_unrolled_rnn(ax: Axes | None = None, T: int = 4, truncate: int | None =
 
 # ---- the view -------------------------------------------------------------------------------------
 
+PANEL_WIDTH, PANEL_HEIGHT = 500, 380  # CSS pixels, each of the two panels
+MAX_DECADE_TICKS = 7  # a log axis labels at most this many decades (every 2nd, 5th, 10th, ... when more)
 
-def _positive_or_nan(values: np.ndarray) -> np.ndarray:
-    """values with zeros, negatives and non-finite entries replaced by nan (a log axis skips them)."""
-    out = np.array(values, dtype=float)
-    out[~(np.isfinite(out) & (out > 0))] = np.nan
-    return out
+
+def _drawable(values: np.ndarray) -> np.ndarray:
+    """(T,) bool: the entries a log axis can show (positive and finite)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values > 0)
+
+
+def _points(values: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The drawable points (d, values[d]) with keep[d], as float64 arrays (n,) and (n,).
+
+    Zeros and overflow only ever fill a tail of a curve (once a product of Jacobians is 0 or inf it
+    stays so), so leaving them out never joins two separate pieces of a curve.
+    """
+    shown = keep & _drawable(values)
+    return np.flatnonzero(shown).astype(np.float64), values[shown].astype(np.float64)
 
 
 def _log_limits(*arrays: np.ndarray) -> tuple[float, float]:
     """y-limits of a log axis that hold every positive finite entry, in whole decades plus a margin."""
     values = np.concatenate([np.ravel(a) for a in arrays])
-    values = values[np.isfinite(values) & (values > 0)]
+    values = values[_drawable(values)]
     if values.size == 0:
         return 1e-3, 1e1
     low = math.floor(math.log10(values.min()) - 0.3)
@@ -292,15 +314,17 @@ def _log_limits(*arrays: np.ndarray) -> tuple[float, float]:
     return 10.0 ** low, 10.0 ** high
 
 
-def _widest_tick_label(T: int) -> str:
-    """A log-axis tick label as wide as any the panels can show for T steps.
+def _decade_ticks(low: float, high: float) -> np.ndarray:
+    """(n,) the whole decades from low to high (both powers of 10), every m-th so that n <= MAX_DECADE_TICKS.
 
-    The curves span at most about 1.5 decades per step (scale 0.05 shrinks the gradient ~20-fold per
-    step; 1e-59 .. 1e22 for T = 40), and float64 ends at 1e-308: so exponents have 2 digits up to
-    T = 66 and 3 beyond.
+    m is 1, 2, 5, 10, 20, 50, ... (round steps), and the ticks count from 10^0, so 1 is a tick
+    whenever it is on the axis.
     """
-    digits = 2 if 1.5 * T < 100 else 3
-    return "10⁻" + "⁸" * digits
+    first, last = round(math.log10(low)), round(math.log10(high))
+    needed = (last - first + 1) / MAX_DECADE_TICKS
+    every = min(m * 10**e for e in range(4) for m in (1, 2, 5) if m * 10**e >= needed)
+    start = every * math.ceil(first / every)
+    return 10.0 ** np.arange(start, last + 1, every, dtype=np.float64)
 
 
 def _fmt(value: float) -> str:
@@ -335,6 +359,14 @@ def _note(g: np.ndarray) -> str:
     return ""
 
 
+def _summary(view: dict) -> str:
+    """The right panel's title: how far TBPTT(k)'s gradient is from the full one."""
+    if view["k"] >= view["T"]:
+        return "k = T: full BPTT, nothing dropped"
+    return (f"TBPTT(k = {view['k']}): ‖full − truncated‖ / ‖full‖ = {_fmt(view['relative_dropped'])}, "
+            f"cosine {_fmt(view['cosine'])}")
+
+
 def _readout_html(view: dict) -> str:
     T, k = view["T"], view["k"]
     word, colour = _regime(view)
@@ -359,19 +391,52 @@ def _readout_html(view: dict) -> str:
     return "<br>".join(lines)
 
 
+def _curve(scales: dict, colour: str, style: str = "solid", width: float = 2.0, dots: float = 0.0) -> bq.Lines:
+    """An empty curve; dots: the area of its point markers in square pixels (0: none)."""
+    marker = {"marker": "circle", "marker_size": dots} if dots else {}
+    return bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=scales, colors=[COLOURS[colour]], line_style=style,
+                    stroke_width=width, **marker)
+
+
+def _shade(scales: dict) -> bq.Lines:
+    """The filled rectangle over d >= k, from the bottom to the top of its panel (y on a 0 .. 1 scale)."""
+    return bq.Lines(x=np.zeros(4), y=np.array([0.0, 0.0, 1.0, 1.0]), scales=scales, fill="inside",
+                    colors=[COLOURS["shade"]], fill_colors=[COLOURS["shade"]], fill_opacities=[1.0], stroke_width=0.0)
+
+
+def _cut_line(scales: dict) -> bq.Lines:
+    """The vertical line at d = k - 1/2, from the bottom to the top of its panel."""
+    return bq.Lines(x=np.zeros(2), y=np.array([0.0, 1.0]), scales=scales, colors=[COLOURS["k"]], stroke_width=1.5)
+
+
+def _legend(curves: list[tuple[str, str, str]]) -> widgets.HBox:
+    """One legend row above a panel: the shading, then (label, colour name, line style) per curve."""
+    return widgets.HBox([plots.band_legend([("dropped by TBPTT(k)", COLOURS["shade"])]),
+                         plots.legend([(label, COLOURS[name], style) for label, name, style in curves], left=0)])
+
+
 class BPTTDashboard(Dashboard):
     """Recurrent-weight scale, truncation and activation; gradients against distance in time. Chapter 07.
+
+    The figure is drawn in the browser (bqplot): a change of a control sends the arrays of the marks
+    it moves, never pixels.
 
     Attributes (besides Dashboard's):
         T, H, seed: the probe's size and seed (fixed for the dashboard's life).
         view: the last bptt_view result.
-        ax_g, ax_c: the left (gradient vs distance) and right (dL/dWh by distance) Axes.
-        artists: dict name -> matplotlib artist, updated in place:
-            "g" (Line2D), "rho" (Line2D, rho**d), "kept" and "dropped" (Line2D, ||C_d|| for d < k
-            and d >= k), "shade_g" and "shade_c" (Rectangles over d >= k), "k_g" and "k_c"
-            (vertical Line2D at k - 1/2), "summary" (the right panel's title, with what TBPTT(k) drops),
-            "note" (Text on the left panel: what a log axis cannot show, zeros and overflow, or "").
-        live_ticks: the LiveTicks (bplib.widgets._live_ticks) of both y axes, whose limits follow the scale.
+        marks: dict name -> bqplot mark, updated in place. Curves hold only the points a log axis can
+            show (zeros and overflow left out), n <= T of them, as x: (n,) distances, y: (n,) sizes.
+            Left panel (gradient of the last step's loss against d): "g" (Lines with dots, g[d]), "rho"
+            (Lines, dashed, rho**d), "shade_g" (Lines, (4,) corners of the filled rectangle over
+            d >= k), "k_g" (Lines, (2,) the vertical at d = k - 1/2), "note" (Label, two lines of text
+            in the panel's middle: what a log axis cannot show, zeros and overflow, or "").
+            Right panel (||C_d|| against d): "kept" (Lines with dots, d < k), "dropped" (Lines with
+            dots, d >= k - 1, so the two read as one curve; empty for k = T), "shade_c", "k_c" (as on
+            the left).
+        scales: dict name -> bqplot scale whose limits follow the controls: "gradient" (the left
+            panel's log y axis) and "share" (the right panel's), in whole decades.
+        panels: dict name -> bqplot Figure: "gradient" and "share" (its title says what TBPTT(k) drops,
+            the summary that follows the controls).
     """
 
     def __init__(self, scale: float = 1.0, k: int = 5, activation: str = "tanh", T: int = DEFAULT_T,
@@ -386,22 +451,10 @@ class BPTTDashboard(Dashboard):
         activation = _activation(activation)
         self._heavy_key: tuple | None = None
         self._heavy: dict = {}
+        self._shown_k: int | None = None  # the k the shading and the k lines show
         self.view: dict = {}
-        with plt.ioff():
-            fig, (self.ax_g, self.ax_c) = plt.subplots(1, 2, figsize=(9.6, 3.9), layout="constrained",
-                                                       FigureClass=LayeredFigure)
-        self.artists = self._make_artists()
-        # The y-limits follow the scale slider (a new pair on almost every move): the y ticks are drawn
-        # live, so nothing in the cached background depends on the y-limits.
-        widest = _widest_tick_label(self.T)
-        self.live_ticks = [LiveTicks(ax.yaxis, widest=widest) for ax in (self.ax_g, self.ax_c)]
-        # Lay out once, then freeze: the constrained layout on every redraw would cost more than the rest.
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
-        # Curves, shades, the k lines, the note, the right title and the y ticks change; axes, x ticks, labels
-        # and legends stay as cached pixels, the frames on top.
-        fig.set_layers(dynamic=[*self.artists.values(), *self.live_ticks],
-                       overlay=[*self.ax_g.spines.values(), *self.ax_c.spines.values()])
+        self.marks, self.scales, self.panels = {}, {}, {}
+        self._y_axes: dict[str, bq.Axis] = {}  # their ticks follow the scales' limits
         controls = {
             "scale": widgets.FloatSlider(value=scale, min=SCALE_RANGE[0], max=SCALE_RANGE[1], step=SCALE_STEP,
                                          description="Wh scale", continuous_update=True, readout_format=".2f"),
@@ -410,78 +463,105 @@ class BPTTDashboard(Dashboard):
             "activation": widgets.ToggleButtons(options=list(ACTIVATIONS), value=activation, description="f",
                                                 style={"button_width": "70px"}),
         }
-        super().__init__(controls, fig)
+        super().__init__(controls, self._make_figure())
 
-    def _make_artists(self) -> dict:
-        ax, bx = self.ax_g, self.ax_c
-        d = np.arange(self.T)
-        nan = np.full(self.T, np.nan)
-        art = {}
-        for axes, name in ((ax, "shade_g"), (bx, "shade_c")):
-            art[name] = axes.add_patch(Rectangle((self.T, 0.0), 0.0, 1.0, transform=axes.get_xaxis_transform(),
-                                                 facecolor=COLOURS["shade"], edgecolor="none", zorder=0,
-                                                 label="dropped by TBPTT(k)"))
-        (art["g"],) = ax.plot(d, nan, "-o", color=COLOURS["gradient"], lw=2, ms=2.5, label="gradient at distance d")
-        (art["rho"],) = ax.plot(d, nan, "--", color=COLOURS["rho"], lw=1.2, label=r"$\rho(W_h)^d$")
-        art["k_g"] = ax.axvline(0.0, color="#ef6c00", lw=1.2)
-        art["note"] = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=9,
-                              color=COLOURS["rho"], bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
-        ax.set_yscale("log")
-        ax.set_ylim(1e-3, 1e1)  # placeholders until the first update (a log axis needs positive limits)
-        ax.set_xlim(-0.5, self.T - 0.5)
-        ax.set_xlabel("distance d (steps back from the last step)")
-        ax.set_ylabel("relative size (log)")
-        ax.set_title(f"gradient of the last step's loss, d steps back\n(T = {self.T}, H = {self.H})", fontsize=9)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3, fontsize=8, frameon=False)
-
-        (art["kept"],) = bx.plot(d, nan, "o-", color=COLOURS["kept"], ms=3.5, lw=1.2, label="kept (d < k)")
-        (art["dropped"],) = bx.plot(d, nan, "o-", color=COLOURS["dropped"], ms=3.5, lw=1.2,
-                                    label="dropped (d ≥ k)")
-        art["k_c"] = bx.axvline(0.0, color="#ef6c00", lw=1.2)
-        art["summary"] = bx.set_title("share of dL/dWh from each distance d (a loss at every step)\n", fontsize=9)
-        bx.set_yscale("log")
-        bx.set_ylim(1e-3, 1e1)
-        bx.set_xlim(-0.5, self.T - 0.5)
-        bx.set_xlabel("distance d = t − s (loss at step t, Wh used at step s)")
-        bx.set_ylabel(r"$\|C_d\|$ (log)")
-        bx.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3, fontsize=8, frameon=False)
-        for artist in art.values():
-            artist.set_in_layout(False)
-        return art
+    def _make_figure(self) -> widgets.Box:
+        """Two panels side by side sharing the distance axis, each under its legend."""
+        marks, scales = self.marks, self.scales
+        distance = bq.LinearScale(min=-0.5, max=self.T - 0.5)
+        unit = bq.LinearScale(min=0.0, max=1.0)  # bottom to top of a panel: the shading and the k lines
+        middle = {"x": bq.LinearScale(min=0.0, max=1.0), "y": unit}
+        for name in ("gradient", "share"):
+            scales[name] = bq.LogScale(min=1e-3, max=1e1)  # placeholders until the first update
+        left, right = {"x": distance, "y": scales["gradient"]}, {"x": distance, "y": scales["share"]}
+        # listed bottom to top: the shading under everything, the note over everything
+        marks["shade_g"] = _shade({"x": distance, "y": unit})
+        marks["g"] = _curve(left, "gradient", dots=12.0)
+        marks["rho"] = _curve(left, "rho", style="dashed", width=1.2)
+        marks["k_g"] = _cut_line({"x": distance, "y": unit})
+        marks["note"] = bq.Label(x=np.array([0.5, 0.5]), y=np.array([0.54, 0.46]), text=np.array(["", ""]),
+                                 scales=middle, colors=[COLOURS["rho"]], default_size=12.0, font_weight="normal",
+                                 align="middle")
+        marks["shade_c"] = _shade({"x": distance, "y": unit})
+        marks["kept"] = _curve(right, "kept", width=1.2, dots=20.0)
+        marks["dropped"] = _curve(right, "dropped", width=1.2, dots=20.0)
+        marks["k_c"] = _cut_line({"x": distance, "y": unit})
+        self._y_axes = {name: plots.axis(scales[name], label, vertical=True, tick_format=".0e",
+                                         ticks=_decade_ticks(scales[name].min, scales[name].max))
+                        for name, label in (("gradient", "relative size (log)"),
+                                            ("share", "‖C_d‖: the share of dL/dWh from distance d"))}
+        self.panels["gradient"] = plots.figure(
+            [marks[name] for name in ("shade_g", "g", "rho", "k_g", "note")],
+            [plots.axis(distance, "distance d (steps back from the last step)"), self._y_axes["gradient"]],
+            title=f"gradient of the last step's loss, d steps back (T = {self.T}, H = {self.H})",
+            width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        self.panels["share"] = plots.figure(
+            [marks[name] for name in ("shade_c", "kept", "dropped", "k_c")],
+            [plots.axis(distance, "distance d = t − s (a loss at every step t, Wh used at step s)"),
+             self._y_axes["share"]],
+            title="TBPTT(k)", width=PANEL_WIDTH, height=PANEL_HEIGHT)  # a title now: room for the summary
+        return plots.panels(
+            [_legend([("gradient at distance d", "gradient", "solid"), ("ρ(Wh)ᵈ", "rho", "dashed")]),
+             self.panels["gradient"]],
+            [_legend([("kept (d < k)", "kept", "solid"), ("dropped (d ≥ k)", "dropped", "solid")]),
+             self.panels["share"]])
 
     def _render(self, values: dict) -> str:
         key = (float(values["scale"]), values["activation"])
-        if key != self._heavy_key:  # the truncation alone only re-sums what is already computed
+        probe_moved = key != self._heavy_key
+        if probe_moved:  # the truncation alone only re-sums what is already computed
             self._heavy = _probe(key[0], self.T, self.H, key[1], self.seed)
             self._heavy_key = key
         k = int(values["k"])
         view = _view_from(self._heavy, k)
         self.view = view
-        art = self.artists
-        g = _positive_or_nan(view["g"])
-        rho_powers = _positive_or_nan(view["rho_powers"])
-        norms = _positive_or_nan(view["contribution_norms"])
-        d = view["distances"]
-        art["g"].set_ydata(g)
-        art["note"].set_text(_note(view["g"]))
-        art["rho"].set_ydata(rho_powers)
-        art["kept"].set_ydata(np.where(d < k, norms, np.nan))
-        # the dropped line starts at the last kept point, so the two read as one curve
-        art["dropped"].set_ydata(np.where(d >= k - 1, norms, np.nan) if k < self.T else np.full(self.T, np.nan))
-        for name in ("shade_g", "shade_c"):
-            art[name].set_x(k - 0.5)
-            art[name].set_width(max(0.0, self.T - 0.5 - (k - 0.5)))
-        for name in ("k_g", "k_c"):
-            art[name].set_xdata([k - 0.5, k - 0.5])
-        self.ax_g.set_ylim(*_log_limits(g, rho_powers))
-        self.ax_c.set_ylim(*_log_limits(norms))
-        if k >= self.T:
-            summary = "k = T: full BPTT, nothing dropped"
-        else:
-            summary = (f"TBPTT(k = {k}): ‖full − truncated‖ / ‖full‖ = {_fmt(view['relative_dropped'])}, "
-                       f"cosine {_fmt(view['cosine'])}")
-        art["summary"].set_text("share of dL/dWh from each distance d (a loss at every step)\n" + summary)
+        if probe_moved:
+            self._show_gradient(view)
+        if k != self._shown_k:
+            self._show_cut(k)
+        self._show_shares(view)
         return _readout_html(view)
+
+    def _show_gradient(self, view: dict) -> None:
+        """What the probe alone moves: the left panel's curves and note, both log axes' limits."""
+        every = np.ones(self.T, dtype=bool)
+        for name, values in (("g", view["g"]), ("rho", view["rho_powers"])):
+            mark = self.marks[name]
+            with mark.hold_sync():
+                mark.x, mark.y = _points(values, every)
+        note = (_note(view["g"]).split("\n") + ["", ""])[:2]  # two lines
+        if list(self.marks["note"].text) != note:
+            self.marks["note"].text = np.array(note)
+        self._set_log_limits("gradient", *_log_limits(view["g"], view["rho_powers"]))
+        self._set_log_limits("share", *_log_limits(view["contribution_norms"]))
+
+    def _set_log_limits(self, name: str, low: float, high: float) -> None:
+        """A log axis's limits and its decade ticks; nothing is sent when they stay."""
+        scale = self.scales[name]
+        if (scale.min, scale.max) == (low, high):
+            return
+        with scale.hold_sync():
+            scale.min, scale.max = low, high
+        self._y_axes[name].tick_values = _decade_ticks(low, high)
+
+    def _show_cut(self, k: int) -> None:
+        """What k alone moves: the shading over d >= k and the lines at d = k - 1/2 in both panels."""
+        cut, end = k - 0.5, self.T - 0.5
+        for name in ("shade_g", "shade_c"):
+            self.marks[name].x = np.array([cut, end, end, cut])
+        for name in ("k_g", "k_c"):
+            self.marks[name].x = np.array([cut, cut])
+        self._shown_k = k
+
+    def _show_shares(self, view: dict) -> None:
+        """The right panel's curve, split at k, and its title."""
+        d, k, norms = view["distances"], view["k"], view["contribution_norms"]
+        # the dropped part starts at the last kept point, so the two read as one curve
+        for name, keep in (("kept", d < k), ("dropped", (d >= k - 1) & (k < self.T))):
+            mark = self.marks[name]
+            with mark.hold_sync():
+                mark.x, mark.y = _points(norms, keep)
+        self.panels["share"].title = _summary(view)
 
 
 def bptt_dashboard(scale: float = 1.0, k: int = 5, activation: str = "tanh", T: int = DEFAULT_T,

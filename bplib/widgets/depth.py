@@ -5,16 +5,22 @@
        (bplib.experiments.depth_probes.depth_probe) as bars on a log scale, layer 1 (input side)
        to the top, with the bound prod ||W||_2 * max|f'| as a dashed line and the top gradient's
        norm 1 dotted;
-     - right: the size of the forward signal, the rms of z^l, on the same log scale.
-   The y-limits are fixed (Y_LIMITS); a value beyond them is drawn at the edge in grey and the
-   readout, which prints every layer's number, says so.
+     - right: the size of the forward signal, the rms of z^l, on the same log scale;
+     - above them, the class of the gain (vanishing, stable, exploding) in its colour.
+   The y-limits are fixed (Y_LIMITS), so the axes never jump; a value beyond them is drawn at the
+   edge in grey and the readout, which prints every layer's number, says so.
 2. `momentum_dashboard`: learning rate and momentum coefficient; the paths of SGD and of
-   momentum on the contours of f(w) = 0.5 (w1^2 + 50 w2^2) (left) and their losses per step
-   (right). A path that diverges stops at its last point inside the bound and is labelled
-   "diverged at step k".
+   momentum on the contours of f(w) = 0.5 (w1^2 + 50 w2^2) (left, contours computed once) and
+   their losses per step (right); above them, how each run ended. A path that diverges stops at
+   its last point inside the bound, marked with a cross (on the plot's edge if it left the plot),
+   and is labelled "diverged at step k".
 
-Each has a pure compute function (depth_view, momentum_view), tested on its own; the view
-updates artists made once (set_height, set_data, set_text); the wiring is bplib.widgets._base.
+Each has a pure compute function (depth_view, momentum_view), tested on its own. The figures are
+drawn in the browser (bqplot, bplib.widgets._plots): a change sends the marks' new arrays, never
+pixels; the wiring is bplib.widgets._base. The maths per change is kept small: the depth dashboard
+draws its probe network once and keeps each forward pass (by activation and weight std) for the
+depths that follow, and the momentum dashboard keeps SGD's path of every learning rate it has run
+(beta does not change it).
 """
 
 from __future__ import annotations
@@ -22,17 +28,17 @@ from __future__ import annotations
 import math
 import numbers
 
+import bqplot as bq
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 from bplib._validate import positive_int, positive_real
-from bplib.depth import ACTIVATIONS
+from bplib.depth import ACTIVATIONS, _deep_forward, _delta_norms
+from bplib.experiments import depth_probes as dp
 from bplib.experiments import optimizer_paths as op
-from bplib.experiments.depth_probes import depth_probe
 from bplib.layers import INITS, init_std
+from bplib.widgets import _plots as plots
 from bplib.widgets._base import Dashboard
-from bplib.widgets._layered import LayeredFigure
 
 __all__ = [
     "BETA_RANGE",
@@ -142,38 +148,49 @@ def depth_view(depth: int, activation: str, init: str, scale: float, width: int 
             bound_shown: (depth,) the bound, clipped;
             z_rms, z_rms_shown, z_rms_outside: the rms of z^l, clipped, and which were clipped;
             status, gain: from classify_gain (the probe's dout has norm 1);
-            std: the std of every weight, init_std(width, width, init, scale).
+            std: the std of every weight, init_std(width, width, init, scale);
+            depth, activation, init, scale: the probe's settings.
     """
-    probe = depth_probe(depth, width, activation, init, scale, np.random.default_rng(seed), N)
-    norms_shown, norms_outside = clip_for_display(probe.delta_norms)
-    z_shown, z_outside = clip_for_display(probe.z_rms)
-    status, gain = classify_gain(probe.delta_norms)
-    if not probe.finite:
+    probe = dp.depth_probe(depth, width, activation, init, scale, np.random.default_rng(seed), N)
+    view = _view(probe.delta_norms, probe.z_rms, probe.bound, probe.finite, activation, init, probe.scale,
+                 init_std(width, width, init, scale))
+    return {"probe": probe, **view}
+
+
+def _view(norms: np.ndarray, z_rms: np.ndarray, bound: np.ndarray, finite: bool, activation: str, init: str,
+          scale: float, std: float) -> dict:
+    """depth_view's result (without the probe) from the probe's measures, each (depth,)."""
+    norms_shown, norms_outside = clip_for_display(norms)
+    z_shown, z_outside = clip_for_display(z_rms)
+    status, gain = classify_gain(norms)
+    if not finite:
         status, gain = "overflow", math.nan
     return {
-        "probe": probe,
-        "layers": np.arange(1, probe.depth + 1),
-        "norms": probe.delta_norms,
+        "layers": np.arange(1, len(norms) + 1),
+        "norms": norms,
         "norms_shown": norms_shown,
         "norms_outside": norms_outside,
-        "bound_shown": clip_for_display(probe.bound)[0],
-        "z_rms": probe.z_rms,
+        "bound_shown": clip_for_display(bound)[0],
+        "z_rms": z_rms,
         "z_rms_shown": z_shown,
         "z_rms_outside": z_outside,
         "status": status,
         "gain": gain,
-        "std": init_std(width, width, init, scale),
+        "std": std,
+        "depth": len(norms),
+        "activation": activation,
+        "init": init,
+        "scale": scale,
     }
 
 
 def _depth_readout(view: dict) -> str:
-    probe = view["probe"]
-    status = view["status"]
+    status, depth = view["status"], view["depth"]
     grid = [
-        [("depth", f"{probe.depth}"), ("activation", probe.activation),
-         ("init", f"{probe.init} × {probe.scale:.3g}: std of W = {view['std']:.4f}")],
-        [("‖δ‖ at layer 1", f"{view['norms'][0]:.2e}"), (f"‖δ‖ at layer {probe.depth}", f"{view['norms'][-1]:.2e}"),
-         (f"rms of z at layer {probe.depth}", f"{view['z_rms'][-1]:.2e}")],
+        [("depth", f"{depth}"), ("activation", view["activation"]),
+         ("init", f"{view['init']} × {view['scale']:.3g}: std of W = {view['std']:.4f}")],
+        [("‖δ‖ at layer 1", f"{view['norms'][0]:.2e}"), (f"‖δ‖ at layer {depth}", f"{view['norms'][-1]:.2e}"),
+         (f"rms of z at layer {depth}", f"{view['z_rms'][-1]:.2e}")],
     ]
     cells = "".join(
         "<tr>" + "".join(f"<td style='padding-right:0.4em'>{name}</td>"
@@ -190,16 +207,30 @@ def _depth_readout(view: dict) -> str:
             f"<div><b style='color:{_GAIN_COLOURS[status]}'>{_GAIN_WORDS[status]}</b></div>{note}")
 
 
+_STATUS_STYLE = "font-size:12px;padding-left:62px;min-height:1.5em"
+_BOUND_COLOUR, _LEVEL_COLOUR, _Z_COLOUR = "#6d4c41", "#424242", "#00897b"
+_FORWARDS_KEPT = 16  # forward passes kept by (activation, std): the last few settings cost only a backward pass
+_LOG_TICKS = 10.0 ** np.arange(-12, 7, 2)  # every other decade of Y_LIMITS
+
+
 class DepthDashboard(Dashboard):
     """Depth, activation, initialisation and scale; per-layer gradient norms on a log scale. Chapter 06.
 
+    The figure is drawn in the browser (bqplot): a change sends the bars' heights and colours and
+    the curves as arrays, never pixels.
+
     Attributes (besides Dashboard's):
-        view: the last depth_view result.
-        ax_grad, ax_forward: the two Axes.
-        artists: dict name -> artist, updated in place:
-            "bars" (a list of DEPTH_RANGE[1] Rectangles, one per possible layer; those beyond the
-            depth are hidden), "bound" (Line2D), "z_rms" (Line2D), "z_rms_outside" (Line2D, grey
-            markers for clipped values), "status" (Text).
+        view: the last view shown: depth_view's dict without "probe" (the dashboard measures its
+            probe network layer by layer, see _measures).
+        marks: dict name -> bqplot mark. Updated in place: "bars" (Bars, DEPTH_RANGE[1] bars at
+            layers 1 .. 20: ||delta^l|| clipped to Y_LIMITS, grey where clipped; the bars above the
+            depth have height 0), "bound" (Lines, (depth,) the bound, dashed), "z_rms" (Lines with
+            dots, (depth,) the rms of z^l, clipped), "z_rms_outside" (Scatter, the grey dots of the
+            clipped values, on the edge, unclipped). Set once: "dout_level" and "forward_level"
+            (Lines, the dotted level 1 of each panel).
+        scales: dict name -> bqplot scale, fixed (no control moves an axis): "layer" (the x-axis of
+            both panels, 0.4 .. 20.6), "gradient" and "size" (the two log y-axes, Y_LIMITS).
+        status: ipywidgets.HTML above the panels: the gain's class (and the gain) in its colour.
     """
 
     def __init__(self, depth: int = 15, activation: str = "sigmoid", init: str = "xavier", scale: float = 1.0):
@@ -212,21 +243,14 @@ class DepthDashboard(Dashboard):
             raise ValueError(f"init: expected one of {list(INIT_NAMES)}, got {init!r}")
         _check_log_value(scale, "scale", SCALE_EXPONENTS)
         self.view: dict = {}
-        with plt.ioff():
-            fig, (self.ax_grad, self.ax_forward) = plt.subplots(
-                1, 2, figsize=(9.6, 3.9), layout="constrained", gridspec_kw={"width_ratios": [1.45, 1.0]},
-                FigureClass=LayeredFigure)
-        self.artists = self._make_artists()
-        fig.draw_without_rendering()  # lay out once, then freeze: the layout engine on every redraw costs more
-        fig.set_layout_engine("none")
-        # Bars, curves and the status change; axes, ticks and titles stay as cached pixels, the legends and
-        # the right frame (which the unclipped markers touch) on top. The left frame lies between the bars and
-        # the status box, so it is drawn with them, in zorder.
-        art = self.artists
-        fig.set_layers(dynamic=[*art["bars"], art["bound"], art["z_rms"], art["z_rms_outside"], art["status"],
-                                *self.ax_grad.spines.values()],
-                       overlay=[self._forward_one, self.ax_grad.get_legend(), self.ax_forward.get_legend(),
-                                *self.ax_forward.spines.values()])
+        # depth_view's probe network, drawn once: x, dout and the deepest network's weights at std 1
+        # (every setting's weights are these times its std), with their spectral norms.
+        self._x, self._dout, self._unit_weights = dp._probe_network(
+            DEPTH_RANGE[1], WIDTH, np.random.default_rng(SEED), BATCH, "normal", 1.0)
+        self._unit_spectral = dp._spectral_norms(self._unit_weights)  # (DEPTH_RANGE[1],)
+        self._forwards: dict[tuple[str, float], dict] = {}
+        self.marks, self.scales = {}, {}
+        self.status = widgets.HTML()
         controls = {
             "depth": widgets.IntSlider(value=int(depth), min=DEPTH_RANGE[0], max=DEPTH_RANGE[1], step=1,
                                        description="depth", continuous_update=True),
@@ -238,45 +262,52 @@ class DepthDashboard(Dashboard):
                                             max=SCALE_EXPONENTS[1], step=0.02, description="scale",
                                             readout_format=".3g", continuous_update=True),
         }
-        super().__init__(controls, fig)
+        super().__init__(controls, self._make_figure())
 
-    def _make_artists(self) -> dict:
-        ax, bx = self.ax_grad, self.ax_forward
+    # ---- the figure -----------------------------------------------------------------------------
+
+    def _make_figure(self) -> widgets.Box:
+        marks, scales = self.marks, self.scales
         top = DEPTH_RANGE[1]
-        layers = np.arange(1, top + 1)
-        art = {}
-        # bars on a log axis start at its lower limit; their height is value - Y_LIMITS[0]
-        art["bars"] = list(ax.bar(layers, np.ones(top), bottom=Y_LIMITS[0], width=0.7, color=_BAR, zorder=2))
-        (art["bound"],) = ax.plot([], [], "--", color="#6d4c41", lw=1.2, zorder=3,
-                                  label="bound ∏‖W‖₂ · max|f′|")
-        ax.axhline(1.0, color="#424242", lw=1, ls=":", zorder=1, label="‖dout‖ = 1 at the top")
-        # top right: free of bars whether the gradient vanishes (tall bars on the right stay below 1)
-        # or explodes (tall bars on the left)
-        art["status"] = ax.text(0.98, 0.97, "", transform=ax.transAxes, va="top", ha="right", fontsize=9,
-                                fontweight="bold", zorder=4,
-                                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
-        ax.set_yscale("log")
-        ax.set_ylim(*Y_LIMITS)
-        ax.set_xlim(0.4, top + 0.6)
-        ax.set_xticks(layers[::2] if top > 12 else layers)
-        ax.set_xlabel("layer l (1 = next to the input)")
-        ax.set_ylabel("‖δˡ‖ = ‖dL/dzˡ‖")
-        ax.set_title("backward: the gradient reaching each layer", fontsize=9)
-        ax.legend(loc="lower right", fontsize=7.5)
+        scales["layer"] = bq.LinearScale(min=0.4, max=top + 0.6)
+        scales["gradient"] = bq.LogScale(min=Y_LIMITS[0], max=Y_LIMITS[1])
+        scales["size"] = bq.LogScale(min=Y_LIMITS[0], max=Y_LIMITS[1])
+        layers = np.arange(1.0, top + 1.0)  # (20,)
+        span = np.array([0.4, top + 0.6])  # a level line across a panel
+        grad = {"x": scales["layer"], "y": scales["gradient"]}
+        size = {"x": scales["layer"], "y": scales["size"]}
+        # bars on a log axis stand on its lower limit; a layer above the depth has a bar of height 0
+        marks["bars"] = bq.Bars(x=layers, y=np.full(top, Y_LIMITS[0]), base=Y_LIMITS[0], scales=grad,
+                                colors=[_BAR] * top, padding=0.3)
+        marks["bound"] = bq.Lines(x=layers[:1], y=np.ones(1), scales=grad, colors=[_BOUND_COLOUR],
+                                  line_style="dashed", stroke_width=1.5)
+        marks["dout_level"] = bq.Lines(x=span, y=np.ones(2), scales=grad, colors=[_LEVEL_COLOUR],
+                                       line_style="dotted", stroke_width=1.2)
+        marks["z_rms"] = bq.Lines(x=layers[:1], y=np.ones(1), scales=size, colors=[_Z_COLOUR], stroke_width=1.5,
+                                  marker="circle", marker_size=16)
+        marks["forward_level"] = bq.Lines(x=span, y=np.ones(2), scales=size, colors=[_LEVEL_COLOUR],
+                                          line_style="dotted", stroke_width=1.2)
+        # the clipped values sit on the plot's edge: never clip their dots
+        marks["z_rms_outside"] = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales=size, colors=[_OUTSIDE],
+                                            default_size=40, apply_clip=False)
+        ticks = layers[::2]  # 1, 3, ..., 19
+        backward = plots.figure(
+            [marks["dout_level"], marks["bars"], marks["bound"]],
+            [plots.axis(scales["layer"], "layer l (1 = next to the input)", ticks=ticks),
+             plots.axis(scales["gradient"], "‖δˡ‖ = ‖dL/dzˡ‖", vertical=True, tick_format=".0e", ticks=_LOG_TICKS)],
+            title="backward: the gradient reaching each layer", width=530, height=380)
+        forward = plots.figure(
+            [marks["forward_level"], marks["z_rms"], marks["z_rms_outside"]],
+            [plots.axis(scales["layer"], "layer l", ticks=ticks),
+             plots.axis(scales["size"], "", vertical=True, tick_format=".0e", ticks=_LOG_TICKS)],
+            title="forward: the size of the pre-activations", width=390, height=380)
+        left = [plots.legend([("bound ∏‖W‖₂ · max|f′|", _BOUND_COLOUR, "dashed"),
+                              ("‖dout‖ = 1 at the top", _LEVEL_COLOUR, "dotted")]), backward]
+        right = [plots.legend([("rms of zˡ", _Z_COLOUR, "solid"), ("off the scale (at the edge)", _OUTSIDE, "solid")]),
+                 forward]
+        return widgets.VBox([self.status, plots.panels(left, right)])
 
-        (art["z_rms"],) = bx.plot([], [], "-o", color="#00897b", ms=3.5, lw=1.3, label="rms of zˡ")
-        (art["z_rms_outside"],) = bx.plot([], [], "o", color=_OUTSIDE, ms=5, clip_on=False, label="off the scale")
-        self._forward_one = bx.axhline(1.0, color="#424242", lw=1, ls=":")  # drawn over the curves
-        bx.set_yscale("log")
-        bx.set_ylim(*Y_LIMITS)
-        bx.set_xlim(0.4, top + 0.6)
-        bx.set_xticks(layers[::2] if top > 12 else layers)
-        bx.set_xlabel("layer l")
-        bx.set_title("forward: the size of the pre-activations", fontsize=9)
-        bx.legend(loc="lower left", fontsize=7.5)
-        for artist in [*art["bars"], art["bound"], art["z_rms"], art["z_rms_outside"], art["status"]]:
-            artist.set_in_layout(False)
-        return art
+    # ---- updating -------------------------------------------------------------------------------
 
     def set(self, **values) -> None:
         """Set several controls at once and update the view once (see Dashboard.set).
@@ -295,26 +326,80 @@ class DepthDashboard(Dashboard):
         super().set(**values)
 
     def _render(self, values: dict) -> str:
-        view = depth_view(values["depth"], values["activation"], values["init"], values["scale"])
+        depth, activation, init, scale = values["depth"], values["activation"], values["init"], values["scale"]
+        std = init_std(WIDTH, WIDTH, init, scale)
+        view = _view(*self._measures(depth, activation, std), activation, init, float(scale), std)
         self.view = view
-        depth = len(view["layers"])
-        art = self.artists
-        for k, bar in enumerate(art["bars"]):
-            if k < depth:
-                bar.set_visible(True)
-                bar.set_height(view["norms_shown"][k] - Y_LIMITS[0])
-                bar.set_color(_OUTSIDE if view["norms_outside"][k] else _BAR)
-            else:
-                bar.set_visible(False)
-        art["bound"].set_data(view["layers"], view["bound_shown"])
-        art["z_rms"].set_data(view["layers"], view["z_rms_shown"])
+        self._show(view)
+        return _depth_readout(view)
+
+    def _measures(self, depth: int, activation: str, std: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """depth_probe's delta_norms, z_rms, bound (each (depth,)) and finite for these settings.
+
+        The same numbers as depth_view (the same network and the same core functions; the bound's
+        spectral norms are those of the std-1 weights times std, equal up to round-off), but the
+        forward pass and its measures are kept and only the backward pass runs for a new depth.
+        The weight gradients, which the dashboard does not show, are not computed: within the
+        sliders' range no norm comes near float64's limit, so finite is decided by z and delta.
+        """
+        forward = self._forward(activation, std, depth)
+        weights, zs = forward["weights"][:depth], forward["zs"][:depth]
+        with np.errstate(over="ignore", invalid="ignore"):
+            norms = _delta_norms(weights, zs, self._dout, activation)  # (depth,)
+        bound = dp._gradient_bound(weights, forward["slopes"][:depth], std * self._unit_spectral[:depth])
+        return norms, forward["z_rms"][:depth], bound, dp._all_finite(zs, norms)
+
+    def _forward(self, activation: str, std: float, depth: int) -> dict:
+        """The forward pass of the probe network with weights std * unit weights, at least `depth` layers deep.
+
+        Kept by (activation, std), with its weights, zs and layer measures (dp._layer_measures), and
+        extended layer by layer when a deeper network is asked for: the first layers of a deeper
+        network are the shallower one's.
+        """
+        kept = self._forwards.pop((activation, std), None)  # popped and put back: the newest last
+        if kept is None:
+            kept = {"weights": [], "zs": [], "top": self._x, "z_rms": np.zeros(0), "slopes": np.zeros(0)}
+        have = len(kept["zs"])
+        if have < depth:
+            more = [std * W for W in self._unit_weights[have:depth]]  # depth_probe's weights, layer by layer
+            forward = _deep_forward(kept["top"], more, activation)  # continues from the top activation
+            z_rms, slopes = dp._layer_measures(forward.zs, activation)
+            kept = {"weights": kept["weights"] + more, "zs": kept["zs"] + forward.zs, "top": forward.activations[-1],
+                    "z_rms": np.concatenate([kept["z_rms"], z_rms]), "slopes": np.concatenate([kept["slopes"], slopes])}
+        self._forwards[(activation, std)] = kept
+        while len(self._forwards) > _FORWARDS_KEPT:
+            del self._forwards[next(iter(self._forwards))]  # the oldest
+        return kept
+
+    def _show(self, view: dict) -> None:
+        """Send the view's arrays to the marks: one message per mark, only what changed."""
+        marks = self.marks
+        depth = view["depth"]
+        heights = np.full(DEPTH_RANGE[1], Y_LIMITS[0])  # (20,) height 0 above the depth
+        heights[:depth] = view["norms_shown"]
+        colours = [_OUTSIDE if outside else _BAR for outside in view["norms_outside"]]
+        colours += [_BAR] * (DEPTH_RANGE[1] - depth)
+        with marks["bars"].hold_sync():
+            marks["bars"].y = heights
+            if marks["bars"].colors != colours:
+                marks["bars"].colors = colours
+        layers = view["layers"].astype(np.float64)
+        _set_xy(marks["bound"], layers, view["bound_shown"])
+        _set_xy(marks["z_rms"], layers, view["z_rms_shown"])
         outside = view["z_rms_outside"]
-        art["z_rms_outside"].set_data(view["layers"][outside], view["z_rms_shown"][outside])
+        _set_xy(marks["z_rms_outside"], layers[outside], view["z_rms_shown"][outside])
         status = view["status"]
         label = status if math.isnan(view["gain"]) else f"{status}: gain {view['gain']:.1e}"
-        art["status"].set_text(label)
-        art["status"].set_color(_GAIN_COLOURS[status])
-        return _depth_readout(view)
+        self.status.value = f"<div style='{_STATUS_STYLE}'><b style='color:{_GAIN_COLOURS[status]}'>{label}</b></div>"
+
+
+def _set_xy(mark, x: np.ndarray, y: np.ndarray) -> None:
+    """Give a Lines or Scatter mark new points, (P,) each, in one message; x only when it changed."""
+    x, y = np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64)
+    with mark.hold_sync():
+        if not np.array_equal(mark.x, x):
+            mark.x = x
+        mark.y = y
 
 
 def depth_dashboard(depth: int = 15, activation: str = "sigmoid", init: str = "xavier",
@@ -364,19 +449,31 @@ def momentum_view(lr: float, beta: float, steps: int = MOMENTUM_STEPS, start=op.
             lr, beta, steps, tol: the inputs.
     """
     critical_momentum = op.critical_lr(curvature, beta)  # checks beta
-    result = {"lr": positive_real(lr, "lr"), "beta": float(beta), "steps": steps, "tol": tol,
+    lr = positive_real(lr, "lr")
+    paths = {name: op.optimizer_path(name, lr, beta, start, steps, curvature) for name in _RUNS}
+    return _momentum_view(paths, lr, float(beta), steps, curvature, tol, critical_momentum)
+
+
+def _momentum_view(paths: dict, lr: float, beta: float, steps: int, curvature, tol: float,
+                   critical_momentum: float) -> dict:
+    """momentum_view from the two runs' paths ("sgd", "momentum": (steps + 1, 2) each)."""
+    result = {"lr": lr, "beta": beta, "steps": steps, "tol": tol,
               "critical_sgd": op.critical_lr(curvature, 0.0), "critical_momentum": critical_momentum}
     for name in _RUNS:
-        path = op.optimizer_path(name, lr, beta, start, steps, curvature)
-        finite = np.all(np.isfinite(path), axis=1)
-        losses = np.full(len(path), np.nan)
-        losses[finite] = op.quadratic_loss(path[finite], curvature)
-        diverged = op.diverged_at(path)
-        converged = op.steps_to_tolerance(path, tol)
-        status = "diverged" if diverged is not None else "converged" if converged is not None else "running"
-        result[name] = {"path": path, "losses": losses, "diverged_at": diverged, "converged_at": converged,
-                        "last": path[finite][-1], "status": status}
+        result[name] = _run_summary(paths[name], curvature, tol)
     return result
+
+
+def _run_summary(path: np.ndarray, curvature, tol: float) -> dict:
+    """One run of momentum_view: its path (steps + 1, 2), losses, divergence, convergence and status."""
+    finite = np.all(np.isfinite(path), axis=1)
+    losses = np.full(len(path), np.nan)
+    losses[finite] = op.quadratic_loss(path[finite], curvature)
+    diverged = op.diverged_at(path)
+    converged = op.steps_to_tolerance(path, tol)
+    status = "diverged" if diverged is not None else "converged" if converged is not None else "running"
+    return {"path": path, "losses": losses, "diverged_at": diverged, "converged_at": converged,
+            "last": path[finite][-1], "status": status}
 
 
 def _run_words(run: dict, steps: int) -> str:
@@ -407,13 +504,21 @@ def _momentum_readout(view: dict) -> str:
 class MomentumDashboard(Dashboard):
     """Learning rate and momentum; SGD's and momentum's paths on an ill-conditioned bowl. Chapter 06.
 
+    The figure is drawn in the browser (bqplot): a change sends the paths and loss curves as
+    arrays, never pixels; the contours are sent once.
+
     Attributes (besides Dashboard's):
         view: the last momentum_view result.
         w1_grid, w2_grid, surface: the contour grid (G1,), (G2,) and the loss on it (G2, G1).
-        ax_paths, ax_loss: the two Axes.
-        artists: dict name -> artist, updated in place: for each run r in ("sgd", "momentum"):
-            f"{r}_path" (Line2D), f"{r}_end" (marker at the last finite point, clamped to the plot;
-            an X when diverged), f"{r}_loss" (Line2D, loss per step); "status" (Text on the contours).
+        marks: dict name -> bqplot mark. Set once: "contours" (Lines, the contour lines of surface,
+            NaN between pieces), "minimum" (Scatter, the + at 0), "start" (Scatter, the ○ at START).
+            Updated in place, for each run r in ("sgd", "momentum"): f"{r}_path" (Lines with dots,
+            (k,) the points before the run diverged, k <= steps + 1), f"{r}_end" (Scatter, the last
+            finite point clamped onto the plot, unclipped; a cross when the run diverged),
+            f"{r}_loss" (Lines, (k,) the loss per step).
+        scales: dict name -> bqplot scale, fixed (no control moves an axis): "w1", "w2" (the contour
+            plot's axes, W1_RANGE and W2_RANGE), "step" (0 .. steps), "loss" (log, LOSS_LIMITS).
+        status: ipywidgets.HTML above the panels: how each run ended, in its colour.
     """
 
     def __init__(self, lr: float = 0.035, beta: float = 0.7, steps: int = MOMENTUM_STEPS):
@@ -428,19 +533,10 @@ class MomentumDashboard(Dashboard):
         self.w2_grid = np.linspace(*W2_RANGE, 121)  # (G2,)
         grid = np.stack(np.meshgrid(self.w1_grid, self.w2_grid), axis=-1)  # (G2, G1, 2)
         self.surface = op.quadratic_loss(grid)  # (G2, G1), computed once
-        with plt.ioff():
-            fig, (self.ax_paths, self.ax_loss) = plt.subplots(
-                1, 2, figsize=(9.6, 3.9), layout="constrained", gridspec_kw={"width_ratios": [1.35, 1.0]},
-                FigureClass=LayeredFigure)
-        self.artists = self._make_artists()
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
-        # Paths, end markers, loss curves and the status change; the contours stay as cached pixels, the
-        # legends and the frames (the end markers are unclipped) on top. The start marker is static but lies
-        # between the paths (under it) and the end markers (over it), so it is drawn with them, in zorder; so is
-        # the left frame, which lies between the markers and the status box.
-        fig.set_layers(dynamic=[*self.artists.values(), self._start_marker, *self.ax_paths.spines.values()],
-                       overlay=[self.ax_paths.get_legend(), self.ax_loss.get_legend(), *self.ax_loss.spines.values()])
+        self._sgd_paths: dict[float, np.ndarray] = {}  # lr -> SGD's path: beta never changes it
+        self._shown: dict[str, float] = {}  # the lr and beta on screen
+        self.marks, self.scales = {}, {}
+        self.status = widgets.HTML()
         controls = {
             "lr": widgets.FloatLogSlider(value=float(lr), base=10.0, min=LR_EXPONENTS[0], max=LR_EXPONENTS[1],
                                          step=0.01, description="lr", readout_format=".4f", continuous_update=True),
@@ -448,38 +544,60 @@ class MomentumDashboard(Dashboard):
                                         description="β (momentum)", continuous_update=True,
                                         style={"description_width": "initial"}),
         }
-        super().__init__(controls, fig)
+        super().__init__(controls, self._make_figure())
 
-    def _make_artists(self) -> dict:
-        ax, bx = self.ax_paths, self.ax_loss
+    # ---- the figure -----------------------------------------------------------------------------
+
+    def _make_figure(self) -> widgets.Box:
+        entries = [(_RUN_LABELS[name], _RUN_COLOURS[name], "solid") for name in _RUNS]
+        left = [plots.legend(entries), self._paths_panel()]
+        right = [plots.legend(entries), self._loss_panel()]
+        return widgets.VBox([self.status, plots.panels(left, right)])
+
+    def _paths_panel(self) -> bq.Figure:
+        marks, scales = self.marks, self.scales
+        scales["w1"] = bq.LinearScale(min=W1_RANGE[0], max=W1_RANGE[1])
+        scales["w2"] = bq.LinearScale(min=W2_RANGE[0], max=W2_RANGE[1])
+        plane = {"x": scales["w1"], "y": scales["w2"]}
         levels = np.geomspace(0.05, float(self.surface.max()), 12)
-        ax.contour(self.w1_grid, self.w2_grid, self.surface, levels=levels, colors="#90a4ae", linewidths=0.7)
-        ax.plot([0.0], [0.0], "+", color="black", ms=10, mew=1.5)
-        (self._start_marker,) = ax.plot([op.START[0]], [op.START[1]], "o", mfc="white", mec="black", ms=7, zorder=4)
-        art = {}
+        xs, ys = plots.contour_lines(self.w1_grid, self.w2_grid, self.surface, levels)
+        # without the NaN after the last piece: bqplot places a line's (hidden) label at its last point
+        # and the browser reports an error for a NaN position
+        drawn = len(xs) - int(np.argmax(np.isfinite(xs[::-1])))  # up to the last finite point
+        marks["contours"] = bq.Lines(x=xs[:drawn], y=ys[:drawn], scales=plane, colors=["#90a4ae"], stroke_width=0.8)
+        marks["minimum"] = bq.Scatter(x=np.zeros(1), y=np.zeros(1), scales=plane, marker="plus", colors=["black"],
+                                      stroke="black", stroke_width=1.5, default_size=120)
         for name in _RUNS:
-            colour = _RUN_COLOURS[name]
-            (art[f"{name}_path"],) = ax.plot([], [], "-o", color=colour, lw=1.1, ms=2, label=_RUN_LABELS[name])
-            (art[f"{name}_end"],) = ax.plot([], [], "o", mec="black", mfc=colour, ms=8, clip_on=False, zorder=5)
-            (art[f"{name}_loss"],) = bx.plot([], [], "-", color=colour, lw=1.4, label=_RUN_LABELS[name])
-        art["status"] = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", ha="left", fontsize=8.5,
-                                zorder=6, bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
-        ax.set_xlim(*W1_RANGE)
-        ax.set_ylim(*W2_RANGE)
-        ax.set_xlabel("w1 (curvature 1)")
-        ax.set_ylabel("w2 (curvature 50)")
-        ax.set_title("f(w) = ½(w1² + 50 w2²): the paths from ○ to the minimum +", fontsize=9)
-        ax.legend(loc="lower right", fontsize=8)
-        bx.set_yscale("log")
-        bx.set_ylim(*LOSS_LIMITS)
-        bx.set_xlim(0, self.steps)
-        bx.set_xlabel("step")
-        bx.set_ylabel("loss f(w)")
-        bx.set_title("loss after each step", fontsize=9)
-        bx.legend(loc="upper right", fontsize=8)
-        for artist in art.values():
-            artist.set_in_layout(False)
-        return art
+            marks[f"{name}_path"] = bq.Lines(x=np.zeros(1), y=np.zeros(1), scales=plane, colors=[_RUN_COLOURS[name]],
+                                             stroke_width=1.2, marker="circle", marker_size=8)
+        marks["start"] = bq.Scatter(x=np.array(op.START[:1]), y=np.array(op.START[1:]), scales=plane,
+                                    colors=["white"], stroke="black", stroke_width=1.2, default_size=60)
+        for name in _RUNS:  # on the plot's edge when the run left the plot: never clipped
+            marks[f"{name}_end"] = bq.Scatter(x=np.zeros(1), y=np.zeros(1), scales=plane, colors=[_RUN_COLOURS[name]],
+                                              stroke="black", default_size=90, apply_clip=False)
+        shown = ["contours", "minimum", "sgd_path", "momentum_path", "start", "sgd_end", "momentum_end"]
+        return plots.figure(
+            [marks[name] for name in shown],
+            [plots.axis(scales["w1"], "w1 (curvature 1)", ticks=np.arange(-4.0, 5.0, 2.0)),
+             plots.axis(scales["w2"], "w2 (curvature 50)", vertical=True, ticks=np.arange(-3.0, 4.0))],
+            title="f(w) = ½(w1² + 50 w2²): the paths from ○ to the minimum +", width=520, height=380)
+
+    def _loss_panel(self) -> bq.Figure:
+        marks, scales = self.marks, self.scales
+        scales["step"] = bq.LinearScale(min=0.0, max=float(self.steps))
+        scales["loss"] = bq.LogScale(min=LOSS_LIMITS[0], max=LOSS_LIMITS[1])
+        curve = {"x": scales["step"], "y": scales["loss"]}
+        for name in _RUNS:
+            marks[f"{name}_loss"] = bq.Lines(x=np.zeros(1), y=np.ones(1), scales=curve, colors=[_RUN_COLOURS[name]],
+                                             stroke_width=1.6)
+        return plots.figure(
+            [marks[f"{name}_loss"] for name in _RUNS],
+            [plots.axis(scales["step"], "step"),
+             plots.axis(scales["loss"], "loss f(w)", vertical=True, tick_format=".0e",
+                        ticks=10.0 ** np.arange(-10, 7, 2))],
+            title="loss after each step", width=400, height=380)
+
+    # ---- updating -------------------------------------------------------------------------------
 
     def set(self, **values) -> None:
         """Set several controls at once and update the view once (see Dashboard.set).
@@ -498,25 +616,44 @@ class MomentumDashboard(Dashboard):
         super().set(**values)
 
     def _render(self, values: dict) -> str:
-        view = momentum_view(values["lr"], values["beta"], self.steps)
+        lr, beta = float(values["lr"]), float(values["beta"])
+        critical_momentum = op.critical_lr(op.CURVATURE, beta)
+        paths = {"sgd": self._sgd_path(lr),
+                 "momentum": op.optimizer_path("momentum", lr, beta, op.START, self.steps, op.CURVATURE)}
+        view = _momentum_view(paths, lr, beta, self.steps, op.CURVATURE, TOLERANCE, critical_momentum)
         self.view = view
-        art = self.artists
-        words = []
-        for name in _RUNS:
-            run = view[name]
-            path = run["path"]
-            art[f"{name}_path"].set_data(path[:, 0], path[:, 1])
-            end = np.clip(run["last"], [W1_RANGE[0], W2_RANGE[0]], [W1_RANGE[1], W2_RANGE[1]])
-            marker = art[f"{name}_end"]
-            marker.set_data([end[0]], [end[1]])
-            diverged = run["status"] == "diverged"
-            marker.set_marker("X" if diverged else "o")
-            marker.set_markerfacecolor(_DIVERGED if diverged else _RUN_COLOURS[name])
-            # NaN rows (after a divergence) are not drawn; values beyond LOSS_LIMITS leave the axes
-            art[f"{name}_loss"].set_data(np.arange(len(run["losses"])), run["losses"])
-            words.append(f"{_RUN_LABELS[name]}: {_run_words(run, self.steps)}")
-        art["status"].set_text("\n".join(words))
+        moved = {"lr": lr, "beta": beta}
+        runs = _RUNS if self._shown.get("lr") != lr else ("momentum",)  # beta moves only momentum's run
+        self._shown = moved
+        for name in runs:
+            self._show_run(name, view[name])
+        self.status.value = (f"<div style='{_STATUS_STYLE}'>" + "<span style='margin-right:1.6em'></span>".join(
+            f"<b style='color:{_DIVERGED if view[name]['status'] == 'diverged' else _RUN_COLOURS[name]}'>"
+            f"{_RUN_LABELS[name]}:</b> {_run_words(view[name], self.steps)}" for name in _RUNS) + "</div>")
         return _momentum_readout(view)
+
+    def _sgd_path(self, lr: float) -> np.ndarray:
+        """SGD's path (steps + 1, 2) at this learning rate, run once per lr."""
+        if lr not in self._sgd_paths:
+            self._sgd_paths[lr] = op.optimizer_path("sgd", lr, 0.0, op.START, self.steps, op.CURVATURE)
+        return self._sgd_paths[lr]
+
+    def _show_run(self, name: str, run: dict) -> None:
+        """Send one run to its path, end marker and loss curve: the rows before a divergence only."""
+        marks = self.marks
+        k = len(run["path"]) if run["diverged_at"] is None else run["diverged_at"]
+        path = run["path"][:k]  # (k, 2), finite
+        _set_xy(marks[f"{name}_path"], path[:, 0], path[:, 1])
+        _set_xy(marks[f"{name}_loss"], np.arange(k, dtype=np.float64), run["losses"][:k])
+        end = np.clip(run["last"], [W1_RANGE[0], W2_RANGE[0]], [W1_RANGE[1], W2_RANGE[1]])
+        diverged = run["status"] == "diverged"
+        marker = marks[f"{name}_end"]
+        with marker.hold_sync():  # one message, with only the traits that changed
+            marker.x, marker.y = end[:1].astype(np.float64), end[1:].astype(np.float64)
+            marker.marker = "crosshair" if diverged else "circle"
+            marker.colors = [_DIVERGED if diverged else _RUN_COLOURS[name]]
+            marker.stroke = _DIVERGED if diverged else "black"
+            marker.stroke_width = 3.0 if diverged else 1.0
 
 
 def momentum_dashboard(lr: float = 0.035, beta: float = 0.7, steps: int = MOMENTUM_STEPS) -> MomentumDashboard:

@@ -237,9 +237,10 @@ class LSTMGatesDashboard(Dashboard):
         params: the probed LSTM's weights; x: (MAX_T, D) its inputs.
         state: the latest gate_reach result.
         marks: dict name -> bqplot mark, updated in place: "cell", "cell_path", "rnn" (Lines, gradient
-            size against distance), "f_image", "c_image" (HeatMap, units x steps, blank after step
-            T-1), "mean_f", "mean_i", "mean_o" (Lines, gate means against step), "sigmoid_bias" (Lines,
-            the level sigmoid(b_f) on the gate-means panel).
+            size against distance), "f_image", "c_image" (Image of units x steps, a picture made by
+            plots.colour_map, blank after step T-1), "mean_f", "mean_i", "mean_o" (Lines, gate means
+            against step), "sigmoid_bias" (Lines, the level sigmoid(b_f) on the gate-means panel).
+        pictures: dict "f", "c" -> the plots.Picture of each image.
         scales: dict name -> bqplot scale whose limits follow the sliders: "distance" and "gradient"
             (the gradient panel's axes), "step" (the time axis of the three panels on the right).
     """
@@ -294,15 +295,14 @@ class LSTMGatesDashboard(Dashboard):
 
         scales["step"] = bq.LinearScale(min=-0.5, max=AXIS_WIDTHS[0] - 0.5)
         units = bq.LinearScale(min=-0.5, max=H_PROBE - 0.5, reverse=True)  # unit 0 on top
-        images = {}
+        images, self.pictures = {}, {}
         for name, title, colours, low in (
                 ("f", "forget gate f of each unit at each step", _VIRIDIS, 0.0),
                 ("c", f"cell state c (colours saturate beyond ±{CELL_COLOUR_LIMIT:g})", _BLUE_WHITE_RED,
                  -CELL_COLOUR_LIMIT)):
-            colour = plots.colour_scale(colours, low, -low if low else 1.0)
-            marks[f"{name}_image"] = bq.HeatMap(x=np.arange(MIN_T, dtype=float), y=np.arange(float(H_PROBE)),
-                                                color=np.zeros((H_PROBE, MIN_T)),
-                                                scales={"x": scales["step"], "y": units, "color": colour})
+            colour = plots.colour_scale(colours, low, -low if low else 1.0)  # for the colour bar
+            self.pictures[name] = plots.Picture({"x": scales["step"], "y": units})
+            marks[f"{name}_image"] = self.pictures[name].mark
             images[name] = plots.figure(
                 [marks[f"{name}_image"]],
                 [plots.axis(scales["step"], "step t" if name == "c" else ""),
@@ -343,9 +343,11 @@ class LSTMGatesDashboard(Dashboard):
         for name in ("cell", "cell_path", "rnn"):
             with marks[name].hold_sync():
                 marks[name].x, marks[name].y = k, np.maximum(state[name], PLOT_FLOOR)  # an underflowed 0 on the floor
-        for name in ("f", "c"):  # units as rows, steps as columns; the rest of the axis stays blank
-            with marks[f"{name}_image"].hold_sync():
-                marks[f"{name}_image"].x, marks[f"{name}_image"].color = k, state[name].T
+        for name, colours, limit in (("f", _VIRIDIS, None), ("c", _BLUE_WHITE_RED, CELL_COLOUR_LIMIT)):
+            # units as rows (unit 0 on top), steps as columns; the rest of the time axis stays blank
+            low, high = (0.0, 1.0) if limit is None else (-limit, limit)
+            self.pictures[name].place(x=(-0.5, T - 0.5), y=(-0.5, H_PROBE - 0.5))  # unit 0 on top (scale reversed)
+            self.pictures[name].show(plots.colour_map(state[name].T, colours, low, high))
         for name in ("f", "i", "o"):
             with marks[f"mean_{name}"].hold_sync():
                 marks[f"mean_{name}"].x, marks[f"mean_{name}"].y = k, state[name].mean(axis=1)
@@ -366,6 +368,11 @@ class LSTMGatesDashboard(Dashboard):
         steps = T if fresh else MAX_T
         self._jacobians = (row, memory._step_jacobians(memory._first_steps(run, steps)))
         return self._jacobians[1]
+
+    def close(self) -> None:
+        super().close()
+        for picture in self.pictures.values():
+            picture.close()
 
     @staticmethod
     def _readout(state: dict) -> str:

@@ -12,17 +12,19 @@ The readout gives epoch, loss, training accuracy and status (ready, running, sto
 Three parts, as every dashboard (bplib.widgets._base):
   1. pure compute functions: playground_data, grid_bounds, decision_grid, decision_image,
      playground_state, diverged;
-  2. the view, `Playground._draw`, which updates artists created once (the image by
-     set_data, the loss line by set_data, the bars by set_height; the scatter of the data
-     is created once per data set);
+  2. the view, drawn in the browser (bqplot, bplib.widgets._plots): `Playground._draw` sends
+     what changed since the last view: the probability picture (a small PNG of IMAGE_RESOLUTION
+     pixels a side, which the browser stretches over the data panel), the loss curve, the bar
+     heights, the axes' limits; the scatter of the data is sent once per data set. Moving the
+     learning rate or the batch size sends nothing to the figure: they act when training;
   3. the wiring: sliders and dropdowns observed by `_render`; buttons call start/stop, step, reset.
 
 Training in the background. `start()` creates an asyncio task on the running event loop (a
 Jupyter kernel has one). The task trains for about CHUNK_SECONDS, updates the view, then sleeps
-PAUSE_SECONDS, during which the kernel handles button clicks, slider moves and ipympl's
-requests for a new image. So the notebook stays responsive while the network trains. Without
-a running loop (plain Python, tests) `start()` raises a RuntimeError that says to use the
-synchronous `step(epochs)` or `run(epochs)`, which do the same training.
+PAUSE_SECONDS, during which the kernel handles button clicks and slider moves. So the notebook
+stays responsive while the network trains. Without a running loop (plain Python, tests) `start()`
+raises a RuntimeError that says to use the synchronous `step(epochs)` or `run(epochs)`, which do
+the same training.
 
 Training is Network.fit with SGD, one epoch at a time; the shuffling comes from a seeded
 Generator, so the same settings give the same network however the epochs are chunked.
@@ -36,18 +38,19 @@ import math
 import numbers
 import time
 
+import bqplot as bq
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
+import matplotlib.colors
 import numpy as np
 
-from bplib import data
+from bplib import activations, data
 from bplib._validate import as_float_array
+from bplib.layers import ACTIVATIONS as LAYER_ACTIVATIONS
+from bplib.layers import Dense, _dense_forward
 from bplib.network import History, Network
 from bplib.optim import SGD
+from bplib.widgets import _plots as plots
 from bplib.widgets._base import Dashboard
-from bplib.widgets._layered import LayeredFigure
-from bplib.widgets._live_ticks import LiveTicks
-from bplib.widgets._nearest_image import nearest_imshow
 
 __all__ = [
     "ACTIVATIONS",
@@ -55,6 +58,7 @@ __all__ = [
     "CHUNK_SECONDS",
     "DATASETS",
     "DIVERGENCE_FACTOR",
+    "IMAGE_RESOLUTION",
     "MAX_EPOCHS",
     "Playground",
     "decision_grid",
@@ -74,10 +78,13 @@ BATCH_SIZES = (1, 4, 16, 64, 256)
 LR_EXPONENTS = (-3, 1)  # the learning-rate slider runs from 10**-3 to 10**1
 HIDDEN_RANGE = (1, 64)
 LAYERS_RANGE = (1, 3)
-RESOLUTION = 80  # grid points per side of the probability image
+RESOLUTION = 80  # grid points per side of decision_grid's probabilities
+# ... and of the dashboard's live picture: 3 hidden layers of 64 sigmoid units take ~3 us a grid point even
+# in float32, so 40 x 40 keeps a redraw within its budget; the browser stretches it smoothly over the panel.
+IMAGE_RESOLUTION = 40
 GRID_MARGIN = 0.15  # the grid reaches this share of the data's range beyond the data
 CHUNK_SECONDS = 0.04  # background training: train this long, then update the view
-PAUSE_SECONDS = 0.02  # ... then give the kernel this long to handle clicks and redraws
+PAUSE_SECONDS = 0.02  # ... then give the kernel this long to handle clicks and slider moves
 MAX_EPOCHS = 3000  # background training stops here, so a forgotten dashboard does not run for ever
 # "Diverged": the training loss left all finite numbers, or grew to more than this many times the
 # untrained network's loss. Softmax cross-entropy of bounded activations rarely overflows: with a
@@ -90,7 +97,10 @@ CLASS_COLOURS = np.array([  # (3, 3) RGB in [0, 1], one row per class
 ])
 NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)  # mantissas of the loss and gradient axes' limits
 WHITE_SHARE = 0.55  # the image is the blended class colour mixed with this much white
-_WIDEST_DATA_LABEL = "−0.75"  # the widest tick label of the data axes over the four data sets (xor_blobs)
+WEIGHT_NAMES = tuple(f"W{k}" for k in range(1, LAYERS_RANGE[1] + 2))  # the bars' slots: the deepest network's
+LOSS_COLOUR, BAR_COLOUR = "#1565c0", "#6a1b9a"
+MAX_LOG_TICKS = 6  # labelled ticks on the loss axis, at most
+AXIS_TICKS = 5  # about this many ticks on the linear axes (bqplot's own choice, up to 15, crowds the panels)
 _STATUS_COLOURS = {"ready": "#616161", "running": "#2e7d32", "stopped": "#616161", "diverged": "#c62828"}
 
 
@@ -190,6 +200,23 @@ def decision_image(probs) -> np.ndarray:
     return np.clip(WHITE_SHARE + (1.0 - WHITE_SHARE) * blended, 0.0, 1.0)
 
 
+def _grid_probabilities(net: Network, bounds, resolution: int) -> np.ndarray:
+    """decision_grid(net, bounds, resolution) in float32: (R, R, C), within ~1e-6 of it, 2-4 times faster.
+
+    The picture has 256 levels a colour, so float32 changes a pixel by one level at most. The forward
+    pass is the network's own (bplib.layers' dense and activation functions) on float32 copies of its
+    weights; the softmax runs in float64, so the rows still sum to 1.
+    """
+    out = _grid_points(bounds, resolution).astype(np.float32)  # (R * R, 2)
+    for layer in net.layers:
+        if isinstance(layer, Dense):
+            W, b = (layer.params[name].astype(np.float32) for name in ("W", "b"))
+            out, _ = _dense_forward(out, W, b)  # (R * R, H)
+        else:
+            out, _ = LAYER_ACTIVATIONS[layer.name][0](out)
+    return activations._softmax(out.astype(np.float64), axis=1).reshape(resolution, resolution, -1)
+
+
 def playground_state(net: Network, x, y) -> dict:
     """Loss, accuracy and gradient sizes of a network on a whole data set. Chapter 05.
 
@@ -254,6 +281,37 @@ def quarter_decades(low: float, high: float) -> tuple[float, float]:
     return 10.0 ** (quarters_low / 4.0), 10.0 ** (quarters_high / 4.0)
 
 
+def _log_ticks(low: float, high: float) -> np.ndarray:
+    """Tick values for a log axis from low to high (0 < low < high): 1, 2 and 5 times the powers of ten
+    in it; only the powers (every k-th when there are many) when those are more than MAX_LOG_TICKS;
+    1, 1.5, 2, 3, 4, 6 and 8 times them when those are fewer than 3 (a range of less than a decade)."""
+    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+
+    def inside(mantissas) -> list[float]:
+        values = (float(f"{m}e{k}") for k in decades for m in mantissas)  # exact decimals: 0.3, not 0.30000000000000004
+        return [v for v in values if low * (1 - 1e-9) <= v <= high * (1 + 1e-9)]
+
+    ticks = inside((1, 2, 5))
+    if len(ticks) > MAX_LOG_TICKS:
+        powers = inside((1,))
+        ticks = powers[::math.ceil(len(powers) / MAX_LOG_TICKS)]
+    elif len(ticks) < 3:
+        ticks = inside((1, 1.5, 2, 3, 4, 6, 8))
+    return np.array(ticks, dtype=np.float64)
+
+
+def _linear_ticks(low: float, high: float, count: int = AXIS_TICKS) -> np.ndarray:
+    """About `count` round tick values from low to high (low < high): the multiples, inside, of the step
+    1, 2, 5 or 10 times a power of ten nearest (on a log scale) to (high - low) / count, as d3 chooses."""
+    least = (high - low) / count
+    power = 10.0 ** math.floor(math.log10(least))
+    error = least / power  # in [1, 10)
+    mantissa = 10 if error >= math.sqrt(50) else 5 if error >= math.sqrt(10) else 2 if error >= math.sqrt(2) else 1
+    step = mantissa * power
+    first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+    return np.array([round(k * step, 12) for k in range(first, last + 1)], dtype=np.float64)
+
+
 def _whole(value, name: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
         raise ValueError(f"{name}: expected a whole number in [{low}, {high}], got {value!r}")
@@ -291,11 +349,23 @@ class Playground(Dashboard):
         initial: playground_state of the untrained network; epoch: epochs trained;
         status: "ready", "running", "stopped" or "diverged"; running: whether a background
         task is training; task: that asyncio task (or None);
-        ax_data, ax_loss, ax_grads: the three Axes; artists: dict "image", "points", "loss",
-        "bars" (list of Rectangles, one per possible weight matrix);
-        live_ticks: the LiveTicks (bplib.widgets._live_ticks) of the axes whose limits move: both data
-        axes, both loss axes and the gradient axis;
+        probs: (R, R, C) the class probabilities the picture shows, R = IMAGE_RESOLUTION, rows from
+        the bottom (decision_grid's layout, computed in float32);
+        picture: the plots.Picture of the "image" mark; pictures: its two ipywidgets.Image (PNG frames);
         buttons: dict "start" (ToggleButton), "step", "reset" (Buttons).
+        The figure is drawn in the browser (bqplot); a change sends arrays, never a rendered figure:
+        marks: dict name -> bqplot mark, updated in place: "image" (Image: the PNG of
+            decision_image(probs), R x R pixels stretched over x=(x0_min, x0_max), y=(x1_min, x1_max));
+            "points" (Scatter: x, y the data's (N,) columns, color (N,) their classes, drawn in CLASS_COLOURS);
+            "loss" (Lines: x (E + 1,) epochs 0 .. E, y the losses, non-finite ones left out);
+            "bars" (Bars: x WEIGHT_NAMES, y (4,) |dW| of each weight matrix, 0 beyond the network's).
+        scales: dict name -> bqplot scale whose limits follow the controls and the training: "x1", "x2"
+            (the data panel: the grid's bounds), "epoch", "loss" (log) and "gradient".
+        axes: dict name -> bqplot Axis whose ticks follow them: one per scale above, its tick values
+            round numbers inside the scale's limits; "weights" (the bars' tick labels: W1 .. W{layers + 1},
+            the other slots blank).
+        panels: dict "data", "loss", "gradient" -> the three bqplot Figures (the data panel's
+            title names the data set and the epoch).
     """
 
     def __init__(self, dataset: str = "spirals", activation: str = "tanh", hidden: int = 16, layers: int = 1,
@@ -346,65 +416,64 @@ class Playground(Dashboard):
     # ---- figure ------------------------------------------------------------------------------
 
     def _make_figure(self) -> None:
-        with plt.ioff():
-            fig = plt.figure(figsize=(9.0, 4.4), FigureClass=LayeredFigure)
-        # Fixed margins rather than a layout engine: tick labels change with every data set and
-        # loss range, and a layout computed for one set would clip another.
-        grid = fig.add_gridspec(2, 2, width_ratios=(1.15, 1.0), left=0.075, right=0.985, bottom=0.11,
-                                top=0.93, wspace=0.22, hspace=0.5)
-        self.ax_data = fig.add_subplot(grid[:, 0])
-        self.ax_loss = fig.add_subplot(grid[0, 1])
-        self.ax_grads = fig.add_subplot(grid[1, 1])
-        self.fig = fig
-        blank = np.ones((2, 2, 3))
-        self.artists = {
-            "image": nearest_imshow(self.ax_data, blank, extent=(0, 1, 0, 1), origin="lower", zorder=0),
-            "points": None,  # a scatter, made for each data set in _show_dataset
-        }
-        self._scatters: dict = {}  # data set name -> its scatter, made once and shown again when it comes back
-        self.ax_data.set_xlabel("$x_1$", labelpad=1)
-        self.ax_data.set_ylabel("$x_2$", labelpad=1)
-        (self.artists["loss"],) = self.ax_loss.plot([], [], color="#1565c0", lw=1.5)
-        self.ax_loss.set_yscale("log")
-        self.ax_loss.set_xlabel("epoch", labelpad=1)
-        self.ax_loss.set_title("training loss (whole data set)", fontsize=10)
-        n_bars = LAYERS_RANGE[1] + 1  # weight matrices of the deepest network
-        self.artists["bars"] = list(self.ax_grads.bar(range(n_bars), np.zeros(n_bars), color="#6a1b9a"))
-        self.ax_grads.set_title("gradient size |dW| per layer", fontsize=10)
-        self.ax_grads.set_xlim(-0.6, n_bars - 0.4)
-        self._bar_labels: list[str] | None = None  # the gradient bars' tick labels, set per network
-        # The data axes follow the data set, the loss axes the epochs and the loss, the gradient axis the
-        # largest bar: their ticks are drawn live, so the cached background never depends on those limits.
-        self.live_ticks = [LiveTicks(self.ax_data.xaxis), LiveTicks(self.ax_data.yaxis, widest=_WIDEST_DATA_LABEL),
-                           LiveTicks(self.ax_loss.xaxis), LiveTicks(self.ax_loss.yaxis), LiveTicks(self.ax_grads.yaxis)]
+        """The three panels, with placeholder data until the first _render."""
+        self.marks, self.scales, self.axes = {}, {}, {}
+        self.panels = {"data": self._data_panel(), "loss": self._loss_panel(), "gradient": self._gradient_panel()}
+        self.fig = plots.panels([self.panels["data"]], [self.panels["loss"], self.panels["gradient"]])
+        self._pictured: np.ndarray | None = None  # the probs whose picture the image shows
 
-    def _set_layers(self) -> None:
-        """The image, the loss curve, the bars, the title and the moving ticks change; the points (static, above the
-        image) and the frames (which the image, the curve and the bars touch) are pasted on top as cached sprites;
-        the rest stays as cached pixels."""
-        art = self.artists
-        self.fig.set_layers(
-            dynamic=[art["image"], art["loss"], *art["bars"], self.ax_data.title, *self.live_ticks],
-            overlay=[art["points"], *self.ax_data.spines.values(), *self.ax_loss.spines.values(),
-                     *self.ax_grads.spines.values()])
+    def _data_panel(self) -> bq.Figure:
+        x1 = self.scales["x1"] = bq.LinearScale(min=0.0, max=1.0)
+        x2 = self.scales["x2"] = bq.LinearScale(min=0.0, max=1.0)
+        on_data = {"x": x1, "y": x2}
+        # pixelated=False: the browser blends neighbouring grid points, so the coarse grid draws smooth boundaries
+        self.picture = plots.Picture(on_data, pixelated=False)
+        self.pictures, self.marks["image"] = self.picture.frames, self.picture.mark
+        classes = bq.OrdinalColorScale(domain=list(range(len(CLASS_COLOURS))),
+                                       colors=[matplotlib.colors.to_hex(rgb) for rgb in CLASS_COLOURS])
+        self.marks["points"] = bq.Scatter(x=[0.5], y=[0.5], color=[0.0], scales={**on_data, "color": classes},
+                                          stroke="white", stroke_width=0.6, default_size=28)
+        self.axes["x1"], self.axes["x2"] = plots.axis(x1, "x₁"), plots.axis(x2, "x₂", vertical=True)
+        for axis in (self.axes["x1"], self.axes["x2"]):
+            axis.grid_lines = "none"  # the picture fills the panel
+        # the title (data set and epoch) comes with the first view; " " keeps room for it
+        return plots.figure([self.marks["image"], self.marks["points"]], [self.axes["x1"], self.axes["x2"]],
+                            title=" ", width=450, height=450)
+
+    def _loss_panel(self) -> bq.Figure:
+        epoch, loss = self.scales["epoch"], self.scales["loss"] = bq.LinearScale(min=0.0, max=50.0), bq.LogScale()
+        self.marks["loss"] = bq.Lines(x=[0.0], y=[1.0], scales={"x": epoch, "y": loss}, colors=[LOSS_COLOUR],
+                                      stroke_width=1.5)
+        self.axes["epoch"] = plots.axis(epoch, "epoch")
+        self.axes["loss"] = plots.axis(loss, "", vertical=True, tick_format=".2~g")
+        return plots.figure([self.marks["loss"]], [self.axes["epoch"], self.axes["loss"]],
+                            title="training loss (whole data set)", width=440, height=225)
+
+    def _gradient_panel(self) -> bq.Figure:
+        weights, size = bq.OrdinalScale(domain=list(WEIGHT_NAMES)), bq.LinearScale(min=0.0, max=1.0)
+        self.scales["gradient"] = size
+        self.marks["bars"] = bq.Bars(x=list(WEIGHT_NAMES), y=np.zeros(len(WEIGHT_NAMES)),
+                                     scales={"x": weights, "y": size}, colors=[BAR_COLOUR] * len(WEIGHT_NAMES),
+                                     padding=0.2)
+        self.axes["weights"] = plots.axis(weights, "")
+        self.axes["weights"].grid_lines = "none"
+        self.axes["gradient"] = plots.axis(size, "", vertical=True)
+        return plots.figure([self.marks["bars"]], [self.axes["weights"], self.axes["gradient"]],
+                            title="gradient size |dW| per layer", width=440, height=225)
 
     def _show_dataset(self, name: str) -> None:
-        """Scatter the data set (once per data set) and fix the image's extent."""
+        """Scatter the data set and set the data panel's limits (and the picture's extent) to its grid."""
         self.x, self.y = playground_data(name)
         self.bounds = grid_bounds(self.x)
-        if self.artists["points"] is not None:
-            self.artists["points"].remove()
-        if name in self._scatters:  # shown before: the same artist, whose pixels the figure has kept
-            self.artists["points"] = self.ax_data.add_collection(self._scatters[name], autolim=False)
-        else:
-            colours = CLASS_COLOURS[self.y]  # (N, 3)
-            self.artists["points"] = self._scatters[name] = self.ax_data.scatter(
-                self.x[:, 0], self.x[:, 1], c=colours, s=14, edgecolors="white", linewidths=0.5, zorder=2)
-        self.artists["image"].set_extent(self.bounds)
-        self.ax_data.set_xlim(self.bounds[0], self.bounds[1])
-        self.ax_data.set_ylim(self.bounds[2], self.bounds[3])
+        x0_min, x0_max, x1_min, x1_max = self.bounds
+        points = self.marks["points"]
+        with points.hold_sync():
+            points.x, points.y = self.x[:, 0].copy(), self.x[:, 1].copy()  # (N,) each
+            points.color = self.y.astype(np.float64)  # (N,) the class, coloured by CLASS_COLOURS
+        self.picture.place((x0_min, x0_max), (x1_min, x1_max))
+        self._set_limits("x1", x0_min, x0_max, _linear_ticks(x0_min, x0_max))
+        self._set_limits("x2", x1_min, x1_max, _linear_ticks(x1_min, x1_max))
         self._dataset = name
-        self._set_layers()  # another scatter in the overlay; the background stays
 
     # ---- training state ----------------------------------------------------------------------
 
@@ -421,17 +490,14 @@ class Playground(Dashboard):
         self.rng = np.random.default_rng(self.seed + 1)  # the shuffling of every epoch
         self.history = History()
         self.initial = playground_state(self.net, self.x, self.y)
-        self.probs = decision_grid(self.net, self.bounds)
+        self.probs = _grid_probabilities(self.net, self.bounds, IMAGE_RESOLUTION)
         self._config = config
         self._grads_top: float | None = None  # the gradient axis's top, chosen afresh for a new network
         if not self.running:
             self.status = "ready"
-        labels = [f"W{k}" for k in range(1, len(sizes))]
-        labels += [""] * (len(self.artists["bars"]) - len(labels))
-        if labels != self._bar_labels:  # new tick labels: another background, one per number of layers
-            self.ax_grads.set_xticks(range(len(labels)), labels)
-            self._bar_labels = labels
-            self.fig.set_static_state(tuple(labels))
+        # a slot beyond the network's weight matrices keeps its place, without a label
+        matrices = len(sizes) - 1
+        self.axes["weights"].tick_labels = {name: name if k < matrices else "" for k, name in enumerate(WEIGHT_NAMES)}
 
     @property
     def epoch(self) -> int:
@@ -457,7 +523,7 @@ class Playground(Dashboard):
         if not self.net._params_finite():
             return
         with np.errstate(all="ignore"):  # a blown-up network may overflow: then keep the old picture
-            probs = decision_grid(self.net, self.bounds)
+            probs = _grid_probabilities(self.net, self.bounds, IMAGE_RESOLUTION)
         if np.all(np.isfinite(probs)):
             self.probs = probs
 
@@ -595,28 +661,56 @@ class Playground(Dashboard):
         return readout
 
     def _draw(self) -> None:
-        art = self.artists
-        art["image"].set_data(decision_image(self.probs))
-        losses = np.array([self.initial["loss"], *self.history.loss])  # (epochs + 1,)
-        art["loss"].set_data(np.arange(len(losses)), losses)
-        finite = losses[np.isfinite(losses)]
-        # Limits on a coarse ladder: they change every few dozen epochs, not every epoch, so the cached
-        # axes (ticks, labels) stay valid and a Step redraws only the curve, the bars and the image.
-        self.ax_loss.set_xlim(0, max(50.0, nice_ceiling(1.1 * len(losses))))
-        low = max(finite.min() / 1.5, 1e-12)  # a log axis needs a positive limit
-        self.ax_loss.set_ylim(*quarter_decades(low, max(low, finite.max() * 1.5)))
+        """Send what changed since the last view: nothing, when only the learning rate or batch size moved."""
+        self._show_picture()
+        self._show_loss()
+        self._show_gradients()
+        self.panels["data"].title = f"{self._config[0]}, epoch {self.epoch}"
+
+    def _show_picture(self) -> None:
+        if self.probs is self._pictured:  # the same network since: the same picture
+            return
+        self.picture.show(decision_image(self.probs), origin="lower")  # decision_image's row 0 is the bottom
+        self._pictured = self.probs
+
+    def _show_loss(self) -> None:
+        losses = np.array([self.initial["loss"], *self.history.loss])  # (E + 1,)
+        finite = np.isfinite(losses)
+        epochs, shown = np.arange(len(losses), dtype=np.float64)[finite], losses[finite]
+        curve = self.marks["loss"]
+        if not np.array_equal(curve.y, shown):
+            with curve.hold_sync():
+                curve.x, curve.y = epochs, shown
+        # Limits on a coarse ladder: they change every few dozen epochs, not every epoch, so the axes
+        # stay put while the curve grows.
+        last = max(50.0, nice_ceiling(1.1 * len(losses)))
+        self._set_limits("epoch", 0.0, last, _linear_ticks(0.0, last))
+        low = max(shown.min() / 1.5, 1e-12)  # a log axis needs a positive limit
+        low, high = quarter_decades(low, max(low, shown.max() * 1.5))
+        self._set_limits("loss", low, high, _log_ticks(low, high))
+
+    def _show_gradients(self) -> None:
         norms = self.history.grad_norms[-1] if self.history.grad_norms else self.initial["grad_norms"]
-        heights = [norms[f"W{k}"] for k in range(1, len(norms) + 1)]
-        heights += [0.0] * (len(art["bars"]) - len(heights))
-        for bar, height in zip(art["bars"], heights, strict=True):
-            bar.set_height(height if math.isfinite(height) else 0.0)
-        tallest = max([h for h in heights if math.isfinite(h)], default=0.0)
+        heights = np.zeros(len(WEIGHT_NAMES))  # (4,): 0 beyond the network's weight matrices
+        heights[: len(norms)] = [norms[f"W{k}"] for k in range(1, len(norms) + 1)]
+        heights[~np.isfinite(heights)] = 0.0
+        if not np.array_equal(self.marks["bars"].y, heights):
+            self.marks["bars"].y = heights
+        tallest = float(heights.max())
         # The top stays while the tallest bar fits and fills at least a quarter of it (reset per network).
         top = self._grads_top
         if tallest > 0 and (top is None or not 0.25 * top <= 1.15 * tallest <= top):
             top = self._grads_top = nice_ceiling(1.15 * tallest)
-        self.ax_grads.set_ylim(0.0, top if tallest > 0 else 1.0)
-        self.ax_data.set_title(f"{self._config[0]}, epoch {self.epoch}", fontsize=10)
+        top = top if tallest > 0 else 1.0
+        self._set_limits("gradient", 0.0, top, _linear_ticks(0.0, top))
+
+    def _set_limits(self, name: str, low: float, high: float, ticks: np.ndarray) -> None:
+        """Move scale `name` to [low, high] and its axis's ticks to `ticks`, sending only what changed."""
+        scale, axis = self.scales[name], self.axes[name]
+        with scale.hold_sync():
+            scale.min, scale.max = low, high
+        if not np.array_equal(axis.tick_values, ticks):
+            axis.tick_values = ticks
 
     def _readout_html(self, values: dict) -> str:
         last = {"loss": self.history.loss[-1], "accuracy": self.history.accuracy[-1]} if self.epoch else self.initial
@@ -669,6 +763,7 @@ class Playground(Dashboard):
         for button in self.buttons.values():
             button.close()
         super().close()
+        self.picture.close()
 
     def __repr__(self) -> str:
         return f"<Playground: {self._config[0]}, network {self.net.layer_sizes}, epoch {self.epoch}, {self.status}>"

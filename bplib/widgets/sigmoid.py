@@ -4,21 +4,24 @@ Two sliders, the input z and a steepness c, drive a = sigma(c z):
   - top: the curve, the point (z, sigma(c z)) and the tangent line there;
   - bottom: the slope da/dz = c * sigma'(c z), its maximum c/4 (at z = 0) dashed.
 Shaded bands mark where the neuron is *saturated*: see SATURATION_FRACTION.
+
+The pure compute function is sigmoid_view. The figure is drawn in the browser (bqplot,
+bplib.widgets._plots): a slider change sends the moved marks' arrays, never pixels. The slope
+axis's top changes in coarse steps (slope_axis_top), so its tick labels stay put while c moves.
 """
 
 from __future__ import annotations
 
 import math
 
+import bqplot as bq
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Rectangle
 
 from bplib._validate import as_float_array
 from bplib.activations import sigmoid, sigmoid_prime
+from bplib.widgets import _plots as plots
 from bplib.widgets._base import Dashboard
-from bplib.widgets._layered import LayeredFigure
 
 __all__ = [
     "SATURATION_CZ",
@@ -130,14 +133,67 @@ def _readout_html(view: dict) -> str:
     return f"<table>{cells}</table><div>{state}</div>"
 
 
+A_LIMITS = (-0.1, 1.1)  # the top panel's vertical axis
+# The vertical lines and bands of the slope panel reach the slope axis's highest top (c at its
+# maximum); the panel clips them at the axis's current top, so they never need resending when c moves.
+_SLOPE_REACH = slope_axis_top(C_RANGE[1] / 4.0)
+_WIDTH = 700  # CSS pixels, each panel
+_COLOURS = {"curve": "#1565c0", "tangent": "#ef6c00", "point": "#c62828", "z_line": "#9e9e9e",
+            "derivative": "#2e7d32", "saturated": "#ffcdd2"}
+
+
+def _band_corners(edge: float) -> np.ndarray:
+    """(2, 4) the z of the corners of the bands z < -edge and z > edge (one row each), within Z_RANGE.
+
+    A band beyond the z axis has width 0.
+    """
+    low, high = Z_RANGE
+    inner_left, inner_right = max(low, -edge), min(high, edge)
+    return np.array([[low, inner_left, inner_left, low], [inner_right, high, high, inner_right]])
+
+
+def _bands(scales: dict, bottom: float, top: float) -> bq.Lines:
+    """The two saturated bands of one panel, as filled rectangles from `bottom` to `top`."""
+    colours = [_COLOURS["saturated"]] * 2
+    return bq.Lines(x=_band_corners(Z_RANGE[1]), y=np.tile([bottom, bottom, top, top], (2, 1)).astype(np.float64),
+                    scales=scales, fill="inside", colors=colours, fill_colors=colours, fill_opacities=[1.0, 1.0],
+                    stroke_width=0.0)
+
+
+def _line(scales: dict, colour: str, x=(0.0, 0.0), y=(0.0, 0.0), style: str = "solid",
+          width: float = 2.0) -> bq.Lines:
+    """A line in the colour _COLOURS[colour] through the points (x, y); style: solid, dashed or dotted."""
+    return bq.Lines(x=np.asarray(x, dtype=np.float64), y=np.asarray(y, dtype=np.float64), scales=scales,
+                    colors=[_COLOURS[colour]], line_style=style, stroke_width=width)
+
+
+def _dot(scales: dict) -> bq.Scatter:
+    """The red dot at z on one panel (its place is set by the first update)."""
+    return bq.Scatter(x=np.zeros(1), y=np.zeros(1), scales=scales, colors=[_COLOURS["point"]], default_size=80)
+
+
+def _legend(curves: list[tuple[str, str, str]]) -> widgets.HBox:
+    """One legend row above a panel: the saturated band, then (label, colour name, line style) per curve."""
+    return widgets.HBox([plots.band_legend([("saturated", _COLOURS["saturated"])]),
+                         plots.legend([(label, _COLOURS[name], style) for label, name, style in curves], left=0)])
+
+
 class SigmoidDashboard(Dashboard):
     """Sliders z and c; the sigmoid with its tangent, and its slope curve. Chapter 01.
 
-    Attributes (besides Dashboard's): ax_a, ax_da (top, bottom Axes), zs (M,) the grid,
-    artists: dict name -> matplotlib artist: "curve", "tangent", "point", "z_line_a" (top);
-    "derivative", "marker", "peak", "z_line_da" (bottom); "saturated_left",
-    "saturated_right" (shaded Rectangles, top) and "saturated_left_da", "saturated_right_da"
-    (bottom), covering |z| > SATURATION_CZ / c.
+    The figure is drawn in the browser (bqplot): a slider change sends the arrays of the marks it
+    moves, never pixels.
+
+    Attributes (besides Dashboard's):
+        zs: (M,) the grid of inputs the curves are drawn on.
+        marks: dict name -> bqplot mark, updated in place. Top panel (a against z): "curve" (Lines,
+            (M,) sigma(c zs)), "tangent" (Lines, (2,) its ends), "point" (Scatter, (1,) at
+            (z, sigma(c z))), "z_line_a" (Lines, (2,) the dotted vertical at z), "saturated_a"
+            (Lines, (2, 4): two filled rectangles, the bands |z| > SATURATION_CZ / c). Bottom panel
+            (da/dz against z): "derivative" (Lines, (M,) c sigma'(c zs)), "marker" (Scatter, (1,) at
+            (z, slope)), "peak" (Lines, (2,) the dashed level c/4), "z_line_da", "saturated_da" (as on top).
+        scales: dict name -> bqplot scale whose limits follow the sliders: "slope", the bottom
+            panel's vertical axis, from 0 to slope_axis_top(c / 4).
     """
 
     def __init__(self, z: float = 0.0, c: float = 1.0):
@@ -145,18 +201,8 @@ class SigmoidDashboard(Dashboard):
             if not low <= _real(value, name) <= high:
                 raise ValueError(f"{name}: expected a value in [{low}, {high}], got {value!r}")
         self.zs = np.linspace(Z_RANGE[0], Z_RANGE[1], 401)  # (M,)
-        with plt.ioff():
-            fig, (self.ax_a, self.ax_da) = plt.subplots(2, 1, figsize=(7.0, 5.2), sharex=True,
-                                                        layout="constrained",
-                                                        FigureClass=LayeredFigure)
-        self.artists = self._make_artists()
-        # Lay out once, then freeze: constrained layout on every redraw would triple its cost.
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
-        # Only the curves, markers and bands move; legends and the axes' frame stay on top.
-        fig.set_layers(dynamic=self.artists.values(),
-                       overlay=[self.ax_a.get_legend(), self.ax_da.get_legend(),
-                                *self.ax_a.spines.values(), *self.ax_da.spines.values()])
+        self.marks, self.scales = {}, {}
+        self._shown: dict[str, float] = {}  # the z and c the marks show: a change sends only what moved
         controls = {
             "z": widgets.FloatSlider(value=z, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1,
                                      description="z", continuous_update=True),
@@ -164,58 +210,73 @@ class SigmoidDashboard(Dashboard):
                                      description="c (steepness)", continuous_update=True,
                                      style={"description_width": "initial"}),
         }
-        super().__init__(controls, fig)
+        super().__init__(controls, self._make_figure())
 
-    def _make_artists(self) -> dict:
-        ax, bx = self.ax_a, self.ax_da
-        nan2 = [np.nan, np.nan]
-        art = {}
-        for axes, where in ((ax, ""), (bx, "_da")):
-            for side in ("left", "right"):
-                art[f"saturated_{side}{where}"] = axes.add_patch(Rectangle(
-                    (0, 0), 0, 1, transform=axes.get_xaxis_transform(), color="#ffcdd2",
-                    zorder=0, label="saturated" if side == "left" else None))
-        (art["curve"],) = ax.plot(self.zs, np.zeros_like(self.zs), color="#1565c0", lw=2,
-                                  label=r"$a=\sigma(cz)$")
-        (art["tangent"],) = ax.plot(nan2, nan2, color="#ef6c00", lw=2, label="tangent at z")
-        (art["point"],) = ax.plot([np.nan], [np.nan], "o", color="#c62828", ms=8)
-        art["z_line_a"] = ax.axvline(0.0, color="#9e9e9e", lw=1, ls=":")
-        ax.set_ylim(-0.1, 1.1)
-        ax.set_ylabel("a")
-        ax.set_title(r"$a = \sigma(c\,z)$ and its tangent")
-        ax.legend(loc="upper left", fontsize=9)
-
-        (art["derivative"],) = bx.plot(self.zs, np.zeros_like(self.zs), color="#2e7d32", lw=2,
-                                       label=r"$da/dz = c\,\sigma'(cz)$")
-        (art["marker"],) = bx.plot([np.nan], [np.nan], "o", color="#c62828", ms=8)
-        art["peak"] = bx.axhline(0.25, color="#2e7d32", lw=1, ls="--", label="max c/4")
-        art["z_line_da"] = bx.axvline(0.0, color="#9e9e9e", lw=1, ls=":")
-        bx.set_xlim(*Z_RANGE)
-        bx.set_xlabel("z")
-        bx.set_ylabel("da/dz")
-        bx.set_title("its slope: backprop multiplies every gradient passing through by it")
-        bx.legend(loc="upper left", fontsize=9)
-        return art
+    def _make_figure(self) -> widgets.VBox:
+        """Two panels sharing the z scale, each under its legend."""
+        marks, scales = self.marks, self.scales
+        # No padding for the dots: the bands and the axes' ends meet the panels' edges.
+        z_scale = bq.LinearScale(min=Z_RANGE[0], max=Z_RANGE[1], allow_padding=False)
+        a_scale = bq.LinearScale(min=A_LIMITS[0], max=A_LIMITS[1], allow_padding=False)
+        scales["slope"] = bq.LinearScale(min=0.0, max=SLOPE_AXIS_STEP, allow_padding=False)
+        top, bottom = {"x": z_scale, "y": a_scale}, {"x": z_scale, "y": scales["slope"]}
+        # listed bottom to top: the bands under everything, the points over everything
+        marks["saturated_a"] = _bands(top, *A_LIMITS)
+        marks["curve"] = _line(top, "curve", x=self.zs, y=np.zeros_like(self.zs))
+        marks["tangent"] = _line(top, "tangent")
+        marks["z_line_a"] = _line(top, "z_line", y=A_LIMITS, style="dotted", width=1.0)
+        marks["point"] = _dot(top)
+        marks["saturated_da"] = _bands(bottom, 0.0, _SLOPE_REACH)
+        marks["derivative"] = _line(bottom, "derivative", x=self.zs, y=np.zeros_like(self.zs))
+        marks["peak"] = _line(bottom, "derivative", x=Z_RANGE, style="dashed", width=1.0)
+        marks["z_line_da"] = _line(bottom, "z_line", y=(0.0, _SLOPE_REACH), style="dotted", width=1.0)
+        marks["marker"] = _dot(bottom)
+        curve_panel = plots.figure(
+            [marks[name] for name in ("saturated_a", "curve", "tangent", "z_line_a", "point")],
+            [plots.axis(z_scale, ""), plots.axis(a_scale, "a", vertical=True, tick_format=".1f",
+                                                 ticks=np.linspace(0.0, 1.0, 6))],
+            title="a = σ(c·z) and its tangent", width=_WIDTH, height=250)
+        slope_panel = plots.figure(
+            [marks[name] for name in ("saturated_da", "derivative", "peak", "z_line_da", "marker")],
+            [plots.axis(z_scale, "z"), plots.axis(scales["slope"], "da/dz", vertical=True, tick_format=".2f")],
+            title="its slope: backprop multiplies every gradient passing through by it", width=_WIDTH, height=270)
+        return widgets.VBox([
+            _legend([("a = σ(c·z)", "curve", "solid"), ("tangent at z", "tangent", "solid")]), curve_panel,
+            _legend([("da/dz = c·σ′(c·z)", "derivative", "solid"), ("max c/4", "derivative", "dashed")]),
+            slope_panel])
 
     def _render(self, values: dict) -> str:
         view = sigmoid_view(values["z"], values["c"], self.zs)
-        art = self.artists
-        art["curve"].set_ydata(view["a"])
-        art["tangent"].set_data(view["tangent_z"], view["tangent_a"])
-        art["point"].set_data([view["z"]], [view["a_z"]])
-        art["derivative"].set_ydata(view["da"])
-        art["marker"].set_data([view["z"]], [view["slope"]])
-        art["peak"].set_ydata([view["peak"], view["peak"]])
-        for line in (art["z_line_a"], art["z_line_da"]):
-            line.set_xdata([view["z"], view["z"]])
-        edge = view["saturation_edge"]
-        for where in ("", "_da"):
-            art[f"saturated_left{where}"].set_bounds(Z_RANGE[0], 0, max(0.0, -edge - Z_RANGE[0]), 1)
-            art[f"saturated_right{where}"].set_bounds(edge, 0, max(0.0, Z_RANGE[1] - edge), 1)
-        top = slope_axis_top(view["peak"])
-        if self.ax_da.get_ylim()[1] != top:  # new tick labels: LayeredFigure re-renders them
-            self.ax_da.set_ylim(0.0, top)
+        if view["c"] != self._shown.get("c"):
+            self._show_steepness(view)
+        self._show_point(view, z_moved=view["z"] != self._shown.get("z"))
+        self._shown = {"z": view["z"], "c": view["c"]}
         return _readout_html(view)
+
+    def _show_steepness(self, view: dict) -> None:
+        """What c alone moves: both curves, the peak level, the bands and the slope axis's top."""
+        marks = self.marks
+        marks["curve"].y = view["a"]
+        marks["derivative"].y = view["da"]
+        marks["peak"].y = np.full(2, view["peak"])
+        corners = _band_corners(view["saturation_edge"])  # (2, 4)
+        marks["saturated_a"].x = corners
+        marks["saturated_da"].x = corners
+        self.scales["slope"].max = slope_axis_top(view["peak"])  # an unchanged top sends nothing
+
+    def _show_point(self, view: dict, z_moved: bool) -> None:
+        """The marks at z: the point, the marker and the tangent; the vertical lines when z moved."""
+        marks = self.marks
+        for name, height in (("point", view["a_z"]), ("marker", view["slope"])):
+            with marks[name].hold_sync():
+                if z_moved:
+                    marks[name].x = np.array([view["z"]])
+                marks[name].y = np.array([height])
+        with marks["tangent"].hold_sync():
+            marks["tangent"].x, marks["tangent"].y = view["tangent_z"], view["tangent_a"]
+        if z_moved:
+            for name in ("z_line_a", "z_line_da"):
+                marks[name].x = np.full(2, view["z"])
 
 
 def sigmoid_dashboard(z: float = 0.0, c: float = 1.0) -> SigmoidDashboard:

@@ -401,10 +401,10 @@ const kernelIdle = (path) => {
     return session.isReady && !!kernel && kernel.connectionStatus === 'connected'
         && kernel.status === 'idle';
 };
-// What a dashboard's figure shows: an ipympl canvas' pixels; for a figure drawn in the browser
-// (bqplot: SVG, and canvases inside it) its markup and the pixels of its canvases.
-const figureSignature = (figure) => figure.tagName === 'CANVAS' ? figure.toDataURL()
-    : figure.innerHTML + Array.from(figure.querySelectorAll('canvas')).map(c => c.toDataURL()).join('');
+// What a dashboard's figure (drawn in the browser by bqplot: SVG, and canvases inside it) shows:
+// its markup and the pixels of its canvases.
+const figureSignature = (figure) =>
+    figure.innerHTML + Array.from(figure.querySelectorAll('canvas')).map(c => c.toDataURL()).join('');
 """
 _KERNEL_IDLE_JS = _HELPERS_JS + "kernelIdle"
 _PANEL_ID_JS = _HELPERS_JS + "(path) => panelFor(path).id"
@@ -451,7 +451,7 @@ async ([path, code, timeoutMs]) => {
 }
 """
 
-# Resolves to true once `canvas` has kept the same pixels for `quietMs` (sampled every
+# Resolves to true once `figure` has kept the same signature for `quietMs` (sampled every
 # `pollMs`) with the notebook's kernel idle; false after `timeoutMs`.
 _SETTLED_JS = _HELPERS_JS + """
 async ([path, figure, quietMs, pollMs, timeoutMs]) => {
@@ -566,8 +566,8 @@ class DashboardView:
         self.spec = spec
         self.root = notebook.dashboards().nth(spec.index)
         self.readout = self.root.locator(".bplib-readout .widget-html-content")
-        # an ipympl canvas, or a figure drawn in the browser (bqplot) that bplib's Dashboard marks
-        self.figure = self.root.locator(".jupyter-matplotlib-figure canvas, .bplib-figure").first
+        # the figure, drawn in the browser (bqplot), that bplib's Dashboard marks with this class
+        self.figure = self.root.locator(".bplib-figure").first
 
     def _spec_of(self, name: str):
         found = [c for c in self.spec.controls if c.name == name]
@@ -675,15 +675,15 @@ class DashboardView:
         return self.figure.screenshot(animations="disabled", caret="hide")
 
     def figure_pixels(self) -> str:
-        """What the figure itself shows (see figureSignature): an ipympl canvas' pixels as a PNG data
-        URL; a bqplot figure's markup and canvases. Unlike an element screenshot, whose clip may gain
-        or lose a row as the page's layout shifts, it changes only with the figure."""
+        """What the figure itself shows (see figureSignature): its markup and canvases. Unlike an
+        element screenshot, whose clip may gain or lose a row as the page's layout shifts (or whose
+        anti-aliasing may differ by a pixel), it changes only with the figure."""
         return self.figure.evaluate(_HELPERS_JS + "figureSignature")
 
     def wait_quiet(self, timeout: float = KERNEL_TIMEOUT_S) -> None:
         """Wait until the figure has stopped changing.
 
-        Quiet: the canvas pixels (sampled every SETTLE_POLL_MS in the page) have not changed
+        Quiet: the figure's signature (sampled every SETTLE_POLL_MS in the page) has not changed
         for SETTLE_QUIET_MS while the kernel is idle, i.e. no redraw is still being computed
         or on its way. No fixed sleep: a slow redraw just makes the wait longer.
         """
