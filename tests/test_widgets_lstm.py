@@ -186,9 +186,10 @@ def test_the_figure_is_drawn_in_the_browser_from_the_marks():
 def assert_view_matches(dash: LSTMGatesDashboard, bias: float, T: int) -> None:
     state = gate_reach(bias, T)
     marks = dash.marks
-    for name in ("cell", "cell_path", "rnn"):
-        np.testing.assert_array_equal(marks[name].x, np.arange(T))
-        np.testing.assert_allclose(marks[name].y, np.maximum(state[name], PLOT_FLOOR), rtol=1e-12)
+    for mark, rows in ((marks["curves"], ("cell", "rnn")), (marks["cell_path"], ("cell_path",))):
+        np.testing.assert_array_equal(mark.x, np.arange(T))
+        expected = np.stack([np.maximum(state[name], PLOT_FLOOR) for name in rows])
+        np.testing.assert_allclose(np.atleast_2d(mark.y), expected, rtol=1e-12)
     for name, colours, (low, high) in (("f", _VIRIDIS, (0.0, 1.0)),
                                        ("c", _BLUE_WHITE_RED, (-CELL_COLOUR_LIMIT, CELL_COLOUR_LIMIT))):
         # units as rows (unit 0 on top), steps as columns: the axis after step T-1 stays blank
@@ -197,8 +198,9 @@ def assert_view_matches(dash: LSTMGatesDashboard, bias: float, T: int) -> None:
         np.testing.assert_allclose(picture, colour_map(state[name].T, colours, low, high), atol=1 / 255 + 1e-9)
         np.testing.assert_array_equal(marks[f"{name}_image"].x, [-0.5, T - 0.5])
         np.testing.assert_array_equal(marks[f"{name}_image"].y, [-0.5, state[name].shape[1] - 0.5])
-    for name in ("f", "i", "o"):
-        np.testing.assert_allclose(marks[f"mean_{name}"].y, state[name].mean(axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(marks["means"].x, np.arange(T))
+    for row, name in enumerate(("f", "i", "o")):
+        np.testing.assert_allclose(marks["means"].y[row], state[name].mean(axis=1), rtol=1e-12)
     assert list(marks["sigmoid_bias"].y) == [pytest.approx(state["sigmoid_bias"])] * 2
     width = axis_width(T)
     assert width >= T

@@ -157,11 +157,15 @@ class Picture:
         with self.mark.hold_sync():
             self.mark.x, self.mark.y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
-    def show(self, rgb: np.ndarray, origin: str = "upper") -> None:
-        """Show rgb (R, S, 3) in [0, 1], its row 0 on top ("upper") or at the bottom ("lower")."""
+    def show(self, rgb: np.ndarray, origin: str = "upper", x=None, y=None) -> None:
+        """Show rgb (R, S, 3) in [0, 1], its row 0 on top ("upper") or at the bottom ("lower"); with x and
+        y, placed as `place` does, in the same message."""
         spare = self.frames[1] if self.mark.image is self.frames[0] else self.frames[0]
         spare.value = png(rgb, origin)
-        self.mark.image = spare
+        with self.mark.hold_sync():
+            if x is not None:
+                self.place(x, y)
+            self.mark.image = spare
 
     def close(self) -> None:
         """Close the mark and both pictures (the one not shown is outside the figure's widget tree)."""

@@ -236,10 +236,12 @@ class LSTMGatesDashboard(Dashboard):
     Attributes (besides Dashboard's):
         params: the probed LSTM's weights; x: (MAX_T, D) its inputs.
         state: the latest gate_reach result.
-        marks: dict name -> bqplot mark, updated in place: "cell", "cell_path", "rnn" (Lines, gradient
-            size against distance), "f_image", "c_image" (Image of units x steps, a picture made by
-            plots.colour_map, blank after step T-1), "mean_f", "mean_i", "mean_o" (Lines, gate means
-            against step), "sigmoid_bias" (Lines, the level sigmoid(b_f) on the gate-means panel).
+        marks: dict name -> bqplot mark, updated in place: "curves" (Lines, y (2, T): the gradient size
+            of the LSTM cell state and of the vanilla RNN against distance), "cell_path" (Lines, (T,),
+            dashed), "f_image", "c_image" (Image of units x steps, a picture made by
+            plots.colour_map, blank after step T-1), "means" (Lines, y (3, T): the mean forget, input
+            and output gate against step), "sigmoid_bias" (Lines, the level sigmoid(b_f) on the gate-means
+            panel).
         pictures: dict "f", "c" -> the plots.Picture of each image.
         scales: dict name -> bqplot scale whose limits follow the sliders: "distance" and "gradient"
             (the gradient panel's axes), "step" (the time axis of the three panels on the right).
@@ -282,11 +284,13 @@ class LSTMGatesDashboard(Dashboard):
         curves = (("cell", "LSTM cell state c (all paths)", "solid"),
                   ("cell_path", "LSTM cell path only (product of f)", "dashed"),
                   ("rnn", "vanilla RNN h (Wh radius 1)", "solid"))
-        for name, _, style in curves:
-            marks[name] = bq.Lines(x=[0.0], y=[1.0], scales=curve_scales, colors=[_COLOURS[name]], line_style=style,
-                                   stroke_width=2.5 if name == "cell" else 2.0)
+        # the two solid curves share one mark (one message per change), the dashed one has its own
+        marks["curves"] = bq.Lines(x=[0.0], y=[[1.0]] * 2, scales=curve_scales, stroke_width=2.2,
+                                   colors=[_COLOURS["cell"], _COLOURS["rnn"]])
+        marks["cell_path"] = bq.Lines(x=[0.0], y=[1.0], scales=curve_scales, colors=[_COLOURS["cell_path"]],
+                                      line_style="dashed", stroke_width=2.0)
         gradient = plots.figure(
-            [marks[name] for name, _, _ in curves],
+            [marks["curves"], marks["cell_path"]],
             [plots.axis(scales["distance"], "distance back in time k (steps before the loss)"),
              plots.axis(scales["gradient"], "gradient size at distance k", vertical=True, tick_format=".0e")],
             title="how far back the gradient reaches", width=440, height=490)
@@ -313,12 +317,12 @@ class LSTMGatesDashboard(Dashboard):
         level = bq.LinearScale(min=0.0, max=1.05)
         mean_scales = {"x": scales["step"], "y": level}
         gates = (("f", "forget f", "solid"), ("i", "input i", "solid"), ("o", "output o", "solid"))
-        for name, _, _ in gates:
-            marks[f"mean_{name}"] = bq.Lines(x=[0.0], y=[0.5], scales=mean_scales, colors=[_COLOURS[name]],
-                                             stroke_width=1.5)
+        # one mark, three curves: one message per change (fewer marks to update is less for the browser to draw)
+        marks["means"] = bq.Lines(x=[0.0], y=[[0.5]] * 3, scales=mean_scales,
+                                  colors=[_COLOURS[name] for name, _, _ in gates], stroke_width=1.5)
         marks["sigmoid_bias"] = bq.Lines(x=[0.0], y=[0.5], scales=mean_scales, colors=[_COLOURS["f"]],
                                          line_style="dotted")
-        means = plots.figure([marks[f"mean_{name}"] for name, _, _ in gates] + [marks["sigmoid_bias"]],
+        means = plots.figure([marks["means"], marks["sigmoid_bias"]],
                              [plots.axis(scales["step"], ""),
                               plots.axis(level, "mean over the units", vertical=True, ticks=(0.0, 0.5, 1.0))],
                              title="", width=470, height=150, right_margin=70)
@@ -340,17 +344,18 @@ class LSTMGatesDashboard(Dashboard):
             scales["distance"].max = float(width - 1)
             scales["gradient"].min, scales["gradient"].max = low, high
             scales["step"].max = width - 0.5
-        for name in ("cell", "cell_path", "rnn"):
-            with marks[name].hold_sync():
-                marks[name].x, marks[name].y = k, np.maximum(state[name], PLOT_FLOOR)  # an underflowed 0 on the floor
+        with marks["curves"].hold_sync(), marks["cell_path"].hold_sync():  # an underflowed 0 sits on the floor
+            marks["curves"].x, marks["cell_path"].x = k, k
+            marks["curves"].y = np.maximum(np.stack([state["cell"], state["rnn"]]), PLOT_FLOOR)  # (2, T)
+            marks["cell_path"].y = np.maximum(state["cell_path"], PLOT_FLOOR)
         for name, colours, limit in (("f", _VIRIDIS, None), ("c", _BLUE_WHITE_RED, CELL_COLOUR_LIMIT)):
             # units as rows (unit 0 on top), steps as columns; the rest of the time axis stays blank
             low, high = (0.0, 1.0) if limit is None else (-limit, limit)
-            self.pictures[name].place(x=(-0.5, T - 0.5), y=(-0.5, H_PROBE - 0.5))  # unit 0 on top (scale reversed)
-            self.pictures[name].show(plots.colour_map(state[name].T, colours, low, high))
-        for name in ("f", "i", "o"):
-            with marks[f"mean_{name}"].hold_sync():
-                marks[f"mean_{name}"].x, marks[f"mean_{name}"].y = k, state[name].mean(axis=1)
+            self.pictures[name].show(plots.colour_map(state[name].T, colours, low, high),
+                                     x=(-0.5, T - 0.5), y=(-0.5, H_PROBE - 0.5))  # unit 0 on top (scale reversed)
+        with marks["means"].hold_sync():
+            marks["means"].x = k
+            marks["means"].y = np.stack([state[name].mean(axis=1) for name in ("f", "i", "o")])  # (3, T)
         with marks["sigmoid_bias"].hold_sync():
             marks["sigmoid_bias"].x = np.array([-0.5, T - 0.5])
             marks["sigmoid_bias"].y = np.array([state["sigmoid_bias"]] * 2)
