@@ -128,7 +128,9 @@ def assert_sigmoid_marks_match(dash, z, c):
     for name in ("saturated_a", "saturated_da"):
         np.testing.assert_allclose(marks[name].x, sigmoid_bands(c), rtol=1e-15)
     top = dash.scales["slope"].max
-    assert dash.scales["slope"].min == 0.0 and top == slope_axis_top(c / 4) >= 1.15 * c / 4
+    needed = slope_axis_top(c / 4)
+    assert dash.scales["slope"].min == 0.0 and top in (needed, round(needed + SLOPE_AXIS_STEP, 9))
+    assert top >= 1.15 * c / 4
     assert marks["z_line_da"].y[1] >= top and marks["saturated_da"].y.max() >= top  # reach the axis's top
     html = dash.readout.value
     for number in (z, c, sigmoid(c * z), c * sigmoid_prime(c * z), c / 4):
@@ -170,6 +172,23 @@ def test_sigmoid_dashboard_c_rescales_the_slope_peak():
         assert dash.zs[np.argmax(da)] == pytest.approx(0.0, abs=1e-12)
     assert dash.scales["slope"].max == SLOPE_AXIS_STEP  # c = 0.1: the axis never shrinks below one step
     assert np.ptp(dash.marks["saturated_a"].x, axis=1).tolist() == [0.0, 0.0]  # no band within |z| <= 8
+
+
+def test_the_slope_axis_moved_to_and_fro_stays_put():
+    dash = sigmoid_dashboard()
+    assert dash.scales["slope"].max == 0.3  # c = 1: peak 0.25
+    dash.controls["c"].value = 1.1  # 1.15 * 0.275 > 0.3: one step up
+    assert dash.scales["slope"].max == 0.6
+    sent = []
+    dash.scales["slope"].observe(lambda change: sent.append(change["new"]), names=["max"])
+    for c in (1.0, 1.1, 1.0, 0.5):
+        dash.controls["c"].value = c
+        assert_sigmoid_marks_match(dash, 0.0, c)
+    assert sent == []  # one step high at most: kept
+    dash.controls["c"].value = 2.5  # peak 0.625: up to 0.9
+    dash.controls["c"].value = 1.0  # two steps high: back down
+    dash.controls["c"].value = 5.0
+    assert sent == [0.9, 0.3, 1.5]
 
 
 def test_sigmoid_dashboard_sends_only_what_moved():

@@ -23,10 +23,12 @@ from bplib.rnn import rnn_backward, rnn_forward
 from bplib.widgets._base import _widget_tree
 from bplib.widgets.bptt import (
     ACTIVATIONS,
+    AXIS_SLACK_DECADES,
     MAX_DECADE_TICKS,
     MAX_T,
     SCALE_RANGE,
     BPTTDashboard,
+    _log_limits,
     _note,
     _readout_html,
     bptt_dashboard,
@@ -403,3 +405,26 @@ def test_dashboard_on_a_smaller_probe():
     assert dash.controls["k"].max == 10 and limits(distance) == (-0.5, 9.5)
     assert_view_matches(dash, 1.0, 2, "tanh", T=10, H=4, seed=3)
     assert "T = 10, H = 4" in dash.panels["gradient"].title
+
+
+def decades(limits: tuple[float, float]) -> float:
+    return float(np.log10(limits[1] / limits[0]))
+
+
+def test_a_log_axis_moved_to_and_fro_stays_put_and_never_strays_far():
+    dash = bptt_dashboard()
+    sent = Sent(dash.scales["gradient"], dash.scales["share"], dash._y_axes["gradient"], dash._y_axes["share"])
+    dash.controls["scale"].value = 1.05
+    first = len(sent.names)
+    assert first > 0  # the curves moved up a decade: the axis took them in
+    for scale in (1.0, 1.05, 1.0, 1.05):
+        dash.controls["scale"].value = scale
+        assert_view_matches(dash, scale, 5, "tanh")
+    assert len(sent.names) == first  # to and fro within the limits already shown: nothing sent
+    for scale in np.arange(1.1, 2.51, 0.05):  # a drag: the limits follow, never more than the slack too wide
+        dash.controls["scale"].value = float(scale)
+        view = assert_view_matches(dash, float(scale), 5, "tanh")
+        for name, curves in (("gradient", (view["g"], view["rho_powers"])), ("share", (view["contribution_norms"],))):
+            shown = limits(dash.scales[name])
+            assert decades(shown) <= decades(_log_limits(*curves)) + AXIS_SLACK_DECADES
+    assert limits(dash.scales["gradient"])[0] >= 1e-3  # it left the small values behind

@@ -20,6 +20,7 @@ import pytest
 from bplib.experiments import optimizer_paths as op
 from bplib.experiments.depth_probes import depth_probe
 from bplib.layers import init_std
+from bplib.widgets import _plots as plots
 from bplib.widgets._base import _widget_tree
 from bplib.widgets.depth import (
     DEPTH_RANGE,
@@ -322,13 +323,13 @@ def assert_momentum_view_matches(dash, lr, beta):
     """Both runs' marks show optimizer_path's points up to a divergence, the status says how each ended."""
     marks = dash.marks
     words = text(dash.status.value)
-    for name, label in (("sgd", "SGD"), ("momentum", "momentum")):
+    for row, (name, label) in enumerate((("sgd", "SGD"), ("momentum", "momentum"))):
         path = op.optimizer_path(name, lr, beta, steps=MOMENTUM_STEPS)
         k = op.diverged_at(path) or len(path)
-        np.testing.assert_array_equal(marks[f"{name}_path"].x, path[:k, 0])  # the finite rows only
-        np.testing.assert_array_equal(marks[f"{name}_path"].y, path[:k, 1])
-        np.testing.assert_array_equal(marks[f"{name}_loss"].x, np.arange(k))
-        np.testing.assert_allclose(marks[f"{name}_loss"].y, op.quadratic_loss(path[:k]), rtol=1e-15)
+        dots = np.stack([marks["paths"].x[row], marks["paths"].y[row]], axis=1)  # (K, 2)
+        assert_shows_the_path(dots, path[:k])  # the finite rows only
+        losses = np.stack([marks["losses"].x[row], marks["losses"].y[row]], axis=1)
+        assert_rows_then_repeats(losses, np.stack([np.arange(k), op.quadratic_loss(path[:k])], axis=1))
         end = marks[f"{name}_end"]
         clamped = np.clip(path[k - 1], [W1_RANGE[0], W2_RANGE[0]], [W1_RANGE[1], W2_RANGE[1]])
         assert (end.x[0], end.y[0]) == (clamped[0], clamped[1])
@@ -347,11 +348,33 @@ def assert_momentum_view_matches(dash, lr, beta):
     assert (dash.scales["loss"].min, dash.scales["loss"].max) == LOSS_LIMITS
 
 
+def assert_rows_then_repeats(shown: np.ndarray, rows: np.ndarray) -> None:
+    """shown (K, 2) is rows (k, 2), then its last row repeated (a mark of two curves pads the shorter one)."""
+    assert len(shown) >= len(rows)
+    np.testing.assert_allclose(shown[:len(rows)], rows, rtol=1e-15, atol=0)
+    assert np.all(shown[len(rows):] == rows[-1])
+
+
+def assert_shows_the_path(dots: np.ndarray, path: np.ndarray) -> None:
+    """dots (K, 2): points of path (k, 2) in order, its first and last among them, each at least a dot
+    apart from the one before on screen, and none of the points left out farther than that from a kept one."""
+    width, height = plots.plot_area(520, 380)
+    pixels = np.array([width / (W1_RANGE[1] - W1_RANGE[0]), height / (W2_RANGE[1] - W2_RANGE[0])])
+    kept = [int(np.flatnonzero(np.all(path == dot, axis=1))[0]) for dot in dots]  # each dot is a point of the path
+    unique = sorted(set(kept))
+    assert kept[:len(unique)] == unique and set(kept[len(unique):]) <= {len(path) - 1}  # in order, then padding
+    assert unique[0] == 0 and unique[-1] == len(path) - 1
+    gaps = np.hypot(*((np.diff(path[unique[:-1]], axis=0)) * pixels).T)
+    assert np.all(gaps >= 1.5)
+    for i, j in zip(unique[:-1], unique[1:], strict=True):  # a point left out is near the one kept before it
+        assert np.all(np.hypot(*((path[i + 1:j] - path[i]) * pixels).T) < 1.5)
+
+
 def test_momentum_dashboard_starts_with_the_zig_zag_and_momentum_ahead():
     dash = momentum_dashboard()
     assert dash.values() == {"lr": 0.035, "beta": 0.7}
     assert_momentum_view_matches(dash, 0.035, 0.7)
-    sgd = np.asarray(dash.marks["sgd_path"].y)
+    sgd = np.asarray(dash.marks["paths"].y[0])
     assert np.all(np.sign(sgd[1:6]) == -np.sign(sgd[:5]))  # w2 flips sign every step: the zig-zag
     html = text(dash.readout.value)
     converged = op.steps_to_tolerance(op.optimizer_path("momentum", 0.035, 0.7, steps=MOMENTUM_STEPS))
@@ -383,14 +406,27 @@ def test_a_diverging_run_is_labelled_and_ends_on_the_edge():
 
 def test_the_beta_slider_moves_only_the_momentum_run():
     dash = momentum_dashboard()
-    sgd = (dash.marks["sgd_path"].y, dash.marks["sgd_loss"].y)
+    sgd = (dash.marks["paths"].y[0].copy(), dash.marks["losses"].y[0].copy())
+    sent = []
+    dash.marks["sgd_end"].observe(lambda change: sent.append(change["name"]), names=["x", "y", "marker", "colors"])
     dash.controls["beta"].value = 0.3
-    assert (dash.marks["sgd_path"].y, dash.marks["sgd_loss"].y) == sgd  # the same arrays: not sent again
+    np.testing.assert_array_equal(dash.marks["paths"].y[0][:len(sgd[0])], sgd[0])
+    np.testing.assert_array_equal(dash.marks["losses"].y[0], sgd[1])
+    assert sent == []  # SGD's end marker is not sent again
     assert_momentum_view_matches(dash, 0.035, 0.3)
     assert re.search(r"β = 0\.30", text(dash.readout.value))
     dash.controls["lr"].value = 0.02  # the learning rate moves both
-    assert dash.marks["sgd_path"].y is not sgd[0]
+    assert not np.array_equal(dash.marks["losses"].y[0], sgd[1])
     assert_momentum_view_matches(dash, 0.02, 0.3)
+
+
+def test_a_path_gets_a_dot_per_step_that_shows_on_screen():
+    dash = momentum_dashboard()
+    for lr, beta in ((0.035, 0.7), (0.039, 0.0), (0.001, 0.5)):
+        dash.set(lr=lr, beta=beta)
+        runs = dash.marks["paths"].x.shape[1]
+        assert runs < MOMENTUM_STEPS + 1  # a crawl towards the minimum is not drawn dot on dot
+        assert_momentum_view_matches(dash, lr, beta)
 
 
 @pytest.mark.parametrize(("lr", "beta"), [(0.001, 0.0), (0.1, 0.99), (0.0398, 0.95), (0.0763, 0.9)])
@@ -447,4 +483,4 @@ def test_the_surface_and_its_contours_are_the_quadratic():
     np.testing.assert_allclose(values[values > 1.0], nearest[values > 1.0], rtol=0.02)
     assert set(np.unique(nearest)) >= set(levels[:-1])  # every level is drawn (the top one is the corner's value)
     assert (dash.scales["step"].min, dash.scales["step"].max) == (0.0, 50.0)
-    assert len(dash.marks["sgd_path"].x) == 51
+    assert dash.marks["losses"].x.shape == (2, 51)  # a loss per step of both runs

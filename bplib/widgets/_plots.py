@@ -13,6 +13,10 @@ a redraw costs the kernel only the dashboard's maths and a few small messages.
     panels(left, right)        a panel beside a column of panels, as one widget
     diagram(marks, ...)        a drawing without axes (boxes, arrows, text)
     contour_lines(x, y, z, ..) contour lines of a grid as one polyline per level, for a Lines mark
+    plot_area(width, height)   the CSS pixels inside a panel's margins, where its scales map
+    thin(x, y, ...)            the points of a path that are worth a dot of their own on screen
+    set_xy(mark, x, y)         new points for a Lines or Scatter mark, in one message
+    show_end(mark, point, ..)  the marker at a run's last point: a dot, or a cross where the run halted
     Picture(scales, ...)       an image mark fed with small PNGs (a colour map computed in numpy), which
                                the browser only decodes: far cheaper to draw than a HeatMap's cells
     colour_map(values, ...)    values -> RGB through a list of colour stops
@@ -29,7 +33,7 @@ import matplotlib.image
 import numpy as np
 
 __all__ = ["Picture", "axis", "band_legend", "colour_map", "colour_scale", "contour_lines", "diagram", "figure",
-           "legend", "panels"]
+           "legend", "panels", "plot_area", "set_xy", "show_end", "thin"]
 
 DASHES = {"solid": "", "dashed": "6,4", "dotted": "2,3"}
 
@@ -44,11 +48,21 @@ def axis(scale, label: str, vertical: bool = False, tick_format: str | None = No
                    grid_color="#e0e0e0", label_offset="40px" if vertical else "32px", tick_style=FONT)
 
 
+def _margin(title: str, right_margin: int) -> dict[str, int]:
+    return {"top": 28 if title else 22, "bottom": 42, "left": 62, "right": right_margin}
+
+
 def figure(marks: list, axes: list, title: str, width: int, height: int, right_margin: int = 15) -> bq.Figure:
     """One panel of width x height CSS pixels, its plot area inside fixed margins (never re-laid out)."""
     return bq.Figure(marks=marks, axes=axes, title=title, title_style=TITLE, animation_duration=0,
-                     fig_margin={"top": 28 if title else 22, "bottom": 42, "left": 62, "right": right_margin},
+                     fig_margin=_margin(title, right_margin),
                      layout=widgets.Layout(width=f"{width}px", height=f"{height}px"), padding_y=0.0)
+
+
+def plot_area(width: int, height: int, title: str = "x", right_margin: int = 15) -> tuple[int, int]:
+    """The CSS pixels (width, height) between the margins of a `figure` of that size, title and right margin."""
+    margin = _margin(title, right_margin)
+    return width - margin["left"] - margin["right"], height - margin["top"] - margin["bottom"]
 
 
 def colour_scale(colours: list[str], low: float, high: float) -> bq.ColorScale:
@@ -115,6 +129,48 @@ def contour_lines(x, y, z, levels) -> tuple[np.ndarray, np.ndarray]:
     gap = np.full((1, 2), np.nan)
     joined = np.concatenate([part for piece in pieces for part in (gap, piece)][1:]) if pieces else np.empty((0, 2))
     return np.ascontiguousarray(joined[:, 0], dtype=np.float64), np.ascontiguousarray(joined[:, 1], dtype=np.float64)
+
+
+def thin(x: np.ndarray, y: np.ndarray, pixels_per_unit: tuple[float, float], gap: float = 1.5) -> np.ndarray:
+    """The indices of the points of a path that get a dot of their own: each at least `gap` CSS pixels
+    from the point kept before it (a closer one would hide under that dot); the first and the last kept.
+
+    A polyline through the kept points is never more than `gap` pixels from the full one. The browser
+    draws one SVG element per dot, so a path of 200 steps that crawls to its minimum costs it far less.
+
+    Inputs: x, y: (P,) finite; pixels_per_unit: (x, y) the scales' CSS pixels per data unit.
+    Returns: (K,) int, increasing, K <= P.
+    """
+    xs, ys = (np.asarray(x, dtype=np.float64) * pixels_per_unit[0]).tolist(), (
+        np.asarray(y, dtype=np.float64) * pixels_per_unit[1]).tolist()
+    kept = [0]
+    for i in range(1, len(xs) - 1):
+        last = kept[-1]
+        if (xs[i] - xs[last]) ** 2 + (ys[i] - ys[last]) ** 2 >= gap * gap:
+            kept.append(i)
+    if len(xs) > 1:
+        kept.append(len(xs) - 1)
+    return np.array(kept, dtype=np.intp)
+
+
+def set_xy(mark, x: np.ndarray, y: np.ndarray) -> None:
+    """Give a Lines or Scatter mark new points in one message: x, y (P,) or (lines, P); x only when it changed."""
+    x, y = np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64)
+    with mark.hold_sync():
+        if not np.array_equal(mark.x, x):
+            mark.x = x
+        mark.y = y
+
+
+def show_end(mark: bq.Scatter, point: np.ndarray, colour: str, halted: bool) -> None:
+    """Move a one-point Scatter to point (2,): a dot of `colour` edged in black, or a cross of `colour`
+    where the run halted (diverged), in one message with only the traits that changed."""
+    with mark.hold_sync():
+        mark.x, mark.y = point[:1].astype(np.float64), point[1:].astype(np.float64)
+        mark.marker = "crosshair" if halted else "circle"
+        mark.colors = [colour]
+        mark.stroke = colour if halted else "black"
+        mark.stroke_width = 3.0 if halted else 1.0
 
 
 def colour_map(values: np.ndarray, colours: list[str], low: float, high: float) -> np.ndarray:

@@ -283,6 +283,7 @@ def draw_unrolled_rnn(ax: Axes | None = None, T: int = 4, truncate: int | None =
 
 PANEL_WIDTH, PANEL_HEIGHT = 500, 380  # CSS pixels, each of the two panels
 MAX_DECADE_TICKS = 7  # a log axis labels at most this many decades (every 2nd, 5th, 10th, ... when more)
+AXIS_SLACK_DECADES = 2  # a log axis that holds its curves keeps its limits while at most this many decades too wide
 
 
 def _drawable(values: np.ndarray) -> np.ndarray:
@@ -312,6 +313,12 @@ def _log_limits(*arrays: np.ndarray) -> tuple[float, float]:
     if high - low < 3:  # at least three decades, so a flat curve looks flat
         low, high = low - 1, high + 1
     return 10.0 ** low, 10.0 ** high
+
+
+def _within_slack(shown: tuple[float, float], needed: tuple[float, float]) -> bool:
+    """Whether log-axis limits `shown` hold the limits `needed` with at most AXIS_SLACK_DECADES decades to spare."""
+    spare = math.log10(shown[1] / shown[0]) - math.log10(needed[1] / needed[0])
+    return shown[0] <= needed[0] and needed[1] <= shown[1] and spare <= AXIS_SLACK_DECADES
 
 
 def _decade_ticks(low: float, high: float) -> np.ndarray:
@@ -434,7 +441,8 @@ class BPTTDashboard(Dashboard):
             dots, d >= k - 1, so the two read as one curve; empty for k = T), "shade_c", "k_c" (as on
             the left).
         scales: dict name -> bqplot scale whose limits follow the controls: "gradient" (the left
-            panel's log y axis) and "share" (the right panel's), in whole decades.
+            panel's log y axis) and "share" (the right panel's), in whole decades, holding every
+            drawable value with at most AXIS_SLACK_DECADES to spare (see _set_log_limits).
         panels: dict name -> bqplot Figure: "gradient" and "share" (its title says what TBPTT(k) drops,
             the summary that follows the controls).
     """
@@ -536,10 +544,20 @@ class BPTTDashboard(Dashboard):
         self._set_log_limits("share", *_log_limits(view["contribution_norms"]))
 
     def _set_log_limits(self, name: str, low: float, high: float) -> None:
-        """A log axis's limits and its decade ticks; nothing is sent when they stay."""
+        """A log axis's limits and its decade ticks, from the limits (low, high) its curves need.
+
+        The axis stays as it is while it holds (low, high) with at most AXIS_SLACK_DECADES to spare;
+        else it grows to take them in, if that stays within the slack, or it becomes (low, high). So a
+        slider moved to and fro, or dragged, does not make the axis jump at every step (and fewer
+        changes are sent).
+        """
         scale = self.scales[name]
-        if (scale.min, scale.max) == (low, high):
+        shown = (scale.min, scale.max)
+        if _within_slack(shown, (low, high)):
             return
+        grown = (min(shown[0], low), max(shown[1], high))
+        if _within_slack(grown, (low, high)):
+            low, high = grown
         with scale.hold_sync():
             scale.min, scale.max = low, high
         self._y_axes[name].tick_values = _decade_ticks(low, high)

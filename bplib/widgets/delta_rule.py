@@ -335,23 +335,6 @@ def _status_html(path: dict) -> str:
             f"<span style='margin-left:1.2em'>(+ marks the lowest point of the grid)</span></div>")
 
 
-def _set_xy(mark, x: np.ndarray, y: np.ndarray) -> None:
-    """Give a mark new points: x, y (P,) each, sent as float64 arrays."""
-    with mark.hold_sync():  # one message
-        mark.x, mark.y = np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64)
-
-
-def _show_end(mark: bq.Scatter, point: np.ndarray, status: str) -> None:
-    """Move an end marker to point (2,): a dot in the status colour, or a cross where the run halted."""
-    halted = status in _HALTED
-    with mark.hold_sync():  # one message, with only the traits that changed
-        mark.x, mark.y = point[:1].astype(np.float64), point[1:].astype(np.float64)
-        mark.marker = "crosshair" if halted else "circle"
-        mark.colors = [_COLOURS[status]]
-        mark.stroke = _COLOURS[status] if halted else "black"
-        mark.stroke_width = 3.0 if halted else 1.0
-
-
 @dataclasses.dataclass(frozen=True)
 class _Sweep:
     """Runs from every position of one slider, the other controls held: one batched descent (_descend)."""
@@ -518,11 +501,12 @@ class DeltaRuleDashboard(Dashboard):
         weights, losses = path["weights"], path["losses"]
         steps = np.arange(len(losses), dtype=np.float64)
         marks = self.marks
-        _set_xy(marks["path"], weights[:, 0], weights[:, 1])
-        _set_xy(marks["start"], start[:1], start[1:])
-        _show_end(marks["end"], clamp_to_window(weights[-1], *W_RANGE), path["status"])
-        _set_xy(marks["loss"], steps, losses)
-        _show_end(marks["loss_end"], np.array([steps[-1], losses[-1]]), path["status"])
+        colour, halted = _COLOURS[path["status"]], path["status"] in _HALTED
+        plots.set_xy(marks["path"], weights[:, 0], weights[:, 1])
+        plots.set_xy(marks["start"], start[:1], start[1:])
+        plots.show_end(marks["end"], clamp_to_window(weights[-1], *W_RANGE), colour, halted)
+        plots.set_xy(marks["loss"], steps, losses)
+        plots.show_end(marks["loss_end"], np.array([steps[-1], losses[-1]]), colour, halted)
         self.status.value = _status_html(path)
         return _readout_html(path, start, self.lowest, W_RANGE)
 

@@ -384,22 +384,13 @@ class DepthDashboard(Dashboard):
             if marks["bars"].colors != colours:
                 marks["bars"].colors = colours
         layers = view["layers"].astype(np.float64)
-        _set_xy(marks["bound"], layers, view["bound_shown"])
-        _set_xy(marks["z_rms"], layers, view["z_rms_shown"])
+        plots.set_xy(marks["bound"], layers, view["bound_shown"])
+        plots.set_xy(marks["z_rms"], layers, view["z_rms_shown"])
         outside = view["z_rms_outside"]
-        _set_xy(marks["z_rms_outside"], layers[outside], view["z_rms_shown"][outside])
+        plots.set_xy(marks["z_rms_outside"], layers[outside], view["z_rms_shown"][outside])
         status = view["status"]
         label = status if math.isnan(view["gain"]) else f"{status}: gain {view['gain']:.1e}"
         self.status.value = f"<div style='{_STATUS_STYLE}'><b style='color:{_GAIN_COLOURS[status]}'>{label}</b></div>"
-
-
-def _set_xy(mark, x: np.ndarray, y: np.ndarray) -> None:
-    """Give a Lines or Scatter mark new points, (P,) each, in one message; x only when it changed."""
-    x, y = np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64)
-    with mark.hold_sync():
-        if not np.array_equal(mark.x, x):
-            mark.x = x
-        mark.y = y
 
 
 def depth_dashboard(depth: int = 15, activation: str = "sigmoid", init: str = "xavier",
@@ -428,6 +419,8 @@ _RUNS = ("sgd", "momentum")
 _RUN_LABELS = {"sgd": "SGD", "momentum": "momentum"}
 _RUN_COLOURS = {"sgd": "#ef6c00", "momentum": "#7b1fa2"}
 _DIVERGED = "#c62828"
+_PATHS_TITLE = "f(w) = ½(w1² + 50 w2²): the paths from ○ to the minimum +"
+_PATHS_SIZE = (520, 380)  # CSS pixels
 
 
 def momentum_view(lr: float, beta: float, steps: int = MOMENTUM_STEPS, start=op.START, curvature=op.CURVATURE,
@@ -512,10 +505,12 @@ class MomentumDashboard(Dashboard):
         w1_grid, w2_grid, surface: the contour grid (G1,), (G2,) and the loss on it (G2, G1).
         marks: dict name -> bqplot mark. Set once: "contours" (Lines, the contour lines of surface,
             NaN between pieces), "minimum" (Scatter, the + at 0), "start" (Scatter, the ○ at START).
-            Updated in place, for each run r in ("sgd", "momentum"): f"{r}_path" (Lines with dots,
-            (k,) the points before the run diverged, k <= steps + 1), f"{r}_end" (Scatter, the last
-            finite point clamped onto the plot, unclipped; a cross when the run diverged),
-            f"{r}_loss" (Lines, (k,) the loss per step).
+            Updated in place: "paths" (Lines, (2, K): row 0 SGD, row 1 momentum, a dot per step: the
+            points before the run diverged, thinned by plots.thin to those a dot apart on screen; the
+            shorter row repeats its last point), "losses" (Lines, (2, k): the loss per step before a
+            divergence, the shorter row repeating its last point), for each run r in ("sgd",
+            "momentum") f"{r}_end" (Scatter, the last finite point clamped onto the plot, unclipped;
+            a cross when the run diverged).
         scales: dict name -> bqplot scale, fixed (no control moves an axis): "w1", "w2" (the contour
             plot's axes, W1_RANGE and W2_RANGE), "step" (0 .. steps), "loss" (log, LOSS_LIMITS).
         status: ipywidgets.HTML above the panels: how each run ended, in its colour.
@@ -534,7 +529,6 @@ class MomentumDashboard(Dashboard):
         grid = np.stack(np.meshgrid(self.w1_grid, self.w2_grid), axis=-1)  # (G2, G1, 2)
         self.surface = op.quadratic_loss(grid)  # (G2, G1), computed once
         self._sgd_paths: dict[float, np.ndarray] = {}  # lr -> SGD's path: beta never changes it
-        self._shown: dict[str, float] = {}  # the lr and beta on screen
         self.marks, self.scales = {}, {}
         self.status = widgets.HTML()
         controls = {
@@ -567,31 +561,29 @@ class MomentumDashboard(Dashboard):
         marks["contours"] = bq.Lines(x=xs[:drawn], y=ys[:drawn], scales=plane, colors=["#90a4ae"], stroke_width=0.8)
         marks["minimum"] = bq.Scatter(x=np.zeros(1), y=np.zeros(1), scales=plane, marker="plus", colors=["black"],
                                       stroke="black", stroke_width=1.5, default_size=120)
-        for name in _RUNS:
-            marks[f"{name}_path"] = bq.Lines(x=np.zeros(1), y=np.zeros(1), scales=plane, colors=[_RUN_COLOURS[name]],
-                                             stroke_width=1.2, marker="circle", marker_size=8)
+        marks["paths"] = bq.Lines(x=np.zeros((2, 1)), y=np.zeros((2, 1)), scales=plane, stroke_width=1.2,
+                                  colors=[_RUN_COLOURS[name] for name in _RUNS], marker="circle", marker_size=8)
         marks["start"] = bq.Scatter(x=np.array(op.START[:1]), y=np.array(op.START[1:]), scales=plane,
                                     colors=["white"], stroke="black", stroke_width=1.2, default_size=60)
         for name in _RUNS:  # on the plot's edge when the run left the plot: never clipped
             marks[f"{name}_end"] = bq.Scatter(x=np.zeros(1), y=np.zeros(1), scales=plane, colors=[_RUN_COLOURS[name]],
                                               stroke="black", default_size=90, apply_clip=False)
-        shown = ["contours", "minimum", "sgd_path", "momentum_path", "start", "sgd_end", "momentum_end"]
+        shown = ["contours", "minimum", "paths", "start", "sgd_end", "momentum_end"]
         return plots.figure(
             [marks[name] for name in shown],
             [plots.axis(scales["w1"], "w1 (curvature 1)", ticks=np.arange(-4.0, 5.0, 2.0)),
              plots.axis(scales["w2"], "w2 (curvature 50)", vertical=True, ticks=np.arange(-3.0, 4.0))],
-            title="f(w) = ½(w1² + 50 w2²): the paths from ○ to the minimum +", width=520, height=380)
+            title=_PATHS_TITLE, width=_PATHS_SIZE[0], height=_PATHS_SIZE[1])
 
     def _loss_panel(self) -> bq.Figure:
         marks, scales = self.marks, self.scales
         scales["step"] = bq.LinearScale(min=0.0, max=float(self.steps))
         scales["loss"] = bq.LogScale(min=LOSS_LIMITS[0], max=LOSS_LIMITS[1])
         curve = {"x": scales["step"], "y": scales["loss"]}
-        for name in _RUNS:
-            marks[f"{name}_loss"] = bq.Lines(x=np.zeros(1), y=np.ones(1), scales=curve, colors=[_RUN_COLOURS[name]],
-                                             stroke_width=1.6)
+        marks["losses"] = bq.Lines(x=np.zeros((2, 1)), y=np.ones((2, 1)), scales=curve, stroke_width=1.6,
+                                   colors=[_RUN_COLOURS[name] for name in _RUNS])
         return plots.figure(
-            [marks[f"{name}_loss"] for name in _RUNS],
+            [marks["losses"]],
             [plots.axis(scales["step"], "step"),
              plots.axis(scales["loss"], "loss f(w)", vertical=True, tick_format=".0e",
                         ticks=10.0 ** np.arange(-10, 7, 2))],
@@ -622,11 +614,7 @@ class MomentumDashboard(Dashboard):
                  "momentum": op.optimizer_path("momentum", lr, beta, op.START, self.steps, op.CURVATURE)}
         view = _momentum_view(paths, lr, beta, self.steps, op.CURVATURE, TOLERANCE, critical_momentum)
         self.view = view
-        moved = {"lr": lr, "beta": beta}
-        runs = _RUNS if self._shown.get("lr") != lr else ("momentum",)  # beta moves only momentum's run
-        self._shown = moved
-        for name in runs:
-            self._show_run(name, view[name])
+        self._show_runs(view)
         self.status.value = (f"<div style='{_STATUS_STYLE}'>" + "<span style='margin-right:1.6em'></span>".join(
             f"<b style='color:{_DIVERGED if view[name]['status'] == 'diverged' else _RUN_COLOURS[name]}'>"
             f"{_RUN_LABELS[name]}:</b> {_run_words(view[name], self.steps)}" for name in _RUNS) + "</div>")
@@ -638,22 +626,31 @@ class MomentumDashboard(Dashboard):
             self._sgd_paths[lr] = op.optimizer_path("sgd", lr, 0.0, op.START, self.steps, op.CURVATURE)
         return self._sgd_paths[lr]
 
-    def _show_run(self, name: str, run: dict) -> None:
-        """Send one run to its path, end marker and loss curve: the rows before a divergence only."""
+    def _show_runs(self, view: dict) -> None:
+        """Send both runs to the marks: the rows before a divergence only, in one message per mark."""
         marks = self.marks
-        k = len(run["path"]) if run["diverged_at"] is None else run["diverged_at"]
-        path = run["path"][:k]  # (k, 2), finite
-        _set_xy(marks[f"{name}_path"], path[:, 0], path[:, 1])
-        _set_xy(marks[f"{name}_loss"], np.arange(k, dtype=np.float64), run["losses"][:k])
-        end = np.clip(run["last"], [W1_RANGE[0], W2_RANGE[0]], [W1_RANGE[1], W2_RANGE[1]])
-        diverged = run["status"] == "diverged"
-        marker = marks[f"{name}_end"]
-        with marker.hold_sync():  # one message, with only the traits that changed
-            marker.x, marker.y = end[:1].astype(np.float64), end[1:].astype(np.float64)
-            marker.marker = "crosshair" if diverged else "circle"
-            marker.colors = [_DIVERGED if diverged else _RUN_COLOURS[name]]
-            marker.stroke = _DIVERGED if diverged else "black"
-            marker.stroke_width = 3.0 if diverged else 1.0
+        width, height = plots.plot_area(*_PATHS_SIZE, title=_PATHS_TITLE)
+        pixels_per_unit = (width / (W1_RANGE[1] - W1_RANGE[0]), height / (W2_RANGE[1] - W2_RANGE[0]))
+        dots, losses = [], []
+        for name in _RUNS:
+            run = view[name]
+            k = len(run["path"]) if run["diverged_at"] is None else run["diverged_at"]
+            path = run["path"][:k]  # (k, 2), finite
+            dots.append(path[plots.thin(path[:, 0], path[:, 1], pixels_per_unit)])
+            losses.append(np.stack([np.arange(k, dtype=np.float64), run["losses"][:k]], axis=1))
+            end = np.clip(run["last"], [W1_RANGE[0], W2_RANGE[0]], [W1_RANGE[1], W2_RANGE[1]])
+            diverged = run["status"] == "diverged"
+            plots.show_end(marks[f"{name}_end"], end, _DIVERGED if diverged else _RUN_COLOURS[name], diverged)
+        dots, losses = _rows(dots), _rows(losses)  # (2, K, 2), (2, k, 2)
+        plots.set_xy(marks["paths"], dots[..., 0], dots[..., 1])
+        plots.set_xy(marks["losses"], losses[..., 0], losses[..., 1])
+
+
+def _rows(points: list[np.ndarray]) -> np.ndarray:
+    """Paths of (P_i, 2) points -> (len(points), max P_i, 2): each shorter one repeats its last point, which
+    draws nothing more (a bqplot Lines mark of several lines takes rows of one length)."""
+    longest = max(len(p) for p in points)
+    return np.stack([np.concatenate([p, np.repeat(p[-1:], longest - len(p), axis=0)]) for p in points])
 
 
 def momentum_dashboard(lr: float = 0.035, beta: float = 0.7, steps: int = MOMENTUM_STEPS) -> MomentumDashboard:

@@ -193,7 +193,8 @@ class SigmoidDashboard(Dashboard):
             (da/dz against z): "derivative" (Lines, (M,) c sigma'(c zs)), "marker" (Scatter, (1,) at
             (z, slope)), "peak" (Lines, (2,) the dashed level c/4), "z_line_da", "saturated_da" (as on top).
         scales: dict name -> bqplot scale whose limits follow the sliders: "slope", the bottom
-            panel's vertical axis, from 0 to slope_axis_top(c / 4).
+            panel's vertical axis, from 0 to slope_axis_top(c / 4), or one SLOPE_AXIS_STEP higher when
+            it was there already (a slider moved to and fro does not make the axis jump).
     """
 
     def __init__(self, z: float = 0.0, c: float = 1.0):
@@ -262,7 +263,9 @@ class SigmoidDashboard(Dashboard):
         corners = _band_corners(view["saturation_edge"])  # (2, 4)
         marks["saturated_a"].x = corners
         marks["saturated_da"].x = corners
-        self.scales["slope"].max = slope_axis_top(view["peak"])  # an unchanged top sends nothing
+        top = slope_axis_top(view["peak"])
+        if not top <= self.scales["slope"].max <= round(top + SLOPE_AXIS_STEP, 9):
+            self.scales["slope"].max = top  # kept while at most one step high: c moved to and fro leaves it
 
     def _show_point(self, view: dict, z_moved: bool) -> None:
         """The marks at z: the point, the marker and the tangent; the vertical lines when z moved."""
