@@ -1,8 +1,8 @@
 """Numerical gradients by centered differences, and a checker (introduced in chapter 01).
 
 The centered difference
-    f'(x) ~ (f(x + h) - f(x - h)) / (2h)
-has error O(h^2), against O(h) for the one-sided (f(x + h) - f(x)) / h. Everything
+    f'(x) ~ (f(x + eps) - f(x - eps)) / (2 eps)
+has error O(eps^2), against O(eps) for the one-sided (f(x + eps) - f(x)) / eps. Everything
 here works in float64 and never leaves its input modified: each entry is nudged,
 evaluated, and put back, even when `f` raises.
 
@@ -19,8 +19,8 @@ within round-off count as equal, and the first of them (in parameter order, then
 index order) is named.
 
 The checkers raise each entry's floor to what the finite difference can resolve.
-Round-off in f(x + h) - f(x - h) leaves the numeric gradient uncertain by about
-eps * (|f(x + h)| + |f(x - h)|) / (2h), some 1e-10 for h = 1e-5 and f of order
+Round-off in f(x + eps) - f(x - eps) leaves the numeric gradient uncertain by about
+machine_eps * (|f(x + eps)| + |f(x - eps)|) / (2 eps), some 1e-10 for eps = 1e-5 and f of order
 one, so a correct entry of 1e-6 can never agree to a relative 1e-7. Such an entry
 is judged absolutely, to within ROUNDOFF_MARGIN times that uncertainty: far
 tighter than any real mistake, and no longer failing correct gradients such as
@@ -46,34 +46,34 @@ __all__ = [
     "check_gradient_params",
 ]
 
-DEFAULT_H = 1e-5  # near the float64 optimum eps**(1/3): balances truncation (h**2) and round-off (eps/h)
+DEFAULT_EPS = DEFAULT_H = 1e-5  # ~machine_eps**(1/3), where truncation meets round-off; DEFAULT_H: the old name
 DEFAULT_FLOOR = 1e-8
 ROUNDOFF_MARGIN = 8.0  # round-off of f itself is a few ulps of |f|
-_EPS = float(np.finfo(np.float64).eps)
+_MACHINE_EPS = float(np.finfo(np.float64).eps)  # float64's machine epsilon, about 2.2e-16
 
 
-def _check_step(h) -> float:
-    if isinstance(h, bool) or not isinstance(h, (int, float, np.floating)) or not (0 < h < 1):
-        raise ValueError(f"h: expected a step size between 0 and 1 (e.g. 1e-6), got {h!r}")
-    return float(h)
+def _check_step(eps) -> float:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not (0 < eps < 1):
+        raise ValueError(f"eps: expected a step size between 0 and 1 (e.g. 1e-6), got {eps!r}")
+    return float(eps)
 
 
-def numerical_derivative(f: Callable[[float], float], x: float, h: float = DEFAULT_H) -> float:
-    """The centered difference (f(x + h) - f(x - h)) / (2h) of a scalar function. Chapter 01.
+def numerical_derivative(f: Callable[[float], float], x: float, eps: float = DEFAULT_EPS) -> float:
+    """The centered difference (f(x + eps) - f(x - eps)) / (2 eps) of a scalar function. Chapter 01.
 
     Inputs:
         f: maps a float to a float.
         x: the point, a real number.
-        h: the step.
+        eps: the step.
     Returns:
         the slope estimate, a float.
     """
-    h = _check_step(h)
+    eps = _check_step(eps)
     x = float(as_float_array(x, "x"))
-    return (float(f(x + h)) - float(f(x - h))) / (2.0 * h)
+    return (float(f(x + eps)) - float(f(x - eps))) / (2.0 * eps)
 
 
-def _numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=None, h: float = DEFAULT_H):
+def _numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=None, eps: float = DEFAULT_EPS):
     """The gradient of sum(f(x) * dout) with respect to x, by centered differences (what check_gradient
     compares with; kept apart for the tests of the differences themselves).
 
@@ -85,13 +85,13 @@ def _numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, dout=N
         f: maps x (read at call time, nudged in place) to a scalar or an array.
         x: float64 array, any shape; nudged entry by entry and always restored.
         dout: None, or an array of f(x)'s shape.
-        h: the step.
+        eps: the step.
     Returns:
         dx: same shape as x.
     """
-    h = _check_step(h)
+    eps = _check_step(eps)
     _check_x(x)
-    return _centered_differences(f, x, _scalarizer(dout), h)[0]
+    return _centered_differences(f, x, _scalarizer(dout), eps)[0]
 
 
 def _check_x(x) -> None:
@@ -121,12 +121,12 @@ def _scalarizer(dout):
     return scalar_of
 
 
-def _centered_differences(f, x: np.ndarray, scalar_of, h: float) -> tuple[np.ndarray, np.ndarray]:
+def _centered_differences(f, x: np.ndarray, scalar_of, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """Centered differences of scalar_of(f(x)) and each entry's round-off uncertainty.
 
     Returns:
         grad: same shape as x.
-        roundoff: same shape as x, eps * (|f(x + h)| + |f(x - h)|) / (2h) per entry.
+        roundoff: same shape as x, machine_eps * (|f(x + eps)| + |f(x - eps)|) / (2 eps) per entry.
     """
     grad = np.zeros_like(x)
     roundoff = np.zeros_like(x)
@@ -135,38 +135,38 @@ def _centered_differences(f, x: np.ndarray, scalar_of, h: float) -> tuple[np.nda
         idx = it.multi_index
         original = x[idx]
         try:
-            x[idx] = original + h
+            x[idx] = original + eps
             plus, plus_size = scalar_of(f(x))
-            x[idx] = original - h
+            x[idx] = original - eps
             minus, minus_size = scalar_of(f(x))
         finally:
             x[idx] = original
-        grad[idx] = (plus - minus) / (2.0 * h)
-        roundoff[idx] = _EPS * (plus_size + minus_size) / (2.0 * h)
+        grad[idx] = (plus - minus) / (2.0 * eps)
+        roundoff[idx] = _MACHINE_EPS * (plus_size + minus_size) / (2.0 * eps)
     return grad, roundoff
 
 
 def numerical_gradient_params(
-    loss: Callable[[], float], params: Mapping[str, np.ndarray], h: float = DEFAULT_H
+    loss: Callable[[], float], params: Mapping[str, np.ndarray], eps: float = DEFAULT_EPS
 ) -> dict[str, np.ndarray]:
     """Gradients of a scalar loss with respect to every array in a parameter dict. Chapter 01.
 
     Inputs:
         loss: takes no arguments and reads the arrays in `params` (which are nudged in place).
         params: name -> float64 array, e.g. {"W1": (D, H), "b1": (H,)}.
-        h: the step.
+        eps: the step.
     Returns:
         name -> gradient of the same shape as params[name].
     """
-    return {name: grad for name, (grad, _) in _params_differences(loss, params, h).items()}
+    return {name: grad for name, (grad, _) in _params_differences(loss, params, eps).items()}
 
 
-def _params_differences(loss, params: Mapping[str, np.ndarray], h: float) -> dict:
-    h = _check_step(h)
+def _params_differences(loss, params: Mapping[str, np.ndarray], eps: float) -> dict:
+    eps = _check_step(eps)
     out = {}
     for name, p in params.items():
         _check_x(p)
-        out[name] = _centered_differences(lambda _p: loss(), p, _scalarizer(None), h)
+        out[name] = _centered_differences(lambda _p: loss(), p, _scalarizer(None), eps)
     return out
 
 
@@ -278,7 +278,7 @@ def check_gradient(
     x,
     analytic,
     dout=None,
-    h: float = DEFAULT_H,
+    eps: float = DEFAULT_EPS,
     tol: float = 1e-7,
     floor: float = DEFAULT_FLOOR,
 ) -> GradCheckResult:
@@ -289,12 +289,12 @@ def check_gradient(
         x: array, any shape; copied to float64, so the caller's array is untouched.
         analytic: same shape as x: the gradient to check.
         dout: None, or an array of f(x)'s shape (checks the vector-Jacobian product).
-        h, tol, floor: step, pass threshold on the max relative error, relative-error floor.
+        eps, tol, floor: step, pass threshold on the max relative error, relative-error floor.
     Returns:
         GradCheckResult; truthy when it passed; prints the verdict, and a failure's worst entry.
     """
     x64 = np.array(as_float_array(x, "x"), dtype=np.float64, copy=True)
-    numeric = _centered_differences(f, x64, _scalarizer(dout), _check_step(h))
+    numeric = _centered_differences(f, x64, _scalarizer(dout), _check_step(eps))
     return _worst({None: analytic}, {None: numeric}, tol, floor)
 
 
@@ -302,7 +302,7 @@ def check_gradient_params(
     loss: Callable[[], float],
     params: Mapping[str, np.ndarray],
     analytic: Mapping[str, np.ndarray],
-    h: float = DEFAULT_H,
+    eps: float = DEFAULT_EPS,
     tol: float = 1e-7,
     floor: float = DEFAULT_FLOOR,
 ) -> GradCheckResult:
@@ -312,11 +312,11 @@ def check_gradient_params(
         loss: no-argument function that reads the float64 arrays in params (nudged in place, restored).
         params: name -> float64 array.
         analytic: name -> gradient of the same shape; must have every name in params.
-        h, tol, floor: as in check_gradient.
+        eps, tol, floor: as in check_gradient.
     Returns:
         GradCheckResult naming the parameter and index of the worst entry.
     """
     missing = [name for name in params if name not in analytic]
     if missing:
         raise ValueError(f"analytic: expected a gradient for every parameter, missing {missing}")
-    return _worst(analytic, _params_differences(loss, params, h), tol, floor)
+    return _worst(analytic, _params_differences(loss, params, eps), tol, floor)

@@ -111,19 +111,19 @@ MISTAKES = [
     ("1.1", lambda z: 1 - s(z) ** 2, "tanh_formula"),
     ("1.1", lambda z: 1.01 * s(z) * (1 - s(z)), "other"),
     ("1.1", lambda z: np.asarray(s(z) * (1 - s(z))).tolist(), "array"),
-    ("1.2", lambda f, x, h=1e-5: (f(x + h) - f(x)) / h, "one_sided"),
-    ("1.2", lambda f, x, h=1e-5: (f(x) - f(x - h)) / h, "one_sided"),
-    ("1.2", lambda f, x, h=1e-5: (f(x + h) - f(x - h)) / h, "forgot_two"),
-    ("1.2", lambda f, x, h=1e-5: (f(x + h) - f(x - h)) / 2 * h, "precedence"),
-    ("1.2", lambda f, x, h=1e-5: (f(x + h) - f(x - h)) / h**2, "over_h_squared"),
-    ("1.2", lambda f, x, h=1e-5: (f(x + h) - f(x - h)) / (2 * h**2), "over_h_squared"),
-    ("1.2", lambda f, x, h=1e-5: f(x + h) - f(x - h), "no_division"),
-    ("1.2", lambda f, x, h=1e-5: (f(x - h) - f(x + h)) / (2 * h), "sign"),
-    ("1.2", lambda f, x, h=1e-5: (f(x + h / 2) - f(x - h / 2)) / h, "half_step"),
-    ("1.2", lambda f, x, h=1e-2: (f(x + h) - f(x - h)) / (2 * h), "default_h"),
-    ("1.2", lambda f, x, h=1e-5: np.array([1.0, 1.0]) * (f(x + h) - f(x - h)) / (2 * h), "shape"),
-    ("1.2", lambda f, x, h=1e-5: 1.01 * (f(x + h) - f(x - h)) / (2 * h), "other"),
-    ("1.2", lambda f, x, h=1e-5: (f(x + 1e-5) - f(x - 1e-5)) / 2e-5, "ignores_h"),
+    ("1.2", lambda f, x, eps=1e-5: (f(x + eps) - f(x)) / eps, "one_sided"),
+    ("1.2", lambda f, x, eps=1e-5: (f(x) - f(x - eps)) / eps, "one_sided"),
+    ("1.2", lambda f, x, eps=1e-5: (f(x + eps) - f(x - eps)) / eps, "forgot_two"),
+    ("1.2", lambda f, x, eps=1e-5: (f(x + eps) - f(x - eps)) / 2 * eps, "precedence"),
+    ("1.2", lambda f, x, eps=1e-5: (f(x + eps) - f(x - eps)) / eps**2, "over_eps_squared"),
+    ("1.2", lambda f, x, eps=1e-5: (f(x + eps) - f(x - eps)) / (2 * eps**2), "over_eps_squared"),
+    ("1.2", lambda f, x, eps=1e-5: f(x + eps) - f(x - eps), "no_division"),
+    ("1.2", lambda f, x, eps=1e-5: (f(x - eps) - f(x + eps)) / (2 * eps), "sign"),
+    ("1.2", lambda f, x, eps=1e-5: (f(x + eps / 2) - f(x - eps / 2)) / eps, "half_step"),
+    ("1.2", lambda f, x, eps=1e-2: (f(x + eps) - f(x - eps)) / (2 * eps), "default_eps"),
+    ("1.2", lambda f, x, eps=1e-5: np.array([1.0, 1.0]) * (f(x + eps) - f(x - eps)) / (2 * eps), "shape"),
+    ("1.2", lambda f, x, eps=1e-5: 1.01 * (f(x + eps) - f(x - eps)) / (2 * eps), "other"),
+    ("1.2", lambda f, x, eps=1e-5: (f(x + 1e-5) - f(x - 1e-5)) / 2e-5, "ignores_eps"),
     ("1.3", lambda z: np.mean(1 - np.tanh(z) ** 2), "shape"),
     ("1.3", lambda z: 1 - z**2, "forgot_tanh"),
     ("1.3", lambda z: 1 - np.tanh(z), "missing_square"),
@@ -186,9 +186,9 @@ def _expected_and_inputs(task_id: str) -> tuple[list[float], list[float]]:
         return _flat(REFERENCE[task_id](z) for z in cases), _flat(cases)
     if task_id == "1.2":
         cases = ch01.DERIVATIVE_CASES
-        expected = [gradcheck.numerical_derivative(f, x, h) for _, f, x, h in cases]
+        expected = [gradcheck.numerical_derivative(f, x, eps) for _, f, x, eps in cases]
         expected += [gradcheck.numerical_derivative(f, x) for _, f, x, _ in cases]
-        return expected, [v for _, _, x, h in cases for v in (x, h)]
+        return expected, [v for _, _, x, eps in cases for v in (x, eps)]
     if task_id == "1.4":
         cases = ch01._extreme_cases()
         # 0, 1/2 and 1 are the sigmoid's well-known landmarks, which a hint may name
@@ -272,8 +272,8 @@ def test_hand_written_reference_implementations_pass():
         sz = 1 / (1 + np.exp(-z))
         return sz * (1 - sz)
 
-    def numerical_derivative(f, x, h=1e-5):
-        return (f(x + h) - f(x - h)) / (2 * h)
+    def numerical_derivative(f, x, eps=1e-5):
+        return (f(x + eps) - f(x - eps)) / (2 * eps)
 
     def stable_sigmoid(z):
         z = np.asarray(z, dtype=float)
@@ -356,9 +356,21 @@ def test_common_errors_get_specific_hints(answer, hint_part):
 
 
 def test_missing_default_step_names_the_signature():
-    verdict = run_task("1.2", lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h))
+    verdict = run_task("1.2", lambda f, x, eps: (f(x + eps) - f(x - eps)) / (2 * eps))
     assert verdict.status == "wrong"
-    assert "numerical_derivative(f, x, h=1e-5)" in verdict.hint
+    assert "numerical_derivative(f, x, eps=1e-5)" in verdict.hint
+
+
+@pytest.mark.parametrize("step_name", ["eps", "h", "delta", "step"])
+def test_the_step_may_have_any_name(step_name):
+    # the check passes the step by position, so a right answer passes whatever it calls the step
+    namespace = {}
+    exec(
+        f"def numerical_derivative(f, x, {step_name}=1e-5):\n"
+        f"    return (f(x + {step_name}) - f(x - {step_name})) / (2 * {step_name})",
+        namespace,
+    )
+    assert run_task("1.2", namespace["numerical_derivative"]).passed
 
 
 def test_overflow_in_math_exp_is_explained():

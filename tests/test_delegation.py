@@ -83,7 +83,7 @@ def test_the_grader_reads_delegation_from_the_answers_source():
         "def sigmoid_prime(z):\n    return act.sigmoid_prime(z)",
         "def tanh_prime(z):\n    from bplib.activations import tanh_prime as tp\n    return tp(z)",
         "def stable_sigmoid(z):\n    return L.sigmoid_forward(z)[0]",
-        "def numerical_derivative(f, x, h=1e-5):\n    return (f(x + h) - f(x - h)) / (2 * h)",
+        "def numerical_derivative(f, x, eps=1e-5):\n    return (f(x + eps) - f(x - eps)) / (2 * eps)",
     )
     assert uses_of(notebook, TASKS["1.1"]) == ["bplib.activations.sigmoid_prime"]
     assert uses_of(notebook, TASKS["1.3"]) == ["bplib.activations.tanh_prime"]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bplib.gradcheck import (
-    DEFAULT_H,
+    DEFAULT_EPS,
     GradCheckResult,
     _numerical_gradient,  # the differences behind check_gradient
     check_gradient,
@@ -52,15 +52,15 @@ def test_centered_difference_error_is_second_order_and_beats_one_sided():
         return x**3
 
     x, exact = 2.0, 12.0
-    # (f(x+h) - f(x-h)) / 2h = 3x^2 + h^2 exactly for a cubic, so halving h quarters the error;
-    # the one-sided (f(x+h) - f(x)) / h = 3x^2 + 3xh + h^2 only halves it.
-    centered = {h: abs(numerical_derivative(f, x, h=h) - exact) for h in (1e-2, 5e-3)}
-    one_sided = {h: abs((f(x + h) - f(x)) / h - exact) for h in (1e-2, 5e-3)}
+    # (f(x+eps) - f(x-eps)) / (2 eps) = 3x^2 + eps^2 exactly for a cubic, so halving eps quarters the error;
+    # the one-sided (f(x+eps) - f(x)) / eps = 3x^2 + 3x eps + eps^2 only halves it.
+    centered = {eps: abs(numerical_derivative(f, x, eps=eps) - exact) for eps in (1e-2, 5e-3)}
+    one_sided = {eps: abs((f(x + eps) - f(x)) / eps - exact) for eps in (1e-2, 5e-3)}
     assert centered[1e-2] / centered[5e-3] == pytest.approx(4.0, rel=1e-3)
     assert one_sided[1e-2] / one_sided[5e-3] == pytest.approx(2.0, rel=1e-2)
-    for h in (1e-2, 5e-3):
-        assert centered[h] == pytest.approx(h * h, rel=1e-3)
-        assert centered[h] < one_sided[h] / 100
+    for eps in (1e-2, 5e-3):
+        assert centered[eps] == pytest.approx(eps * eps, rel=1e-3)
+        assert centered[eps] < one_sided[eps] / 100
 
 
 # ---- _numerical_gradient ----------------------------------------------------------
@@ -98,7 +98,7 @@ class _Boom(Exception):
 
 @pytest.mark.parametrize("failing_call", [1, 2, 5, 6, 12])
 def test_numerical_gradient_restores_its_input_when_f_raises(failing_call):
-    # Calls alternate x + h, x - h per entry: odd calls see an entry nudged up, even ones down.
+    # Calls alternate x + eps, x - eps per entry: odd calls see an entry nudged up, even ones down.
     rng = np.random.default_rng(3)
     x = rng.normal(size=(2, 3))
     before = x.copy()
@@ -124,7 +124,7 @@ def test_numerical_gradient_sees_the_nudged_entry_only():
         seen.append(x.copy())
         return 0.0
 
-    _numerical_gradient(record, x, h=0.25)
+    _numerical_gradient(record, x, eps=0.25)
     expected = [
         np.array(v)
         for v in (
@@ -393,19 +393,19 @@ def test_relative_error_rejects_mismatched_shapes():
 BAD_STEPS = [0, 0.0, -1e-5, 1.0, 2, float("nan"), float("inf"), True, "1e-5", None]
 
 
-@pytest.mark.parametrize("h", BAD_STEPS, ids=repr)
-def test_every_function_rejects_a_step_outside_zero_to_one(h):
+@pytest.mark.parametrize("eps", BAD_STEPS, ids=repr)
+def test_every_function_rejects_a_step_outside_zero_to_one(eps):
     calls = [
-        lambda: numerical_derivative(math.sin, 0.0, h=h),
-        lambda: _numerical_gradient(np.sum, np.ones(2), h=h),
-        lambda: numerical_gradient_params(lambda: 0.0, {"W": np.ones(2)}, h=h),
-        lambda: check_gradient(np.sum, np.ones(2), np.ones(2), h=h),
+        lambda: numerical_derivative(math.sin, 0.0, eps=eps),
+        lambda: _numerical_gradient(np.sum, np.ones(2), eps=eps),
+        lambda: numerical_gradient_params(lambda: 0.0, {"W": np.ones(2)}, eps=eps),
+        lambda: check_gradient(np.sum, np.ones(2), np.ones(2), eps=eps),
     ]
     for call in calls:
         with pytest.raises(ValueError) as info:
             call()
-        assert str(info.value).startswith("h:") and repr(h) in str(info.value)
+        assert str(info.value).startswith("eps:") and repr(eps) in str(info.value)
 
 
 def test_default_step_is_in_range():
-    assert 0 < DEFAULT_H < 1e-3
+    assert 0 < DEFAULT_EPS < 1e-3

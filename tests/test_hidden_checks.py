@@ -66,8 +66,8 @@ def _sigmoid_prime_by_hand(z):
     return s * (1.0 - s)
 
 
-def _numerical_derivative_by_hand(f, x, h=1e-5):
-    return (f(x + h) - f(x - h)) / (2 * h)
+def _numerical_derivative_by_hand(f, x, eps=1e-5):
+    return (f(x + eps) - f(x - eps)) / (2 * eps)
 
 
 def _tanh_prime_by_hand(z):
@@ -132,8 +132,8 @@ def _sigmoid_prime_into_input_dtype(z):
     return out
 
 
-def _numerical_derivative_larger_default(f, x, h=1e-4):
-    return (f(x + h) - f(x - h)) / (2 * h)
+def _numerical_derivative_larger_default(f, x, eps=1e-4):
+    return (f(x + eps) - f(x - eps)) / (2 * eps)
 
 
 def _tanh_prime_into_input_dtype(z):
@@ -440,6 +440,14 @@ def test_the_hidden_cases_come_from_the_seed(task_id):
 @pytest.mark.parametrize("task_id", list(BY_HAND))
 def test_answers_written_by_hand_pass_every_hidden_check(task_id):
     assert all(v.passed for v in run_hidden(task_id, BY_HAND[task_id], SEED))
+
+
+def test_a_step_named_h_passes_every_hidden_check():
+    # the checks pass the step by position: the name the answer gives it does not matter
+    def numerical_derivative(f, x, h=1e-5):
+        return (f(x + h) - f(x - h)) / (2 * h)
+
+    assert all(v.passed for v in run_hidden("1.2", numerical_derivative, SEED))
 
 
 @pytest.mark.parametrize("task_id", list(TASKS))

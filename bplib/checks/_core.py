@@ -78,7 +78,7 @@ class Task:
         points: how many points the task is worth when graded.
         chapter: the two-digit chapter (and exercise notebook) number, e.g. "01".
         checker: checker(answer) -> None, the public check; raises NotDone, Wrong or LearnerRaised.
-        signature: how the learner's function is called, e.g. "numerical_derivative(f, x, h=1e-5)".
+        signature: how the learner's function is called, e.g. "numerical_derivative(f, x, eps=1e-5)".
         try_it: a call the learner can run to see a full traceback, e.g. "sigmoid_prime(np.array([0.5, 2.0]))".
         wants_function: True when the answer is a function (False for an answer given as numbers).
         hidden: the hidden checks, run by the grader and by check() after the public one passes.

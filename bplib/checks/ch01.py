@@ -1,10 +1,10 @@
 """Checks for exercise 01, the sigmoid derivative (chapter 01).
 
 Tasks:
-    1.1 sigmoid_prime(z)                    sigma'(z) = sigma(z) (1 - sigma(z)), elementwise
-    1.2 numerical_derivative(f, x, h=1e-5)  the centered difference (f(x+h) - f(x-h)) / (2h)
-    1.3 tanh_prime(z)                       tanh'(z) = 1 - tanh(z)**2, elementwise
-    1.4 stable_sigmoid(z)                   sigma(z) with no overflow for any finite z
+    1.1 sigmoid_prime(z)                      sigma'(z) = sigma(z) (1 - sigma(z)), elementwise
+    1.2 numerical_derivative(f, x, eps=1e-5)  the centered difference (f(x+eps) - f(x-eps)) / (2 eps)
+    1.3 tanh_prime(z)                         tanh'(z) = 1 - tanh(z)**2, elementwise
+    1.4 stable_sigmoid(z)                     sigma(z) with no overflow for any finite z
 
 Each checker compares the learner's function with bplib's reference on fixed-seed
 inputs, and when they differ, recognises the common mistakes (`HINTS`). The hidden
@@ -62,24 +62,24 @@ HINTS = {
     },
     "1.2": {
         "one_sided": (
-            "Use the centered difference: step h to both sides of x and divide by the distance between the two "
-            "points. Its error shrinks like h^2, the one-sided difference's only like h."
+            "Use the centered difference: step eps to both sides of x and divide by the distance between the two "
+            "points. Its error shrinks like eps^2, the one-sided difference's only like eps."
         ),
-        "forgot_two": "x - h and x + h are 2h apart: divide by that distance, not by h.",
-        "precedence": "In Python a / 2*h means (a / 2) * h: put the whole denominator 2h in parentheses.",
-        "over_h_squared": "A slope is a change in f over a change in x: divide by the distance 2h, not by h^2.",
+        "forgot_two": "x - eps and x + eps are 2 eps apart: divide by that distance, not by eps.",
+        "precedence": "In Python a / 2*eps means (a / 2) * eps: put the whole denominator 2 eps in parentheses.",
+        "over_eps_squared": "A slope is a change in f over a change in x: divide by the distance 2 eps, not by eps^2.",
         "no_division": (
             "A slope is a change in f divided by a change in x: divide the difference of the two values of f by "
-            "the distance between x - h and x + h."
+            "the distance between x - eps and x + eps."
         ),
-        "sign": "Subtract in the order f(x + h) - f(x - h): the point to the right comes first.",
-        "half_step": "Step a full h each way: evaluate f at x + h and at x - h.",
-        "default_h": "Give h the default value 1e-5: def numerical_derivative(f, x, h=1e-5).",
-        "ignores_h": "Use the step h you are given: the caller chooses it, and a fixed step inside ignores it.",
+        "sign": "Subtract in the order f(x + eps) - f(x - eps): the point to the right comes first.",
+        "half_step": "Step a full eps each way: evaluate f at x + eps and at x - eps.",
+        "default_eps": "Give eps the default value 1e-5: def numerical_derivative(f, x, eps=1e-5).",
+        "ignores_eps": "Use the step eps you are given: the caller chooses it, and a fixed step inside ignores it.",
         "shape": "Return one number, the slope at x.",
         "other": (
             "Try f(x) = x^2 at x = 3 by hand: its slope there is 6. Does your function give about 6, and does "
-            "it use the step h it is given?"
+            "it use the step eps it is given?"
         ),
     },
     "1.3": {
@@ -199,8 +199,8 @@ def check_tanh_prime_case(fn, z) -> None:
 # ---- 1.2 numerical_derivative -------------------------------------------------------
 
 
-# (name shown to the learner, f, x, h). f has a large second derivative at x, so
-# a one-sided difference (error ~ h f''/2) is far from the centered one.
+# (name shown to the learner, f, x, eps). f has a large second derivative at x, so
+# a one-sided difference (error ~ eps f''/2) is far from the centered one.
 DERIVATIVE_CASES = [
     ("x**3 - 2*x", Given(given.cube), 1.5, 1e-3),
     ("np.exp(3*x)", Given(given.exp3), 0.4, 1e-3),
@@ -209,20 +209,34 @@ DERIVATIVE_CASES = [
 
 _H12 = HINTS["1.2"]
 NUMERICAL_DERIVATIVE_VARIANTS = [
-    Variant(lambda f, x, h: (f(x + h) - f(x)) / h, "your value is the forward difference", _H12["one_sided"]),
-    Variant(lambda f, x, h: (f(x) - f(x - h)) / h, "your value is the backward difference", _H12["one_sided"]),
+    Variant(lambda f, x, eps: (f(x + eps) - f(x)) / eps, "your value is the forward difference", _H12["one_sided"]),
+    Variant(lambda f, x, eps: (f(x) - f(x - eps)) / eps, "your value is the backward difference", _H12["one_sided"]),
     Variant(
-        lambda f, x, h: (f(x + h) - f(x - h)) / h, "your value is twice the centered difference", _H12["forgot_two"]
+        lambda f, x, eps: (f(x + eps) - f(x - eps)) / eps,
+        "your value is twice the centered difference",
+        _H12["forgot_two"],
     ),
-    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / 2 * h, "your value is far too small", _H12["precedence"]),
-    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / h**2, "your value is far too large", _H12["over_h_squared"]),
-    Variant(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h**2), "your value is far too large", _H12["over_h_squared"]),
+    Variant(lambda f, x, eps: (f(x + eps) - f(x - eps)) / 2 * eps, "your value is far too small", _H12["precedence"]),
     Variant(
-        lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h) ** 2, "your value is far too large", _H12["over_h_squared"]
+        lambda f, x, eps: (f(x + eps) - f(x - eps)) / eps**2, "your value is far too large", _H12["over_eps_squared"]
     ),
-    Variant(lambda f, x, h: f(x + h) - f(x - h), "your value is far too small", _H12["no_division"]),
-    Variant(lambda f, x, h: (f(x - h) - f(x + h)) / (2 * h), "your value has the wrong sign", _H12["sign"]),
-    Variant(lambda f, x, h: (f(x + h / 2) - f(x - h / 2)) / h, "your points are h/2 from x, not h", _H12["half_step"]),
+    Variant(
+        lambda f, x, eps: (f(x + eps) - f(x - eps)) / (2 * eps**2),
+        "your value is far too large",
+        _H12["over_eps_squared"],
+    ),
+    Variant(
+        lambda f, x, eps: (f(x + eps) - f(x - eps)) / (2 * eps) ** 2,
+        "your value is far too large",
+        _H12["over_eps_squared"],
+    ),
+    Variant(lambda f, x, eps: f(x + eps) - f(x - eps), "your value is far too small", _H12["no_division"]),
+    Variant(lambda f, x, eps: (f(x - eps) - f(x + eps)) / (2 * eps), "your value has the wrong sign", _H12["sign"]),
+    Variant(
+        lambda f, x, eps: (f(x + eps / 2) - f(x - eps / 2)) / eps,
+        "your points are eps/2 from x, not eps",
+        _H12["half_step"],
+    ),
 ]
 
 
@@ -234,38 +248,38 @@ def _one_number(value) -> np.ndarray:
 
 
 def check_derivative_case(fn, case: tuple, at: str | None = None) -> None:
-    """Task 1.2 on one (name, f, x, h): fn(f, x, h) is the centered difference. Chapter 01.
+    """Task 1.2 on one (name, f, x, eps): fn(f, x, eps) is the centered difference. Chapter 01.
 
     `at` names the point in a detail ("x = 1.5" when None); raises Wrong, NotDone or
     LearnerRaised unless fn is right.
     """
-    name, f, x, h = case
-    expected = gradcheck.numerical_derivative(f, x, h)
-    got = _one_number(call(fn, f, x, h, names=("f", "x", "h")).value)
-    # the same formula with the same h agrees to round-off, far below this tolerance
+    name, f, x, eps = case
+    expected = gradcheck.numerical_derivative(f, x, eps)
+    got = _one_number(call(fn, f, x, eps, names=("f", "x", "eps")).value)
+    # the same formula with the same eps agrees to round-off, far below this tolerance
     if all_close(got, expected, rtol=1e-8):
         return
-    if h is not None:  # the same call with another step: an answer that ignores h gives the same value
-        other = _one_number(call(fn, f, x, 10.0 * h, names=("f", "x", "h")).value)
+    if eps is not None:  # the same call with another step: an answer that ignores eps gives the same value
+        other = _one_number(call(fn, f, x, 10.0 * eps, names=("f", "x", "eps")).value)
         if all_close(other, got, rtol=1e-12):
-            raise Wrong(f"your value does not change with h (for f(x) = {name})", _H12["ignores_h"])
-    found = diagnose(got, (f, x, h), NUMERICAL_DERIVATIVE_VARIANTS)
+            raise Wrong(f"your value does not change with eps (for f(x) = {name})", _H12["ignores_eps"])
+    found = diagnose(got, (f, x, eps), NUMERICAL_DERIVATIVE_VARIANTS)
     if found is not None:
         raise Wrong(f"{found.detail} (for f(x) = {name})", found.hint)
     raise Wrong(f"wrong value for f(x) = {name} at {at or f'x = {x}'}", _H12["other"])
 
 
 def check_default_step_case(fn, case: tuple) -> None:
-    """Task 1.2 on one (name, f, x, h), called without h: the step must default to 1e-5. Chapter 01."""
+    """Task 1.2 on one (name, f, x, eps), called with no step: the step must default to 1e-5. Chapter 01."""
     name, f, x, _ = case
     got = _one_number(call(fn, f, x, names=("f", "x")).value)
     # a default step up to about 1e-4 passes for exp(3x); 1e-3 or more is off by over 1e-7
     if not all_close(got, gradcheck.numerical_derivative(f, x), rtol=1e-7):
-        raise Wrong(f"called without h, for f(x) = {name}, your value is off", _H12["default_h"])
+        raise Wrong(f"called with no step, for f(x) = {name}, your value is off", _H12["default_eps"])
 
 
 def check_numerical_derivative(fn) -> None:
-    """Task 1.2: fn(f, x, h) == (f(x + h) - f(x - h)) / (2h), and h defaults to 1e-5. Chapter 01."""
+    """Task 1.2: fn(f, x, eps) == (f(x + eps) - f(x - eps)) / (2 eps), and eps defaults to 1e-5. Chapter 01."""
     for case in DERIVATIVE_CASES:
         check_derivative_case(fn, case)
     check_default_step_case(fn, DERIVATIVE_CASES[1])
@@ -364,7 +378,7 @@ def _z_integer_extreme(rng: np.random.Generator) -> list:
 
 
 def _derivative_cases(rng: np.random.Generator) -> list:
-    """1.2: (name, f, x, h) other than the public ones; the last point is a Python int."""
+    """1.2: (name, f, x, eps) other than the public ones; the last point is a Python int."""
     steps = rng.permutation([1e-2, 5e-3, 1e-3])
     return [
         ("np.cos(x)", np.cos, float(np.round(rng.uniform(-2.0, 2.0), 2)), float(steps[0])),
@@ -378,8 +392,8 @@ def _derivative_case(fn, case) -> None:
 
 
 def _steep_default_cases(rng: np.random.Generator) -> list:
-    """1.2 without h: exp(20x), whose centered difference is off by (20h)**2 / 6 relatively, about 7e-7 for
-    h = 1e-4 (beyond the check's 1e-7) and 7e-9 for the default 1e-5."""
+    """1.2 with no step: exp(20x), whose centered difference is off by (20 eps)**2 / 6 relatively, about 7e-7 for
+    eps = 1e-4 (beyond the check's 1e-7) and 7e-9 for the default 1e-5."""
     return [("np.exp(20*x)", Given(given.exp_20x), float(np.round(rng.uniform(-0.2, 0.2), 3)), None)]
 
 
@@ -408,7 +422,7 @@ TASKS = (
         2,
         "01",
         check_numerical_derivative,
-        signature="numerical_derivative(f, x, h=1e-5)",
+        signature="numerical_derivative(f, x, eps=1e-5)",
         try_it="numerical_derivative(np.sin, 1.0)",
         hidden=(
             HiddenCheck(
@@ -419,7 +433,7 @@ TASKS = (
             ),
             HiddenCheck(
                 "default step",
-                "called without h on a steeply growing function: only the task's default step is accurate enough",
+                "called with no step on a steeply growing function: only the task's default step is accurate enough",
                 check_default_step_case,
                 _steep_default_cases,
             ),

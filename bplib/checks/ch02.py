@@ -376,11 +376,11 @@ def _chain_rule_by_differences(x: float, y: float, z: float) -> tuple[float, flo
     def f(x, y, z):
         return (x + y) * max(y, z)
 
-    h = 1e-3
+    eps = 1e-3
     return (
-        (f(x + h, y, z) - f(x - h, y, z)) / (2 * h),
-        (f(x, y + h, z) - f(x, y - h, z)) / (2 * h),
-        (f(x, y, z + h) - f(x, y, z - h)) / (2 * h),
+        (f(x + eps, y, z) - f(x - eps, y, z)) / (2 * eps),
+        (f(x, y + eps, z) - f(x, y - eps, z)) / (2 * eps),
+        (f(x, y, z + eps) - f(x, y, z - eps)) / (2 * eps),
     )
 
 
