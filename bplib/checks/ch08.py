@@ -7,7 +7,7 @@ for the gates f, i, g, o, as bplib.lstm.init_lstm_params makes):
             with the keys CACHE_KEYS
     8.2 lstm_step_backward(dh_next, dc_next, cache) -> (dx, dh_prev, dc_prev, grads)
             one step back, gate by gate; grads has the 12 keys of params
-    8.3 cell_gradients(dh, f, o, c) -> dc
+    8.3 cell_gradients(dh_total, f, o, c) -> dc
             the cell-state gradients of a whole sequence, given the total gradient on every h_t:
             dc_t = dh_t * o_t * (1 - tanh(c_t)**2) + dc_{t+1} * f_{t+1}, walked from the last step back
     8.4 lstm_bptt(dh, caches, step_backward) -> (dx, dh0, dc0, grads)
@@ -125,7 +125,7 @@ HINTS = {
             "dh_prev; dW and dU start from x^T and h_prev^T."
         ),
         "tanh_prime_c": (
-            "h = o * tanh(c), so the gradient that reaches c through h is dh * o * tanh'(c): the factor "
+            "h = o * tanh(c), so the gradient that reaches c through h is dh_next * o * tanh'(c): the factor "
             "tanh'(c) = 1 - tanh^2(c) is missing."
         ),
         "tanh_prime_of_c": "tanh'(c) = 1 - tanh^2(c), computed from tanh(c), not 1 - c^2.",
@@ -156,7 +156,7 @@ HINTS = {
         ),
     },
     "8.3": {
-        "shape": "dc has the shape of dh, (N, T, H): one gradient per example, step and unit.",
+        "shape": "dc has the shape of dh_total, (N, T, H): one gradient per example, step and unit.",
         "off_by_one": (
             "c_t reaches c_{t+1} through the forget gate of step t+1, c_{t+1} = f_{t+1} * c_t + ..., "
             "so the carried gradient uses f_{t+1}, not f_t."
@@ -270,19 +270,19 @@ def reference_step_backward(dh_next, dc_next, cache):
     return lstm._lstm_step_backward(dh_next, dc_next, _step_cache(cache))
 
 
-def reference_cell_gradients(dh, f, o, c):
+def reference_cell_gradients(dh_total, f, o, c):
     """dL/dc_t for every step, from the total gradient on every h_t. Chapter 08.
 
     Inputs:
-        dh: (N, T, H) the total gradient of the loss with respect to each h_t;
+        dh_total: (N, T, H) the total gradient of the loss with respect to each h_t;
         f, o, c: (N, T, H) the forget gates, output gates and cell states of the steps.
     Returns:
-        dc: (N, T, H), dc[:, t] = dh[:, t] * o[:, t] * (1 - tanh(c[:, t])**2) + dc[:, t + 1] * f[:, t + 1].
+        dc: (N, T, H), dc[:, t] = dh_total[:, t] * o[:, t] * (1 - tanh(c[:, t])**2) + dc[:, t + 1] * f[:, t + 1].
     """
-    dc = np.zeros_like(dh)
-    carried = np.zeros_like(dh[:, 0])  # (N, H): what c_{t+1} sends back to c_t
-    for t in range(dh.shape[1] - 1, -1, -1):
-        dc[:, t] = dh[:, t] * o[:, t] * (1.0 - np.tanh(c[:, t]) ** 2) + carried
+    dc = np.zeros_like(dh_total)
+    carried = np.zeros_like(dh_total[:, 0])  # (N, H): what c_{t+1} sends back to c_t
+    for t in range(dh_total.shape[1] - 1, -1, -1):
+        dc[:, t] = dh_total[:, t] * o[:, t] * (1.0 - np.tanh(c[:, t]) ** 2) + carried
         carried = dc[:, t] * f[:, t]  # c_t = f_t * c_{t-1} + ...: the forget gate of step t
     return dc
 
@@ -342,16 +342,16 @@ def step_cases(seed: int = 801, sizes: tuple = ((3, 4, 2), (2, 3, 3))) -> list[t
 
 
 def cell_cases(seed: int = 803, sizes: tuple = ((2, 5, 3), (1, 4, 2))) -> list[tuple]:
-    """(dh, f, o, c), each (N, T, H), one per (N, T, H) in `sizes`; c beyond +-1 in places. The defaults
+    """(dh_total, f, o, c), each (N, T, H), one per (N, T, H) in `sizes`; c beyond +-1 in places. The defaults
     are the public cases: N = 2, T = 5, H = 3, then N = 1, T = 4, H = 2. Chapter 08."""
     rng = np.random.default_rng(seed)
     cases = []
     for N, T, H in sizes:
-        dh = rng.normal(size=(N, T, H))
+        dh_total = rng.normal(size=(N, T, H))
         f = rng.uniform(0.05, 0.95, size=(N, T, H))
         o = rng.uniform(0.05, 0.95, size=(N, T, H))
         c = rng.normal(0.0, 1.5, size=(N, T, H))
-        cases.append((dh, f, o, c))
+        cases.append((dh_total, f, o, c))
     return cases
 
 
@@ -807,8 +807,8 @@ TASKS = (
         2,
         "08",
         OnCases(check_cell_gradients_case, cell_cases),
-        signature="cell_gradients(dh, f, o, c)",
-        try_it="cell_gradients(example_dh, example_f, example_o, example_cs)",
+        signature="cell_gradients(dh_total, f, o, c)",
+        try_it="cell_gradients(example_dh_total, example_f, example_o, example_cs)",
         hidden=(
             HiddenCheck(
                 "other sequences",
