@@ -7,7 +7,7 @@ and is scored by the squared error with the 1/2 convention, averaged over N:
 The chain rule gives one number per example, the delta,
     delta_n = dL_n/dz_n = (a_n - y_n) * a_n * (1 - a_n)
 and from it the gradients
-    dw = x.T @ delta / N,    db = mean(delta)
+    dw = x.T @ delta_n / N,    db = mean(delta_n)     (delta_n: (N,), one per example)
 The delta rule is gradient descent on them: w <- w - lr * dw, b <- b - lr * db.
 
 Batch training takes one step per epoch on the mean gradient over all N examples;
@@ -47,8 +47,8 @@ def _loss(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> float:
 def _gradients(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> tuple[np.ndarray, float]:
     z = x @ w + b  # (N, D) @ (D,) -> (N,)
     # _sigmoid_prime(z) is a * (1 - a), computed without the cancellation in 1 - a.
-    delta = (_sigmoid(z) - y) * _sigmoid_prime(z)  # (N,) dL_n/dz_n
-    return x.T @ delta / x.shape[0], float(np.mean(delta))  # (D,), a float
+    delta_n = (_sigmoid(z) - y) * _sigmoid_prime(z)  # (N,) dL_n/dz_n, without the 1/N
+    return x.T @ delta_n / x.shape[0], float(np.mean(delta_n))  # (D,), a float
 
 
 def _losses(x: np.ndarray, y: np.ndarray, weights: np.ndarray, b: float) -> np.ndarray:
@@ -86,7 +86,7 @@ def neuron_loss(x, y, w, b) -> float:
 def neuron_gradients(x, y, w, b) -> tuple[np.ndarray, float]:
     """The gradients of neuron_loss by the delta rule. Chapter 03.
 
-    delta_n = (a_n - y_n) * a_n * (1 - a_n), then dw = x.T @ delta / N and db = mean(delta).
+    delta_n = (a_n - y_n) * a_n * (1 - a_n), then dw = x.T @ delta_n / N and db = mean(delta_n).
 
     Inputs:
         x: (N, D) inputs; y: (N,) targets; w: (D,) weights; b: scalar bias.

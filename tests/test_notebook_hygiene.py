@@ -115,3 +115,24 @@ def test_test_ids_are_stable_across_processes():
     assert "tests/test_" in listing
     unstable = [line for line in listing.splitlines() if re.search(r" at 0x[0-9a-fA-F]+", line)]
     assert unstable == [], "give these parametrized tests explicit ids"
+
+
+CHECK_QUESTION = re.compile(r"^\d+\. ", re.MULTILINE)
+ANSWER = re.compile(r"<details><summary>Answer</summary>\n\n(.+?)\n\n</details>", re.DOTALL)
+
+
+@pytest.mark.parametrize("path", sorted(CHAPTERS.glob("*.ipynb")), ids=_ids(sorted(CHAPTERS.glob("*.ipynb"))))
+def test_chapter_ends_with_summary_check_yourself_and_exercise(path):
+    """Every chapter ends: Summary, then 3-5 questions answered without code (each answer hidden until
+    opened), then the exercise link."""
+    cells = nbformat.read(path, as_version=4).cells
+    assert "## Summary" in cells[-3].source.splitlines()
+    headings = [c.source.splitlines()[0] for c in cells[-2:]]
+    assert headings == ["## Check yourself", "## Exercise"], headings
+    check = cells[-2].source
+    questions = CHECK_QUESTION.findall(check)
+    answers = ANSWER.findall(check)
+    assert 3 <= len(questions) <= 5 and len(answers) == len(questions), (len(questions), len(answers))
+    for piece in CHECK_QUESTION.split(check)[1:]:  # each question is followed by its own answer block
+        assert len(ANSWER.findall(piece)) == 1 and piece.index("<details>") > 0
+    assert f"../exercises/{path.name}" in cells[-1].source

@@ -2,8 +2,8 @@
 
 Tasks:
     3.1 forward_loss(x, y, w, b) -> (a, loss)           a = sigma(x @ w + b), loss = (1/2N) sum (a - y)**2
-    3.2 compute_delta(x, y, w, b) -> delta              delta_n = (a_n - y_n) a_n (1 - a_n), shape (N,)
-    3.3 gradients(x, y, w, b) -> (dw, db)               dw = x.T @ delta / N, db = mean(delta)
+    3.2 compute_delta(x, y, w, b) -> delta_n            delta_n = (a_n - y_n) a_n (1 - a_n), shape (N,), no 1/N
+    3.3 gradients(x, y, w, b) -> (dw, db)               dw = x.T @ delta_n / N, db = mean(delta_n)
     3.4 delta_rule_step(x, y, w, b, lr) -> (w, b)       w - lr * dw, b - lr * db, inputs left unchanged
 
 The expected answers come from bplib.neuron. Each checker runs the learner's function on
@@ -58,51 +58,51 @@ HINTS = {
         ),
     },
     "3.2": {
-        "shape": "delta holds one number per example: return shape (N,), with no sum or mean over the batch.",
+        "shape": "delta_n holds one number per example: return shape (N,), with no sum or mean over the batch.",
         "missing_sigma_prime": (
             "The chain rule passes through the sigmoid as well: the error a - y is multiplied by the "
             "sigmoid's slope sigma'(z), which the output gives as a (1 - a)."
         ),
-        "sign": "delta = dL/dz starts from the error output minus target, a - y, not y - a.",
+        "sign": "delta_n = dL_n/dz_n starts from the error output minus target, a - y, not y - a.",
         "z_for_a": (
             "sigma'(z) = a * (1 - a) is written with the output a = sigma(z): use a * (1 - a) or "
             "sigmoid_prime(z), never z * (1 - z) or sigmoid_prime(a); and the error is a - y, not z - y."
         ),
-        "forgot_bias": "Compute a from the pre-activation with the bias included, before you form delta.",
+        "forgot_bias": "Compute a from the pre-activation with the bias included, before you form delta_n.",
         "divided_by_n": (
             "delta_n is example n's own dL_n/dz_n, without a 1/N: the average over the batch "
             "belongs to the gradients of Task 3.3."
         ),
         "other": (
             "Which part differs, the error or the slope? Work one example with z = 0 by hand, where a = 1/2, "
-            "and compare with the task's equation; also check that you get one delta per example, shape (N,)."
+            "and compare with the task's equation; also check that you get one delta_n per example, shape (N,)."
         ),
     },
     "3.3": {
         "not_pair": "Return both gradients: return dw, db.",
         "per_example": (
             "You returned one gradient per example, shape (N, D): average them over the batch into one of "
-            "shape (D,), as in the task's matrix form x^T delta / N."
+            "shape (D,), as in the task's matrix form: x^T times the vector of the delta_n, divided by N."
         ),
         "dw_shape": "dw has one entry per weight: shape (D,), like w.",
-        "db_shape": "db is one number: the mean of delta over the batch.",
+        "db_shape": "db is one number: the mean of the delta_n over the batch.",
         "sum_not_mean": (
             "Divide by N: the loss is a mean over the batch, so its gradients are means too, for dw and for db."
         ),
         "missing_sigma_prime": (
-            "delta needs the sigmoid's slope: it is the error a - y times sigma'(z), as in Task 3.2, whose "
+            "delta_n needs the sigmoid's slope: it is the error a - y times sigma'(z), as in Task 3.2, whose "
             "compute_delta you may call."
         ),
-        "sign": "The gradient points uphill: delta starts from the error output minus target, a - y, not y - a.",
+        "sign": "The gradient points uphill: delta_n starts from the error output minus target, a - y, not y - a.",
         "z_for_a": "sigma'(z) = a * (1 - a) uses the output a = sigmoid(z), not z (and the error is a - y).",
         "forgot_bias": "Compute a from the pre-activation with the bias included: every z_n is x_n . w plus b.",
         "db": (
-            "z_n = x_n . w + b changes with b at rate 1, so dL/db is the batch average of delta itself: the "
-            "formula of dw with every x_nj replaced by 1."
+            "z_n = x_n . w + b changes with b at rate 1, so dL/db is the batch average of the delta_n "
+            "themselves: the formula of dw with every x_nj replaced by 1."
         ),
         "other": (
-            "Write down the shapes: x (N, D), delta (N,), dw (D,), db a number. Work one example by hand "
-            "(N = 1, where dw is delta times that example's x): does your function agree? Check Task 3.2 first."
+            "Write down the shapes: x (N, D), delta_n (N,), dw (D,), db a number. Work one example by hand "
+            "(N = 1, where dw is delta_n times that example's x): does your function agree? Check Task 3.2 first."
         ),
     },
     "3.4": {
@@ -193,15 +193,15 @@ def _a(x, w, b):
     return sigmoid(x @ w + b)
 
 
-def _delta(x, y, w, b):
+def _delta_n(x, y, w, b):
     return (_a(x, w, b) - y) * sigmoid_prime(_z(x, w, b))
 
 
 def _delta_variants(divided: bool = True) -> list[tuple[str, Callable, str]]:
-    """(key, delta(x, y, w, b), detail) for the mistakes made in forming delta."""
+    """(key, delta_n(x, y, w, b), detail) for the mistakes made in forming delta_n."""
     wrong = [
         ("missing_sigma_prime", lambda x, y, w, b: _a(x, w, b) - y, "the factor sigma'(z) is missing"),
-        ("sign", lambda x, y, w, b: -_delta(x, y, w, b), "the sign is flipped"),
+        ("sign", lambda x, y, w, b: -_delta_n(x, y, w, b), "the sign is flipped"),
         (
             "z_for_a",
             lambda x, y, w, b: (_a(x, w, b) - y) * _z(x, w, b) * (1 - _z(x, w, b)),
@@ -217,10 +217,10 @@ def _delta_variants(divided: bool = True) -> list[tuple[str, Callable, str]]:
             lambda x, y, w, b: (_z(x, w, b) - y) * sigmoid_prime(_z(x, w, b)),
             "the error is z - y instead of a - y",
         ),
-        ("forgot_bias", lambda x, y, w, b: _delta(x, y, w, 0.0), "the bias is missing from z"),
+        ("forgot_bias", lambda x, y, w, b: _delta_n(x, y, w, 0.0), "the bias is missing from z"),
     ]
     if divided:
-        wrong.append(("divided_by_n", lambda x, y, w, b: _delta(x, y, w, b) / len(y), "delta is divided by N"))
+        wrong.append(("divided_by_n", lambda x, y, w, b: _delta_n(x, y, w, b) / len(y), "delta_n is divided by N"))
     return wrong
 
 
@@ -293,11 +293,11 @@ def check_compute_delta_case(fn, case: tuple) -> None:
     Chapter 03.
     """
     x = case[0]
-    got = _array(call(fn, *case, names=("x", "y", "w", "b")).value, "delta")
+    got = _array(call(fn, *case, names=("x", "y", "w", "b")).value, "delta_n")
     if got.shape != (x.shape[0],):
-        raise Wrong(f"delta has shape {got.shape} {_where(x)}, expected one number per example", _H32["shape"])
-    if not all_close(got, _delta(*case)):
-        _diagnosed(got, case, DELTA_VARIANTS, _H32["other"], "delta is")
+        raise Wrong(f"delta_n has shape {got.shape} {_where(x)}, expected one number per example", _H32["shape"])
+    if not all_close(got, _delta_n(*case)):
+        _diagnosed(got, case, DELTA_VARIANTS, _H32["other"], "delta_n is")
 
 
 # ---- 3.3 gradients ----------------------------------------------------------------------
@@ -306,22 +306,22 @@ _H33 = HINTS["3.3"]
 
 
 def _grads_from(delta_of, average=np.mean):
-    """A gradients(x, y, w, b) built from a rule for delta; (D + 1,) = dw then db, for diagnose."""
+    """A gradients(x, y, w, b) built from a rule for delta_n; (D + 1,) = dw then db, for diagnose."""
 
     def compute(x, y, w, b):
-        delta = delta_of(x, y, w, b)  # (N,)
-        dw = average(delta[:, None] * x, axis=0)  # (D,)
-        return np.append(dw, average(delta))
+        delta_n = delta_of(x, y, w, b)  # (N,)
+        dw = average(delta_n[:, None] * x, axis=0)  # (D,)
+        return np.append(dw, average(delta_n))
 
     return compute
 
 
 GRADIENT_VARIANTS = [
-    Variant(_grads_from(_delta, np.sum), "the gradients are sums over the batch, not means", _H33["sum_not_mean"]),
+    Variant(_grads_from(_delta_n, np.sum), "the gradients are sums over the batch, not means", _H33["sum_not_mean"]),
     *[Variant(_grads_from(f), detail, _H33[key]) for key, f, detail in _delta_variants(divided=False)],
-    Variant(lambda x, y, w, b: np.append(_grads_from(_delta)(x, y, w, b)[:-1], 0.0), "db is 0", _H33["db"]),
+    Variant(lambda x, y, w, b: np.append(_grads_from(_delta_n)(x, y, w, b)[:-1], 0.0), "db is 0", _H33["db"]),
     Variant(
-        lambda x, y, w, b: np.append(_grads_from(_delta)(x, y, w, b)[:-1], np.mean(_a(x, w, b) - y)),
+        lambda x, y, w, b: np.append(_grads_from(_delta_n)(x, y, w, b)[:-1], np.mean(_a(x, w, b) - y)),
         "db is missing the factor sigma'(z)",
         _H33["db"],
     ),
@@ -378,12 +378,14 @@ def _step_with(grads_of, sign: float = -1.0, lr_used: bool = True, bias: bool = 
     return compute
 
 
-_RIGHT_GRADS = _grads_from(_delta)
+_RIGHT_GRADS = _grads_from(_delta_n)
 STEP_VARIANTS = [
     Variant(_step_with(_RIGHT_GRADS, sign=1.0), "the step goes uphill (+ lr * gradient)", _H34["sign"]),
     Variant(_step_with(_RIGHT_GRADS, lr_used=False), "the learning rate is missing", _H34["no_lr"]),
     Variant(_step_with(_RIGHT_GRADS, bias=False), "the bias did not change", _H34["bias_not_updated"]),
-    Variant(_step_with(_grads_from(_delta, np.sum)), "the step uses summed, not averaged, gradients", _H34["gradient"]),
+    Variant(
+        _step_with(_grads_from(_delta_n, np.sum)), "the step uses summed, not averaged, gradients", _H34["gradient"]
+    ),
     Variant(
         _step_with(_grads_from(lambda x, y, w, b: _a(x, w, b) - y)),
         "the step uses a gradient without sigma'(z)",

@@ -1,9 +1,9 @@
 """Checks for exercise 06, vanishing and exploding gradients (chapter 06).
 
-Tasks (row convention: z^l = a^(l-1) @ W^l, W^l: (H_(l-1), H_l); layer l is index l - 1 of every list):
-    6.1 delta_norms(weights, zs, dout, f_prime) -> (M,)    ||delta^l|| of every layer, layer 1 first, with
+Tasks (row convention: z^(l) = a^(l-1) @ W^(l), W^(l): (H_(l-1), H_l); layer l is index l - 1 of every list):
+    6.1 delta_norms(weights, zs, dout, f_prime) -> (M,)    ||delta^(l)|| of every layer, layer 1 first, with
                                                            delta^M = dout * f'(z^M),
-                                                           delta^l = (delta^(l+1) @ W^(l+1).T) * f'(z^l)
+                                                           delta^(l) = (delta^(l+1) @ W^(l+1).T) * f'(z^(l))
     6.2 init_std(D, H, init) -> std                        "xavier": sqrt(2 / (D + H)), "he": sqrt(2 / D)
     6.3 momentum_step(w, v, grad, lr, beta) -> (w, v)      v_new = beta v - lr grad, w_new = w + v_new
     6.4 momentum_path(grad, w_start, lr, beta, steps)      (steps + 1, D): every point of a momentum run
@@ -56,12 +56,12 @@ HINTS = {
             "the (N, H) array, not one norm per example or per unit."
         ),
         "shape_error": (
-            "A product failed on shapes. delta^(l+1) is (N, H_(l+1)) and W^(l+1), the weights that read a^l, is "
+            "A product failed on shapes. delta^(l+1) is (N, H_(l+1)) and W^(l+1), the weights that read a^(l), is "
             "(H_l, H_(l+1)): which of W^(l+1) and its transpose turns delta^(l+1) into an (N, H_l) array? Then "
             "multiply by the slope of the layer you arrive at."
         ),
         "no_slope": (
-            "Multiply by the activation's derivative f'(z^l) at every layer, as in the task's recursion. "
+            "Multiply by the activation's derivative f'(z^(l)) at every layer, as in the task's recursion. "
             "Without it you backpropagate through a linear network."
         ),
         "top_slope": (
@@ -69,15 +69,16 @@ HINTS = {
             "entry by entry."
         ),
         "transposed": (
-            "Going back through z^(l+1) = a^l W^(l+1) multiplies by the transpose of W^(l+1), not by W^(l+1) "
+            "Going back through z^(l+1) = a^(l) W^(l+1) multiplies by the transpose of W^(l+1), not by W^(l+1) "
             "itself. With square weights both have the right shape; only the numbers show it."
         ),
         "wrong_weights": (
-            "delta^l comes back through the weights that read a^l: W^(l+1), which is weights[k + 1] for "
-            "zs[k], not weights[k] (that one led to z^l from the layer below)."
+            "delta^(l) comes back through the weights that read a^(l): W^(l+1), which is weights[k + 1] for "
+            "zs[k], not weights[k] (that one led to z^(l) from the layer below)."
         ),
         "slope_layer": (
-            "Multiply by the slope of the layer you arrive at: delta^l uses f'(z^l), not the slope of the layer above."
+            "Multiply by the slope of the layer you arrive at: delta^(l) uses f'(z^(l)), not the slope of the "
+            "layer above."
         ),
         "reversed": (
             "List the norms from layer 1 (next to the input) to the top, in the order of weights and zs: "
@@ -85,7 +86,7 @@ HINTS = {
         ),
         "squared": "The norm is the square root of the sum of squares, not the sum of squares itself.",
         "da_norms": (
-            "Take the norm of delta^l = dL/dz^l, after multiplying by f'(z^l), not of dL/da^l before it "
+            "Take the norm of delta^(l) = dL/dz^(l), after multiplying by f'(z^(l)), not of dL/da^(l) before it "
             "(at the top that would be dout itself)."
         ),
         "other": (
@@ -206,7 +207,7 @@ def delta_cases(
 
 
 def reference_delta_norms(weights, zs, dout, activation: str) -> np.ndarray:
-    """||delta^l|| of every layer, layer 1 first, from bplib.depth. Chapter 06.
+    """||delta^(l)|| of every layer, layer 1 first, from bplib.depth. Chapter 06.
 
     Inputs:
         weights: [W^1: (D, H_1), ..., W^M]; zs: [z^1: (N, H_1), ..., z^M]; dout: (N, H_M) = dL/da^M;

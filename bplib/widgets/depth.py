@@ -203,7 +203,8 @@ def _depth_readout(view: dict) -> str:
         note = (f"<div>{outside} value(s) lie outside the plot's range [{Y_LIMITS[0]:.0e}, {Y_LIMITS[1]:.0e}]: "
                 f"drawn at its edge in grey</div>")
     return (f"<table>{cells}</table>"
-            f"<div>‖δ<sup>l</sup>‖ per layer, input side first (‖dout‖ = 1 at the top): <code>{per_layer}</code></div>"
+            f"<div>‖δ<sup>(l)</sup>‖ per layer, input side first (‖dout‖ = 1 at the top): "
+            f"<code>{per_layer}</code></div>"
             f"<div><b style='color:{_GAIN_COLOURS[status]}'>{_GAIN_WORDS[status]}</b></div>{note}")
 
 
