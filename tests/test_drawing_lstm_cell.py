@@ -52,7 +52,7 @@ def test_the_forward_title_is_the_step_and_the_backward_panel_marks_the_cell_pat
     assert "c_t = f_t \\odot c_{t-1} + i_t \\odot g_t" in drawing.axes[0].get_title()
     back = drawing.backward["back"]
     labels = [t.get_text() for t in back["labels"]]
-    assert "$dc_{t-1} = dc_t \\odot f_t$" in labels
+    assert "$dc^{\\mathrm{next}}_{t-1} = dc_t \\odot f_t$" in labels  # what step t sends back to c_{t-1}
     assert any("dh_t \\odot o_t" in label and "\\tanh'(c_t)" in label for label in labels)
     red = COLOURS["back"]
     for name in ("cell", "hidden", "forget"):

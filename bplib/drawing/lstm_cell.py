@@ -2,7 +2,8 @@
 
     draw_lstm_cell(axes=None)  two panels side by side: the forward step (the four gates, the cell
                                state's path along the top, the hidden state out) and the backward
-                               step (dc_{t-1} = dc_t * f_t along the top, dh_t's way into dc_t)
+                               step (what step t sends back to c_{t-1}, dc_t * f_t, along the top, and
+                               dh_t's way into dc_t)
     CELL_LAYOUT                where every node sits, in the panels' data coordinates
 
 The picture follows the chapter's equations, in its notation:
@@ -190,11 +191,12 @@ def _backward_paths(ax: Axes, nodes: dict) -> dict:
         # the forget gate's value is the factor
         "forget": _arrow(ax, [(at["gate_f"][0], top_gf), (at["gate_f"][0], CELL_Y - RADIUS)], red, 1.4, head=False),
     }
-    for name in ("times_f", "plus", "times_o", "tanh_c", "gate_f"):
+    for name in ("times_f", "plus", "times_o", "tanh_c"):  # the operations the gradient passes through
         nodes[name].set_edgecolor(red)
     label = {"ha": "center", "va": "bottom", "fontsize": 11, "color": red}
     art["labels"] = [
-        ax.text(at["c_prev"][0], CELL_Y + 0.62, "$dc_{t-1} = dc_t \\odot f_t$", **label | {"ha": "left"}),
+        ax.text(at["c_prev"][0], CELL_Y + 0.62, "$dc^{\\mathrm{next}}_{t-1} = dc_t \\odot f_t$",
+                **label | {"ha": "left"}),
         ax.text((at["plus"][0] + tx) / 2, CELL_Y + 0.62, "$dc_t$", **label),
         ax.text(at["c_next"][0], CELL_Y + 0.62, "$dc_t^{\\mathrm{next}}$", **label | {"ha": "right"}),
         ax.text(tx + 0.55, (GATE_Y + CELL_Y) / 2 + 0.15, "$+\\; dh_t \\odot o_t$\n$\\odot \\tanh'(c_t)$",
