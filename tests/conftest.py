@@ -1,4 +1,5 @@
-"""Shared test set-up: headless matplotlib and the repository's folders."""
+"""Shared test set-up: headless matplotlib, the repository's folders, and a small graph both the
+drawing and the graph dashboard's tests draw."""
 
 from __future__ import annotations
 
@@ -15,6 +16,22 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
+
+
+def diamond():
+    """a feeds b = a*a (twice), c = exp(a) and g = e*a: repeated edges and an edge skipping layers (bends)."""
+    from bplib.graph import Value
+
+    a = Value(1.5, label="a")
+    b = a * a
+    b.label = "b"
+    c = a.exp()
+    c.label = "c"
+    e = b + c
+    e.label = "e"
+    g = e * a
+    g.label = "g"
+    return g
 
 
 def pytest_runtest_teardown(item):

@@ -6,6 +6,7 @@ import io
 import math
 
 import pytest
+from conftest import diamond
 from matplotlib.colors import to_rgba
 
 from bplib.activations import sigmoid, sigmoid_prime
@@ -43,20 +44,6 @@ def neuron(w0, x0, w1, x1, w2):
 
 def by_label(root):
     return {node.label: node for node in graph_nodes(root)}
-
-
-def diamond():
-    """a feeds b = a*a (twice), c = exp(a) and g = e*a: repeated edges and an edge skipping layers."""
-    a = Value(1.5, label="a")
-    b = a * a
-    b.label = "b"
-    c = a.exp()
-    c.label = "c"
-    e = b + c
-    e.label = "e"
-    g = e * a
-    g.label = "g"
-    return g
 
 
 def fmt(x):

@@ -11,6 +11,7 @@ import matplotlib
 import numpy as np
 import pytest
 import traitlets
+from conftest import diamond
 from matplotlib.colors import to_hex
 
 from bplib.drawing.graph import BOX_HEIGHT, BOX_WIDTH, COLOURS, draw_graph, graph_layout, graph_look, update_drawing
@@ -19,20 +20,6 @@ from bplib.widgets import backward_stepper, graph_dashboard, neuron_expression
 from bplib.widgets.graph import PX_PER_INCH, GraphView
 
 matplotlib.use("Agg")
-
-
-def diamond(a=1.5):
-    """a feeds b = a*a (twice), c = exp(a) and g = e*a: repeated edges and an edge that bends."""
-    a = Value(a, label="a")
-    b = a * a
-    b.label = "b"
-    c = a.exp()
-    c.label = "c"
-    e = b + c
-    e.label = "e"
-    g = e * a
-    g.label = "g"
-    return g
 
 
 def shown_texts(dash) -> list[str]:

@@ -48,7 +48,7 @@ def test_plot_area_is_the_figure_less_its_margins():
     margin = figure.fig_margin
     assert plots.plot_area(520, 380) == (520 - margin["left"] - margin["right"], 380 - margin["top"] - margin["bottom"])
     untitled = plots.figure([], [], title="", width=400, height=300, right_margin=70).fig_margin
-    assert plots.plot_area(400, 300, title="", right_margin=70) == (
+    assert plots.plot_area(400, 300, titled=False, right_margin=70) == (
         400 - untitled["left"] - untitled["right"], 300 - untitled["top"] - untitled["bottom"])
 
 

@@ -48,20 +48,21 @@ def axis(scale, label: str, vertical: bool = False, tick_format: str | None = No
                    grid_color="#e0e0e0", label_offset="40px" if vertical else "32px", tick_style=FONT)
 
 
-def _margin(title: str, right_margin: int) -> dict[str, int]:
-    return {"top": 28 if title else 22, "bottom": 42, "left": 62, "right": right_margin}
+def _margin(titled: bool, right_margin: int) -> dict[str, int]:
+    return {"top": 28 if titled else 22, "bottom": 42, "left": 62, "right": right_margin}
 
 
 def figure(marks: list, axes: list, title: str, width: int, height: int, right_margin: int = 15) -> bq.Figure:
     """One panel of width x height CSS pixels, its plot area inside fixed margins (never re-laid out)."""
     return bq.Figure(marks=marks, axes=axes, title=title, title_style=TITLE, animation_duration=0,
-                     fig_margin=_margin(title, right_margin),
+                     fig_margin=_margin(bool(title), right_margin),
                      layout=widgets.Layout(width=f"{width}px", height=f"{height}px"), padding_y=0.0)
 
 
-def plot_area(width: int, height: int, title: str = "x", right_margin: int = 15) -> tuple[int, int]:
-    """The CSS pixels (width, height) between the margins of a `figure` of that size, title and right margin."""
-    margin = _margin(title, right_margin)
+def plot_area(width: int, height: int, titled: bool = True, right_margin: int = 15) -> tuple[int, int]:
+    """The CSS pixels (width, height) between the margins of a `figure` of that size (with a title or not)
+    and right margin."""
+    margin = _margin(titled, right_margin)
     return width - margin["left"] - margin["right"], height - margin["top"] - margin["bottom"]
 
 

@@ -630,7 +630,7 @@ class MomentumDashboard(Dashboard):
     def _show_runs(self, view: dict) -> None:
         """Send both runs to the marks: the rows before a divergence only, in one message per mark."""
         marks = self.marks
-        width, height = plots.plot_area(*_PATHS_SIZE, title=_PATHS_TITLE)
+        width, height = plots.plot_area(*_PATHS_SIZE)
         pixels_per_unit = (width / (W1_RANGE[1] - W1_RANGE[0]), height / (W2_RANGE[1] - W2_RANGE[0]))
         dots, losses = [], []
         for name in _RUNS:
