@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import ast
 import importlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import numpy as np
@@ -92,6 +95,42 @@ def test_the_grader_reads_delegation_from_the_answers_source():
     star = _notebook("from bplib.neuron import *",
                      "def gradients(x, y, w, b):\n    return neuron_gradients(x, y, w, b)")
     assert uses_of(star, TASKS["3.3"]) == ["bplib.neuron.neuron_gradients"]
+
+
+def test_a_cell_too_deep_to_parse_is_skipped_and_the_rest_still_read():
+    # a hostile notebook: one cell exhausts the parser's memory, one its recursion limit
+    notebook = _notebook("x = " + "-" * 200_000 + "1", "y = x" + ".a" * 100_000,
+                         "from bplib.activations import sigmoid_prime as sp",
+                         "def sigmoid_prime(z):\n    return sp(z)")
+    assert uses_of(notebook, TASKS["1.1"]) == ["bplib.activations.sigmoid_prime"]
+
+
+def test_the_grader_never_parses_in_two_threads_at_once(monkeypatch):
+    # CPython 3.11's AST constructor shares a recursion counter between threads: two parses at once
+    # can raise SystemError (seen in CI). The grader reads sources in a thread pool, so every parse
+    # it makes goes through one lock; this fails if a module calls ast.parse on its own.
+    real_parse, inside, most = ast.parse, [0], [0]
+    counting = threading.Lock()
+
+    def slow_parse(*args, **kwargs):
+        with counting:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.002)  # a thread switch here lets another parse start, unless a lock prevents it
+        try:
+            return real_parse(*args, **kwargs)
+        finally:
+            with counting:
+                inside[0] -= 1
+
+    monkeypatch.setattr(ast, "parse", slow_parse)
+    notebook = _notebook("from bplib.activations import sigmoid_prime as sp",
+                         "def sigmoid_prime(z):\n    return sp(z)")
+    work = [lambda: uses_of(notebook, TASKS["1.1"]), lambda: withheld_sources(["1.1", "3.3", "8.2"])] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = [f.result() for f in [pool.submit(job) for job in work]]
+    assert results[0] == ["bplib.activations.sigmoid_prime"] and results[1]
+    assert most[0] == 1
 
 
 def test_an_import_outside_the_answer_is_not_delegation():

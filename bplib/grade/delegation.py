@@ -17,6 +17,7 @@ import ast
 import importlib
 
 from bplib.checks._core import Task
+from bplib.grade.pyparse import parse
 
 __all__ = ["uses_of"]
 
@@ -31,8 +32,8 @@ def _parse_cells(notebook) -> list[ast.Module]:
         source = source if isinstance(source, str) else "".join(source)
         text = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
         try:
-            modules.append(ast.parse(text))
-        except (SyntaxError, ValueError):
+            modules.append(parse(text))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # a cell too deep to read is left out too
             continue
     return modules
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bplib.checks import TASKS
 from bplib.checks._core import WITHHELD
+from bplib.grade.pyparse import parse
 
 __all__ = ["MARKER", "hidden_folders", "withheld_sources"]
 
@@ -87,7 +88,7 @@ def _withhold(tree: ast.Module, inside: list[str], message: str) -> bool:
         if depth == len(inside) - 1:
             if isinstance(found, ast.ClassDef):
                 return False
-            raise_node = ast.parse(f"raise RuntimeError({message!r})").body[0]
+            raise_node = parse(f"raise RuntimeError({message!r})").body[0]
             found.body = [raise_node]
             found.decorator_list = [d for d in found.decorator_list if not _is_cache(d)]
             return True
@@ -116,7 +117,7 @@ def withheld_sources(task_ids: list[str]) -> dict[Path, str]:
     for file, definitions in by_file.items():
         if file.parent == checks:
             continue  # replaced whole, below
-        tree = ast.parse(file.read_text(encoding="utf-8"))
+        tree = parse(file.read_text(encoding="utf-8"))
         if any([_withhold(tree, inside, message) for inside, message in definitions]):
             sources[file] = ast.unparse(tree) + "\n"
     for module in sorted(checks.glob("*.py")):  # the checks compute every right answer: all of them go
