@@ -1,11 +1,11 @@
-"""Tests for bplib.data.sequences: the toy sequence task of chapters 07-08."""
+"""Tests for bplib.data.sequences: the toy sequence tasks of chapters 07-08."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bplib.data import first_symbol_recall
+from bplib.data import delayed_echo, first_symbol_recall
 
 # ---- first_symbol_recall ---------------------------------------------------------------------
 
@@ -67,3 +67,54 @@ def test_first_symbol_recall_is_deterministic_in_its_seed():
 def test_first_symbol_recall_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         first_symbol_recall(**kwargs)
+
+
+# ---- delayed_echo ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n", "T", "delay", "n_symbols"), [(1, 2, 1, 2), (7, 10, 4, 3), (50, 12, 11, 4)])
+def test_delayed_echo_shapes_and_one_hot_steps(n, T, delay, n_symbols):
+    x, y = delayed_echo(n, T, delay, n_symbols, seed=3)
+    assert x.shape == (n, T, n_symbols) and x.dtype == np.float64
+    assert y.shape == (n, T - delay) and np.issubdtype(y.dtype, np.integer)
+    assert np.array_equal(x.sum(axis=2), np.ones((n, T)))  # exactly one symbol per step
+
+
+def test_delayed_echo_target_at_step_t_is_the_symbol_read_delay_steps_earlier():
+    n, T, delay = 300, 10, 4
+    x, y = delayed_echo(n, T, delay, 4, seed=0)
+    tokens = x.argmax(axis=2)  # (n, T)
+    for t in range(delay, T):
+        assert np.array_equal(y[:, t - delay], tokens[:, t - delay])
+    # the symbols in between carry no information: the target at step t agrees with the symbol read
+    # at step t (or any later-than-t - delay step) about as often as chance, 1/4
+    for lag in range(delay):
+        agreement = np.mean(y == tokens[:, delay - lag : T - lag])
+        assert 0.2 < agreement < 0.3, (lag, agreement)  # 1800 draws: 5 standard deviations is 0.05
+    assert set(np.unique(tokens)) == set(range(4))
+
+
+def test_delayed_echo_is_deterministic_in_its_seed_and_owns_its_arrays():
+    a, b, c = delayed_echo(30, 8, 3, seed=11), delayed_echo(30, 8, 3, seed=11), delayed_echo(30, 8, 3, seed=12)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], c[0])
+    x, y = a
+    y[:] = -1  # the labels are not a view of anything the inputs depend on
+    assert np.array_equal(x, b[0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n": 0, "T": 5, "delay": 2}, r"^n: expected an integer >= 1, got 0"),
+        ({"n": 2, "T": 5, "delay": 0}, r"^delay: expected an integer >= 1, got 0"),
+        ({"n": 2, "T": 3, "delay": 3}, r"^T: expected an integer >= 4, got 3"),
+        ({"n": 2, "T": 5, "delay": 2.0}, r"^delay:"),
+        ({"n": 2, "T": 5, "delay": 2, "n_symbols": 1}, r"^n_symbols: expected an integer >= 2, got 1"),
+        ({"n": 2, "T": 5, "delay": 2, "seed": -1}, r"^seed: expected a non-negative integer, got -1"),
+        ({"n": 2, "T": 5, "delay": True}, r"^delay:"),
+    ],
+)
+def test_delayed_echo_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        delayed_echo(**kwargs)

@@ -8,12 +8,12 @@ call always gives the same arrays.
     load_digits                             8x8 handwritten digits, shipped (digits.py)
     train_test_split, standardize           stratified split, scaling      (split.py)
     lstm_example_steps                      five recorded LSTM steps       (lstm_steps.py, chapter 08)
-    first_symbol_recall                     a long-range sequence task     (sequences.py, chapters 07-08)
+    first_symbol_recall, delayed_echo       long-range sequence tasks      (sequences.py, chapters 07-08)
 """
 
 from bplib.data.digits import load_digits
 from bplib.data.lstm_steps import lstm_example_steps
-from bplib.data.sequences import first_symbol_recall
+from bplib.data.sequences import delayed_echo, first_symbol_recall
 from bplib.data.split import standardize, train_test_split
 from bplib.data.toy import blobs, moons, spirals, xor, xor_blobs
 
@@ -28,4 +28,5 @@ __all__ = [
     "standardize",
     "lstm_example_steps",
     "first_symbol_recall",
+    "delayed_echo",
 ]

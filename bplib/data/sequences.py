@@ -1,4 +1,4 @@
-"""A toy sequence task with a long-range dependency (introduced in chapters 07 and 08).
+"""Toy sequence tasks with long-range dependencies (introduced in chapters 07 and 08).
 
 Each task is a pure function of its arguments: the same seed gives the same arrays. Sequences
 are batch first, x: (n, T, D) for n sequences of T steps with D features per step.
@@ -6,6 +6,9 @@ are batch first, x: (n, T, D) for n sequences of T steps with D features per ste
     first_symbol_recall   classify a sequence by the symbol shown at its first step; everything
                           after it is a blank (or a distractor). The answer is T-1 steps back,
                           so the gradient must travel T-1 steps: the vanilla RNN / LSTM contrast.
+    delayed_echo          at every step from `delay` on, name the symbol read `delay` steps
+                          earlier; the steps in between are random symbols. A loss at every step,
+                          each bridging exactly `delay` steps: how far truncated BPTT must reach.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["first_symbol_recall"]
+__all__ = ["first_symbol_recall", "delayed_echo"]
 
 
 def _whole(value, name: str, minimum: int) -> int:
@@ -64,4 +67,31 @@ def first_symbol_recall(n: int, T: int, n_symbols: int = 4, seed: int = 0, distr
     noise = rng.integers(0, n_symbols, size=(n, T - 1))  # (n, T-1), drawn even if unused: same stream for any prob
     tokens[:, 1:] = np.where(distract, noise, n_symbols)
     x = np.eye(n_symbols + 1)[tokens]  # (n, T) token indices -> (n, T, n_symbols + 1) one-hot
+    return x, y
+
+
+def delayed_echo(n: int, T: int, delay: int, n_symbols: int = 4, seed: int = 0):
+    """Repeat every symbol `delay` steps after it was read. Chapter 07.
+
+    Each sequence is T symbols drawn uniformly and independently from n_symbols, one-hot. The target
+    at step t >= delay is the symbol read at step t - delay; the steps t < delay have no target. The
+    delay - 1 symbols read in between (and the one read at step t) say nothing about the target, so
+    a model does better than chance, 1 / n_symbols, only by carrying each symbol `delay` steps
+    forward, and a gradient teaches that only if it reaches back `delay` steps.
+
+    Inputs:
+        n: the number of sequences (>= 1); T: their length (>= delay + 1).
+        delay: how many steps back the target lies (>= 1).
+        n_symbols: the number of symbols, which are also the classes (>= 2).
+        seed: a non-negative integer; the same arguments give the same arrays.
+    Returns:
+        x: (n, T, n_symbols) float64 one-hot rows, exactly one 1 per step.
+        y: (n, T - delay) integer labels: y[:, j] is the target at step j + delay, the symbol at x[:, j].
+    """
+    n, delay = _whole(n, "n", 1), _whole(delay, "delay", 1)
+    T, n_symbols = _whole(T, "T", delay + 1), _whole(n_symbols, "n_symbols", 2)
+    rng = np.random.default_rng(_seed(seed))
+    tokens = rng.integers(0, n_symbols, size=(n, T))  # (n, T)
+    x = np.eye(n_symbols)[tokens]  # (n, T, n_symbols)
+    y = tokens[:, : T - delay].copy()  # (n, T - delay): step t's target is the symbol of step t - delay
     return x, y
