@@ -188,7 +188,7 @@ def _backward_paths(ax: Axes, nodes: dict) -> dict:
         # dh_t comes in from h_t and joins the cell state through o and tanh'
         "hidden": _arrow(ax, [at["h_next"], (right_o, GATE_Y)], red, 1.6, head=False)
         + _arrow(ax, [(tx, GATE_Y + RADIUS), (tx, CELL_Y)], red, 1.6),  # through the tanh node, drawn over
-        # the forget gate's value is the factor
+        # the forget gate's value is the factor that multiplies dc_t at the x node (labelled "x f_t")
         "forget": _arrow(ax, [(at["gate_f"][0], top_gf), (at["gate_f"][0], CELL_Y - RADIUS)], red, 1.4, head=False),
     }
     for name in ("times_f", "plus", "times_o", "tanh_c"):  # the operations the gradient passes through
@@ -202,7 +202,8 @@ def _backward_paths(ax: Axes, nodes: dict) -> dict:
         ax.text(tx + 0.55, (GATE_Y + CELL_Y) / 2 + 0.15, "$+\\; dh_t \\odot o_t$\n$\\odot \\tanh'(c_t)$",
                 ha="left", va="center", fontsize=10, color=red),
         ax.text((right_o + at["h_next"][0]) / 2, GATE_Y + 0.15, "$dh_t$", **label),
-        ax.text(at["gate_f"][0] + 0.15, (top_gf + CELL_Y) / 2, "$f_t$", ha="left", va="center", fontsize=11,
-                color=red),
+        # the forget gate's value multiplies the gradient at the x node: a factor, not a gradient into f_t
+        ax.text(at["gate_f"][0] + 0.15, (top_gf + CELL_Y) / 2, "$\\times f_t$", ha="left", va="center",
+                fontsize=11, color=red),
     ]
     return art
