@@ -477,11 +477,11 @@ class NotebookPage:
 
     Inputs:
         page: a playwright Page (fresh context).
-        server: the JupyterServer serving the notebook.
+        server: the JupyterServer serving the notebook (used by open(); None with attach()).
         path: the notebook's path relative to the served root (chapters/).
     """
 
-    def __init__(self, page, server: JupyterServer, path: str):
+    def __init__(self, page, server: JupyterServer | None, path: str):
         self.page = page
         self.server = server
         self.path = path
@@ -490,6 +490,11 @@ class NotebookPage:
     def open(self) -> NotebookPage:
         """Load the page; wait until the notebook's own kernel is connected and idle."""
         self.page.goto(self.server.notebook_url(self.path))
+        return self.attach()
+
+    def attach(self) -> NotebookPage:
+        """For a page already showing the notebook (e.g. after a hub's redirects): wait until its
+        own kernel is connected and idle."""
         self.wait_kernel_idle()
         panel_id = self.page.evaluate(_PANEL_ID_JS, self.path)
         self.panel = self.page.locator(f"#{panel_id}")

@@ -1,0 +1,155 @@
+"""The course on a real JupyterHub (tests/hub/hubctl.py): learners log in, follow the nbgitpuller
+link the instructor hands out, and work in JupyterLab on the copy it puts in their home.
+
+Marker `hub`: scripts/test.sh runs them as their own stage (`pytest tests/hub -m hub`). Without
+the hub (unmarked, part of the ordinary suite): a missing hub environment skips them loudly, or,
+with BPLIB_REQUIRE_HUB=1 as in CI, fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import urllib.parse
+
+import pytest
+
+from tests.browser import harness
+from tests.browser.dashboards import DASHBOARDS, MOVED
+from tests.hub import hubctl
+
+CHAPTER_01 = "chapters/01_sigmoid_derivative.ipynb"
+START_TIMEOUT_MS = hubctl.START_TIMEOUT_S * 1000
+
+
+@pytest.mark.hub
+@pytest.mark.timeout(300)
+def test_a_learner_logs_in_follows_the_link_and_runs_chapter_01(browser, hub):
+    for role in ("alice", "bob"):
+        learner = hub.users[role]
+        context = browser.new_context(viewport=harness.VIEWPORT)
+        page = context.new_page()
+        console = harness.ConsoleLog(page)
+        try:
+            _log_in_and_follow(page, hub, learner, hub.pull_link(CHAPTER_01))
+            notebook = harness.NotebookPage(page, None, f"{hubctl.COURSE_NAME}/{CHAPTER_01}").attach()
+            # The kernel is the learner's own process (LocalProcessSpawner), not root's.
+            assert notebook.run_in_kernel("import getpass; print(getpass.getuser())").strip() == learner.name
+            notebook.run_all()
+            errors = notebook.error_outputs()
+            assert errors == [], f"{learner.name}: chapter 01 has error outputs: {errors}"
+            _move_a_slider_and_see_the_figure_change(notebook)
+            assert console.errors() == [], f"{learner.name}: errors in the browser console"
+        except BaseException:
+            harness.save_artifacts(f"hub_{role}", page, console, hub)
+            raise
+        finally:
+            context.close()
+        _assert_course_in_home(hub, learner)
+
+
+@pytest.mark.hub
+@pytest.mark.timeout(120)
+def test_the_link_puts_the_course_in_the_learners_home_owned_by_them(hub):
+    # The same pull without a browser (nbgitpuller's API, which the link's page calls), for a
+    # learner the browser test does not use.
+    learner = hub.users["carol"]
+    hub.start_server(learner)
+    try:
+        events = hub.pull(learner)
+    finally:
+        hub.stop_server(learner)
+    assert events and events[-1]["phase"] == "finished", events
+    _assert_course_in_home(hub, learner)
+
+
+@pytest.mark.hub
+def test_the_hub_has_an_instructor_who_is_admin_and_three_learners(hub):
+    users = {user["name"]: user["admin"] for user in hub.api("GET", "/users")}
+    assert users == {account.name: account.role == "instructor" for account in hub.users.values()}
+    assert [a.role for a in hub.learners] == ["alice", "bob", "carol"]
+
+
+# ---- steps -----------------------------------------------------------------------------
+def _log_in_and_follow(page, hub, learner, link: str) -> None:
+    """Sign in on the hub's login page with `link` as the page to go to next; wait until the
+    hub has started the learner's server and nbgitpuller has opened the notebook in JupyterLab."""
+    parts = urllib.parse.urlsplit(link)
+    next_url = urllib.parse.urlunsplit(("", "", parts.path, parts.query, ""))  # the hub wants a local path
+    page.goto(f"{hub.url}/hub/login?{urllib.parse.urlencode({'next': next_url})}")
+    page.fill("#username_input", learner.name)
+    page.fill("#password_input", learner.password)
+    page.click("#login_submit")
+    target = urllib.parse.parse_qs(parts.query)["urlpath"][0]
+    page.wait_for_url(re.compile(rf"/user/{re.escape(learner.name)}/{re.escape(target)}(\?|$)"),
+                      timeout=START_TIMEOUT_MS)
+
+
+def _move_a_slider_and_see_the_figure_change(notebook) -> None:
+    """Chapter 01's sigmoid dashboard: press its first slider's arrow keys; the slider, the
+    readout (computed by tests/browser/dashboards.py) and the figure must all follow."""
+    spec = next(d for d in DASHBOARDS if d.notebook == CHAPTER_01.split("/")[-1] and d.index == 0)
+    view = notebook.dashboard(spec)
+    view.wait_rendered()
+    before_png, before_pixels = view.wait_settled(), view.figure_pixels()
+
+    slider = spec.sliders[0]
+    view.press(0, slider.presses)
+    values = {**spec.start_values(), slider.name: slider.after_presses(slider.initial), MOVED: slider.name}
+    view.expect_slider(0, values[slider.name])
+    view.expect_readout(values)
+    after_png, after_pixels = view.wait_settled(), view.figure_pixels()
+    assert after_png != before_png and after_pixels != before_pixels, (
+        f"the {spec.name} figure did not change after {slider.name} = {values[slider.name]}")
+
+
+def _assert_course_in_home(hub, learner) -> None:
+    """The course is a git clone of the source's commit in the learner's home, and every file
+    of it is the learner's."""
+    clone = learner.home / hubctl.COURSE_NAME
+    assert (clone / CHAPTER_01).is_file(), f"{clone / CHAPTER_01} is missing"
+    assert _head(clone) == _head(hub.course)
+    not_theirs = [str(path) for path in [clone, *clone.rglob("*")]
+                  if path.lstat().st_uid != learner.uid or path.lstat().st_gid != learner.gid]
+    assert not not_theirs, f"not owned by {learner.name}: {not_theirs[:10]}"
+
+
+def _head(repo) -> str:
+    # As root, git reads a repository a learner owns only when told it is safe.
+    return subprocess.run(["git", "-c", f"safe.directory={repo}", "-C", str(repo), "rev-parse", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+# ---- without a hub ---------------------------------------------------------------------
+def _run_hub_tests_without_venv(tmp_path, require: bool):
+    env = {k: v for k, v in os.environ.items() if k != "BPLIB_REQUIRE_HUB"}
+    env["BPLIB_HUB_VENV"] = str(tmp_path / "no-venv-here")
+    if require:
+        env["BPLIB_REQUIRE_HUB"] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", f"{__file__}::test_the_hub_has_an_instructor_who_is_admin_and_three_learners",
+         "-m", "hub", "-rs", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:nbval", "-p", "no:hypothesispytest"],
+        cwd=harness.ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _expected_reason(tmp_path) -> str:
+    if os.geteuid() != 0:
+        return "run them as root"
+    return f"no {tmp_path / 'no-venv-here'} with JupyterHub"
+
+
+def test_missing_hub_environment_skips_and_says_why(tmp_path):
+    result = _run_hub_tests_without_venv(tmp_path, require=False)
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "1 skipped" in out and _expected_reason(tmp_path) in out, out
+    assert re.search(r"^=+ hub tests not run =+$", out, re.MULTILINE), out
+
+
+def test_missing_hub_environment_fails_when_required(tmp_path):
+    result = _run_hub_tests_without_venv(tmp_path, require=True)
+    out = result.stdout
+    assert result.returncode != 0, out
+    assert "1 error" in out and "BPLIB_REQUIRE_HUB=1" in out and _expected_reason(tmp_path) in out, out
