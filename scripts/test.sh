@@ -6,7 +6,9 @@
 #      nbval with their committed outputs compared (both cores, one notebook per worker);
 #   2. the dashboards driven in a real JupyterLab and Notebook 7 by headless Chromium
 #      (skipped, with a notice, where /usr/bin/chromium is missing; CI requires them);
-#   3. exercises/ executed by nbval in lax mode (they are committed unexecuted).
+#   3. exercises/ executed by nbval in lax mode (they are committed unexecuted);
+#   4. the course on a real JupyterHub on localhost (tests/hub; as root only: it makes local
+#      users), from ./.venv-hub (requirements-hub.txt) and the proxy in ./.hub-node (npm).
 # Between 1 and 2, chapters/ and solutions/ run again with numpy's SIMD kernels narrowed, so an
 # output that depends on round-off fails here, not on the next machine with another CPU; and the
 # library, widget and exercise tests run again on the oldest supported versions (./.venv-min).
@@ -45,7 +47,7 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
 NBVAL=(--nbval-current-env)
 echo "== library, widgets, exercises tooling; chapters/ and solutions/ under nbval (strict) =="
-$VPY -m pytest -n 2 --dist loadfile tests chapters solutions -m "not browser" \
+$VPY -m pytest -n 2 --dist loadfile tests chapters solutions -m "not browser and not hub" \
     --nbval "${NBVAL[@]}" --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"
 # Round-off differs between CPUs (numpy's SIMD kernels, OpenBLAS's kernels), so no committed
 # output may depend on it. Run chapters/ and solutions/ again with numpy's SIMD dispatch narrowed
@@ -70,8 +72,45 @@ fi
 .venv-min/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 echo "== library, widgets and exercises on the oldest supported versions (requirements-minimum.txt) =="
 .venv-min/bin/python -m pytest -n 2 --dist loadfile tests -p no:cacheprovider \
-    --ignore=tests/browser --ignore=tests/test_grade.py --ignore=tests/test_nbgrader.py "$@"
+    --ignore=tests/browser --ignore=tests/hub --ignore=tests/test_grade.py --ignore=tests/test_nbgrader.py "$@"
 echo "== dashboards in a real browser: JupyterLab and Notebook 7 in headless Chromium =="
 $VPY -m pytest tests/browser -m browser "$@"
 echo "== exercises/ under nbval (lax) =="
 $VPY -m pytest exercises --nbval-lax "${NBVAL[@]}" "$@"
+
+# The hub environment. Learners' servers and kernels run .venv-hub's Python as local users, so
+# its base Python must be one any user can run: $PYTHON if so, else the system's python3 (a
+# Python under /root, e.g. pyenv's, is not). Only root can run the hub tests (they add users);
+# for anyone else they are skipped, so nothing is installed.
+hub_python() {
+    local candidate
+    for candidate in "$("$PYTHON" -c 'import sys; print(sys.executable)')" /usr/bin/python3; do
+        if runuser -u nobody -- "$candidate" -c \
+            'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+if [ "$(id -u)" = 0 ]; then
+    if [ ! -x .venv-hub/bin/python ]; then
+        if HUB_PYTHON=$(hub_python); then
+            echo "Creating the hub environment (JupyterHub, nbgitpuller) in .venv-hub from $HUB_PYTHON ..."
+            "$HUB_PYTHON" -m venv .venv-hub
+        else
+            echo "No Python 3.11+ that every user can run: .venv-hub not created (the hub tests say why)." >&2
+        fi
+    fi
+    if [ -x .venv-hub/bin/python ]; then
+        .venv-hub/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-hub.txt
+    fi
+    # configurable-http-proxy, exactly as tests/hub/package-lock.json pins it (npm ci), when changed
+    if command -v npm > /dev/null && ! cmp -s tests/hub/package-lock.json .hub-node/package-lock.json; then
+        rm -rf .hub-node && mkdir .hub-node
+        cp tests/hub/package.json tests/hub/package-lock.json .hub-node/
+        npm ci --prefix .hub-node --no-audit --no-fund --loglevel=error
+    fi
+fi
+echo "== the course on a real JupyterHub: learners log in, follow the nbgitpuller link, run chapter 01 =="
+$VPY -m pytest tests/hub -m hub "$@"
