@@ -79,9 +79,12 @@ echo "== exercises/ under nbval (lax) =="
 $VPY -m pytest exercises --nbval-lax "${NBVAL[@]}" "$@"
 
 # The hub environment. Learners' servers and kernels run .venv-hub's Python as local users, so
-# its base Python must be one any user can run: $PYTHON if so, else the system's python3 (a
-# Python under /root, e.g. pyenv's, is not). Only root can run the hub tests (they add users);
-# for anyone else they are skipped, so nothing is installed.
+# they must reach it: its base Python must be one any user can run ($PYTHON if so, else the
+# system's python3; a Python under /root, e.g. pyenv's, is not), and so must the venv and bplib.
+# A checkout other users cannot enter (under /root, in a `mktemp -d` folder) gets its venv in
+# /var/tmp/bplib-venv-hub instead, linked from .venv-hub, with bplib copied in, not editable.
+# Only root can run the hub tests (they add users); for anyone else nothing is installed.
+HUB_VENV_OUTSIDE=/var/tmp/bplib-venv-hub
 hub_python() {
     local candidate
     for candidate in "$("$PYTHON" -c 'import sys; print(sys.executable)')" /usr/bin/python3; do
@@ -94,16 +97,25 @@ hub_python() {
     return 1
 }
 if [ "$(id -u)" = 0 ]; then
+    CHECKOUT_REACHABLE=1
+    runuser -u nobody -- test -r "$PWD/bplib/__init__.py" 2>/dev/null || CHECKOUT_REACHABLE=0
     if [ ! -x .venv-hub/bin/python ]; then
-        if HUB_PYTHON=$(hub_python); then
+        if ! HUB_PYTHON=$(hub_python); then
+            echo "No Python 3.11+ that every user can run: .venv-hub not created (the hub tests say why)." >&2
+        elif [ "$CHECKOUT_REACHABLE" = 1 ]; then
             echo "Creating the hub environment (JupyterHub, nbgitpuller) in .venv-hub from $HUB_PYTHON ..."
             "$HUB_PYTHON" -m venv .venv-hub
         else
-            echo "No Python 3.11+ that every user can run: .venv-hub not created (the hub tests say why)." >&2
+            echo "Other users cannot enter $PWD: the hub environment goes to $HUB_VENV_OUTSIDE (linked from .venv-hub)"
+            [ -x "$HUB_VENV_OUTSIDE/bin/python" ] || "$HUB_PYTHON" -m venv "$HUB_VENV_OUTSIDE"
+            rm -rf .venv-hub && ln -s "$HUB_VENV_OUTSIDE" .venv-hub
         fi
     fi
     if [ -x .venv-hub/bin/python ]; then
         .venv-hub/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-hub.txt
+        if [ "$CHECKOUT_REACHABLE" = 0 ]; then  # the editable install points into the checkout: copy instead
+            .venv-hub/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
+        fi
     fi
     # configurable-http-proxy, exactly as tests/hub/package-lock.json pins it (npm ci), when changed
     if command -v npm > /dev/null && ! cmp -s tests/hub/package-lock.json .hub-node/package-lock.json; then

@@ -36,9 +36,10 @@ from pathlib import Path
 from tests.browser import harness
 
 ROOT = Path(__file__).resolve().parents[2]
-# BPLIB_HUB_VENV points elsewhere (the tests of the missing-environment path use a path that
-# does not exist).
-VENV = Path(os.environ.get("BPLIB_HUB_VENV", ROOT / ".venv-hub"))
+# Resolved: .venv-hub may be a link to a venv outside a checkout other users cannot enter (see
+# scripts/test.sh), and the users' servers get this path. BPLIB_HUB_VENV points elsewhere (the
+# tests of the missing-environment path use a path that does not exist).
+VENV = Path(os.environ.get("BPLIB_HUB_VENV", ROOT / ".venv-hub")).resolve()
 PROXY = ROOT / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
 COURSE_NAME = "backprop-course"  # the course source's folder, so also the folder nbgitpuller makes in a home
 BRANCH = "main"
@@ -115,8 +116,9 @@ def unavailable_reason() -> str | None:
     except OSError as exc:  # the interpreter itself cannot be executed
         problem = str(exc)
     if problem:
-        return (f"an unprivileged user cannot run {VENV.name}'s Python ({problem}): "
-                f"make {VENV.name} from a Python every user can read, e.g. /usr/bin/python3")
+        return (f"an unprivileged user cannot run {VENV}'s Python or import bplib from it ({problem}): "
+                f"the venv, its base Python and bplib must be readable by every user (scripts/test.sh "
+                f"makes it so)")
     return None
 
 
