@@ -189,7 +189,8 @@ DIAGRAM_YLIM = (-0.45, 1.4)
 # go nearer the start, where they are far apart; the straight edges keep theirs in the middle.
 LABEL_T = {"straight": 0.5, "crossing": 0.3}
 FRAME_WIDTHS = {"selected": 2.0, "plain": 0.8}  # points: the frame of an edge's label
-DIAGRAM_NOTE = "edge colour: red dL/dW > 0 (descent lowers the weight), blue < 0 (raises it); width ~ |dL/dW|"
+DIAGRAM_NOTE = ("edge colour: red dL/dW > 0 (descent lowers the weight), blue < 0 (raises it); "
+                "width ~ |dL/dW| relative to the largest shown")
 _UNITS = (("x", "input", 0), ("h", "hidden", 1), ("o", "output", 2))  # key prefix, kind, column
 
 
