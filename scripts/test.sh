@@ -112,9 +112,12 @@ if [ "$(id -u)" = 0 ]; then
         fi
     fi
     if [ -x .venv-hub/bin/python ]; then
-        .venv-hub/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-hub.txt
+        # pip through the venv's real path: the scripts it writes (jupyterhub-singleuser) start
+        # with that path, which the users must be able to follow.
+        HUB_PIP=("$(readlink -f .venv-hub)/bin/python" -m pip install --quiet --disable-pip-version-check)
+        "${HUB_PIP[@]}" -r requirements-hub.txt
         if [ "$CHECKOUT_REACHABLE" = 0 ]; then  # the editable install points into the checkout: copy instead
-            .venv-hub/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
+            "${HUB_PIP[@]}" --no-deps --force-reinstall .
         fi
     fi
     # configurable-http-proxy, exactly as tests/hub/package-lock.json pins it (npm ci), when changed

@@ -108,13 +108,14 @@ def unavailable_reason() -> str | None:
                 f"(scripts/test.sh installs it from tests/hub/package.json with npm ci)")
     # The users' servers run .venv-hub's Python as themselves: it and its base Python must be
     # readable by any user (a Python under /root is not).
-    try:
-        check = subprocess.run([str(VENV / "bin" / "python"), "-c", "import bplib, jupyterhub, nbgitpuller"],
-                               user=NOBODY_UID, group=NOBODY_UID, extra_groups=[], cwd="/",
-                               capture_output=True, text=True)
-        problem = check.stderr.strip()[-300:] if check.returncode else None
-    except OSError as exc:  # the interpreter itself cannot be executed
-        problem = str(exc)
+    problem = None
+    for command in (["python", "-c", "import bplib, nbgitpuller"], ["jupyterhub-singleuser", "--version"]):
+        try:
+            check = subprocess.run([str(VENV / "bin" / command[0]), *command[1:]], user=NOBODY_UID,
+                                   group=NOBODY_UID, extra_groups=[], cwd="/", capture_output=True, text=True)
+            problem = problem or (check.stderr.strip()[-300:] if check.returncode else None)
+        except OSError as exc:  # the program or its interpreter cannot be executed
+            problem = problem or f"{command[0]}: {exc}"
     if problem:
         return (f"an unprivileged user cannot run {VENV}'s Python or import bplib from it ({problem}): "
                 f"the venv, its base Python and bplib must be readable by every user (scripts/test.sh "
