@@ -1,7 +1,7 @@
 """Optimizers on an ill-conditioned loss: chapter 06 and its momentum dashboard (bplib.widgets.depth).
 
 The quadratic
-    f(w) = 0.5 * (c1 * w1**2 + c2 * w2**2),   curvature (c1, c2) = (1, 50) by default,
+    L(w) = 0.5 * (c1 * w1**2 + c2 * w2**2),   curvature (c1, c2) = (1, 50) by default,
 has its minimum at 0 and the gradient (c1 w1, c2 w2). optimizer_path runs a bplib.optim
 optimizer on it from START and records every point; diverged_at and steps_to_tolerance read a
 path; critical_lr is the learning rate above which (heavy-ball) gradient descent diverges.
@@ -61,7 +61,7 @@ def _check_path(path) -> np.ndarray:
 
 
 def quadratic_loss(w, curvature=CURVATURE):
-    """f(w) = 0.5 * (c1 * w1**2 + c2 * w2**2), the ill-conditioned bowl. Chapter 06.
+    """L(w) = 0.5 * (c1 * w1**2 + c2 * w2**2), the ill-conditioned bowl. Chapter 06.
 
     Inputs:
         w: (..., 2) one point or a grid of points (last axis: w1, w2).

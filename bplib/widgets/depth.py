@@ -10,7 +10,7 @@
    The y-limits are fixed (Y_LIMITS), so the axes never jump; a value beyond them is drawn at the
    edge in grey and the readout, which prints every layer's number, says so.
 2. `momentum_dashboard`: learning rate and momentum coefficient; the paths of SGD and of
-   momentum on the contours of f(w) = 0.5 (w1^2 + 50 w2^2) (left, contours computed once) and
+   momentum on the contours of L(w) = 0.5 (w1^2 + 50 w2^2) (left, contours computed once) and
    their losses per step (right); above them, how each run ended. A path that diverges stops at
    its last point inside the bound, marked with a cross (on the plot's edge if it left the plot),
    and is labelled "diverged at step k".
@@ -420,7 +420,7 @@ _RUNS = ("sgd", "momentum")
 _RUN_LABELS = {"sgd": "SGD", "momentum": "momentum"}
 _RUN_COLOURS = {"sgd": "#ef6c00", "momentum": "#7b1fa2"}
 _DIVERGED = "#c62828"
-_PATHS_TITLE = "f(w) = ½(w1² + 50 w2²): the paths from ○ to the minimum +"
+_PATHS_TITLE = "L(w) = ½(w1² + 50 w2²): the paths from ○ to the minimum +"
 _PATHS_SIZE = (520, 380)  # CSS pixels
 
 
@@ -586,7 +586,7 @@ class MomentumDashboard(Dashboard):
         return plots.figure(
             [marks["losses"]],
             [plots.axis(scales["step"], "step"),
-             plots.axis(scales["loss"], "loss f(w)", vertical=True, tick_format=".0e",
+             plots.axis(scales["loss"], "loss L(w)", vertical=True, tick_format=".0e",
                         ticks=10.0 ** np.arange(-10, 7, 2))],
             title="loss after each step", width=400, height=380)
 
