@@ -91,7 +91,7 @@ def test_online_steps_visit_the_examples_in_order():
     # steps 1 and 5 use the example (0, 0), whose x = 0 cannot move the weights
     assert np.all(steps[[0, 4]] == 0.0)
     assert np.all(np.any(steps[[1, 2, 3, 5, 6, 7]] != 0.0, axis=1))
-    # the example (0, 1) moves only w2, the example (1, 0) only w1
+    # the example (0, 1) moves only w1 = w[1], the example (1, 0) only w0 = w[0]
     assert steps[1, 0] == 0.0 and steps[1, 1] != 0.0
     assert steps[2, 1] == 0.0 and steps[2, 0] != 0.0
 
@@ -245,8 +245,13 @@ def test_dashboard_starts_with_the_default_run():
     assert "(2.00, 2.00)" in html  # the lowest grid point
     assert text(dash.status.value).split()[0] == "converged"
     assert dash.marks["end"].marker == "circle" and dash.marks["end"].colors == ["#2e7d32"]
-    assert sorted(f.title for f in figures_of(dash) if f.title) == ["loss L(w1, w2) with the bias fixed at b = -3",
+    assert sorted(f.title for f in figures_of(dash) if f.title) == ["loss L(w0, w1) with the bias fixed at b = -3",
                                                          "loss after each step"]
+    # the weights are counted from 0, like w[0], w[1]: the controls "w1", "w2" are labelled w0, w1
+    assert [dash.controls[name].description for name in ("w1", "w2")] == ["start w0", "start w1"]
+    (surface_figure,) = [f for f in figures_of(dash) if f.title.startswith("loss L(")]
+    assert [a.label for a in surface_figure.axes] == ["w0", "w1"]
+    assert "start (w0, w1) (-2.00, 6.00)" in " ".join(html.split()) and "end (w0, w1)" in html
 
 
 def test_the_surface_is_the_loss_in_bands_and_stays_put():
@@ -422,4 +427,4 @@ def test_dashboard_on_other_data_and_bias():
     expected = reference_path(x, y, [0.0, 0.0], -1.0, 3.0, 40, "batch")
     np.testing.assert_allclose(dash.marks["path"].x, expected[:, 0], rtol=1e-12, atol=1e-12)
     assert (dash.scales["step"].min, dash.scales["step"].max) == (0.0, 40.0)
-    assert "loss L(w1, w2) with the bias fixed at b = -1" in [f.title for f in figures_of(dash)]
+    assert "loss L(w0, w1) with the bias fixed at b = -1" in [f.title for f in figures_of(dash)]

@@ -3,18 +3,18 @@
 The neuron a = sigma(x . w + b) learns the logical AND of two inputs by the delta rule.
 Its two weights span a plane, so the loss over them is a contour map, and every run of
 gradient descent is a path on that map:
-  - left: the loss L(w1, w2) in coloured bands between contour lines (computed once), the path
+  - left: the loss L(w0, w1) in coloured bands between contour lines (computed once), the path
     from the start weights, a marker at its end and a cross at the surface's lowest grid point;
     the run's status stands above it;
   - right: the loss after every step, with the lowest grid value dashed.
-Controls: the learning rate (a log-scale slider), the start weights w1 and w2, and the
+Controls: the learning rate (a log-scale slider), the start weights w0 and w1, and the
 mode: batch (each step uses the mean gradient over all N examples) or online (each step
 uses one example, in order).
 
 The bias is held fixed (FIXED_BIAS) while the weights learn, so that the path stays on the
 plane that is drawn. For AND that also makes the problem well posed: with a free bias the
 four points are separable and the loss keeps falling as w and b grow without end; with
-b = -3 the loss has its lowest point at w1 = w2 = 2 (where the two one-input cases sit at
+b = -3 the loss has its lowest point at w0 = w1 = 2 (where the two one-input cases sit at
 z = -1 and the (1, 1) case at z = +1, symmetric errors).
 
 Every run ends with one status (see descent_path): "converged", "oscillating", "stuck"
@@ -284,7 +284,7 @@ def _readout_html(path: dict, start: np.ndarray, lowest: tuple[float, float, flo
     # three facts per row, so the readout stays short and the figure close to the sliders
     grid = [
         [("mode", path["mode"]), ("lr", f"{path['lr']:.4g}"), ("steps taken", f"{path['steps']}")],
-        [("start (w1, w2)", f"({start[0]:.2f}, {start[1]:.2f})"), ("end (w1, w2)", f"({end[0]:.3f}, {end[1]:.3f})"),
+        [("start (w0, w1)", f"({start[0]:.2f}, {start[1]:.2f})"), ("end (w0, w1)", f"({end[0]:.3f}, {end[1]:.3f})"),
          ("|dL/dw| at end", f"{path['grad_norm']:.1e}")],
         [("loss at start", f"{path['losses'][0]:.4f}"), ("loss at end", f"{path['losses'][-1]:.4f}"),
          ("lowest on the grid", f"{lowest[2]:.4f} at ({lowest[0]:.2f}, {lowest[1]:.2f})")],
@@ -348,13 +348,16 @@ class _Sweep:
 class DeltaRuleDashboard(Dashboard):
     """Learning rate, start weights and mode; the descent path on the loss contours. Chapter 03.
 
+    The controls are "lr", "w1", "w2" and "mode"; "w1" and "w2" hold the start values of the weights
+    w0 and w1 (the sliders "start w0", "start w1": the course counts from 0, the names predate that).
+
     The figure is drawn in the browser (bqplot): a change sends the path, the loss curve and the
     end markers as arrays, never pixels.
 
     Attributes (besides Dashboard's):
         x: (N, 2) inputs; y: (N,) targets; b: the fixed bias; steps: updates per run.
         w_grid: (G,) the grid of both axes; surface: (G, G) the loss on it (loss_surface layout).
-        lowest: (w1, w2, L) the grid point with the lowest loss.
+        lowest: (w0, w1, L) the grid point with the lowest loss.
         path: the last descent_path result.
         marks: dict name -> bqplot mark. Set once: "surface" (HeatMap (G, G), the loss in bands between
             contour levels), "contours" (Lines, the contour lines, NaN between pieces), "lowest" (Scatter,
@@ -364,8 +367,8 @@ class DeltaRuleDashboard(Dashboard):
             (Scatter, one point each; the end is clamped onto the plot's edge when the path leaves it and
             is a cross when the run diverged or is stuck), "loss" (Lines, (S + 1,) the loss per step),
             "loss_end" (Scatter, its last point).
-        scales: dict name -> bqplot scale: "w1", "w2" (the map's axes), "loss_colour" (its colours),
-            "step", "loss" (the loss panel's axes). Their limits are fixed: no control moves an axis.
+        scales: dict name -> bqplot scale: "w1", "w2" (the map's axes: w0 across, w1 up), "loss_colour" (its
+            colours), "step", "loss" (the loss panel's axes). Their limits are fixed: no control moves an axis.
         status: ipywidgets.HTML above the map, the run's status in its colour.
     """
 
@@ -398,9 +401,9 @@ class DeltaRuleDashboard(Dashboard):
             "lr": widgets.FloatLogSlider(value=lr, base=10.0, min=LR_EXPONENTS[0], max=LR_EXPONENTS[1], step=LR_STEP,
                                          description="lr", readout_format=".3g", continuous_update=True),
             "w1": widgets.FloatSlider(value=w1, min=W_RANGE[0], max=W_RANGE[1], step=W_STEP,
-                                      description="start w1", continuous_update=True),
+                                      description="start w0", continuous_update=True),
             "w2": widgets.FloatSlider(value=w2, min=W_RANGE[0], max=W_RANGE[1], step=W_STEP,
-                                      description="start w2", continuous_update=True),
+                                      description="start w1", continuous_update=True),
             "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="mode",
                                           style={"button_width": "80px"}),
         }
@@ -439,8 +442,8 @@ class DeltaRuleDashboard(Dashboard):
         ticks = np.arange(W_RANGE[0], W_RANGE[1] + 1.0, 2.0)
         return plots.figure(
             [marks[name] for name in ("surface", "contours", "lowest", "path", "start", "end")],
-            [plots.axis(scales["w1"], "w1", ticks=ticks), plots.axis(scales["w2"], "w2", vertical=True, ticks=ticks)],
-            title=f"loss L(w1, w2) with the bias fixed at b = {self.b:g}", width=377, height=370)
+            [plots.axis(scales["w1"], "w0", ticks=ticks), plots.axis(scales["w2"], "w1", vertical=True, ticks=ticks)],
+            title=f"loss L(w0, w1) with the bias fixed at b = {self.b:g}", width=377, height=370)
 
     def _colour_bar(self, levels: np.ndarray) -> bq.Figure:
         """The map's colour key, as tall as the map: one even step per band (as matplotlib draws the colour
@@ -567,7 +570,8 @@ def delta_rule_dashboard(lr: float = 10.0, w1: float = -2.0, w2: float = 6.0, mo
 
     Inputs:
         lr: initial learning rate, in [1e-2, 1e8] (a log-scale slider).
-        w1, w2: initial start weights, each in W_RANGE.
+        w1, w2: initial start values of the weights w0 and w1 respectively (the sliders "start w0" and
+            "start w1"; the keywords and control names are w1, w2 for compatibility), each in W_RANGE.
         mode: "batch" or "online".
         x: (N, 2) inputs and y: (N,) targets, by default the logical AND (AND_X, AND_Y).
         b: the bias, held fixed while the weights learn (default FIXED_BIAS = -3).

@@ -325,7 +325,7 @@ DELTA_RULE_STATUS = {  # the start of the readout's sentence for each status of 
 
 @lru_cache(maxsize=1)
 def _lowest_on_grid() -> tuple[float, float, float]:
-    """(w1, w2, L) of the lowest grid point of the AND loss surface the dashboard draws."""
+    """(w0, w1, L) of the lowest grid point of the AND loss surface the dashboard draws."""
     grid = np.linspace(*delta_rule.W_RANGE, delta_rule.GRID_POINTS)  # (G,)
     surface = loss_surface(delta_rule.AND_X, delta_rule.AND_Y, grid, grid, delta_rule.FIXED_BIAS)  # (G, G)
     row, col = np.unravel_index(np.argmin(surface), surface.shape)
@@ -335,22 +335,22 @@ def _lowest_on_grid() -> tuple[float, float, float]:
 def delta_rule_readout(values: dict) -> list[str]:
     """The run of descent_path from the start weights, on AND with the bias fixed."""
     lr, mode = values["lr"], values["mode"]
-    start = np.array([values["start w1"], values["start w2"]])
+    start = np.array([values["start w0"], values["start w1"]])
     path = delta_rule.descent_path(delta_rule.AND_X, delta_rule.AND_Y, start, delta_rule.FIXED_BIAS, lr,
                                    delta_rule.STEPS, mode)
     end, losses = path["weights"][-1], path["losses"]
-    w1, w2, lowest = _lowest_on_grid()
+    w0, w1, lowest = _lowest_on_grid()
     status = DELTA_RULE_STATUS.get(path["status"], f"diverged at step {path['diverged_at']}")
     return [
         f"mode {mode}",
         f"lr {lr:.4g}",
         f"steps taken {path['steps']}",
-        f"start (w1, w2) ({start[0]:.2f}, {start[1]:.2f})",
-        f"end (w1, w2) ({end[0]:.3f}, {end[1]:.3f})",
+        f"start (w0, w1) ({start[0]:.2f}, {start[1]:.2f})",
+        f"end (w0, w1) ({end[0]:.3f}, {end[1]:.3f})",
         f"|dL/dw| at end {path['grad_norm']:.1e}",
         f"loss at start {losses[0]:.4f}",
         f"loss at end {losses[-1]:.4f}",
-        f"lowest on the grid {lowest:.4f} at ({w1:.2f}, {w2:.2f})",
+        f"lowest on the grid {lowest:.4f} at ({w0:.2f}, {w1:.2f})",
         status,
     ]
 
@@ -582,8 +582,8 @@ DASHBOARDS: tuple[Dashboard, ...] = (
         controls=(
             LogSlider(name="lr", start=10.0, exponents=delta_rule.LR_EXPONENTS, step=0.05, readout_format=".3g",
                       presses=2, typed=1.0),
-            Slider(name="start w1", start=-2.0, step=0.1, presses=5, typed=3.0),
-            Slider(name="start w2", start=6.0, step=0.1, presses=-10, typed=0.5),
+            Slider(name="start w0", start=-2.0, step=0.1, presses=5, typed=3.0),
+            Slider(name="start w1", start=6.0, step=0.1, presses=-10, typed=0.5),
             Choice(name="mode", start="batch", chosen="online", widget="buttons"),
         ),
         readout=delta_rule_readout,
