@@ -63,15 +63,8 @@ def browser(request):
                         pytrace=False)
         request.config.stash[_NOT_RUN] = reason
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        chromium = harness.launch_browser(playwright)
+    with harness.chromium() as chromium:
         yield chromium
-        chromium.close()
-    finally:
-        playwright.stop()
 
 
 # Which fixture needs which server app.

@@ -19,6 +19,7 @@ Facts this relies on (measured; see /work/shared/NOTES_notebook_testing.md):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -83,6 +84,22 @@ def launch_browser(playwright):
     """Chromium from CHROMIUM, headless. Input: a started playwright (sync API)."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                       args=CHROMIUM_ARGS)
+
+
+@contextlib.contextmanager
+def chromium():
+    """Playwright (sync API) started and Chromium launched; both closed on the way out."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = launch_browser(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
 
 
 def _expect():

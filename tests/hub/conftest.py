@@ -51,12 +51,5 @@ def browser(request):
     reason = harness.unavailable_reason()
     if reason:
         _not_available(request, reason)
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        chromium = harness.launch_browser(playwright)
+    with harness.chromium() as chromium:
         yield chromium
-        chromium.close()
-    finally:
-        playwright.stop()
