@@ -14,6 +14,7 @@ import subprocess
 import sys
 import urllib.parse
 
+import nbformat
 import pytest
 
 from tests.browser import harness
@@ -21,6 +22,12 @@ from tests.browser.dashboards import DASHBOARDS, MOVED
 from tests.hub import hubctl
 
 CHAPTER_01 = "chapters/01_sigmoid_derivative.ipynb"
+CHAPTER_02 = "chapters/02_chain_rule_graphs.ipynb"
+EXERCISE_01 = "exercises/01_sigmoid_derivative.ipynb"
+LEARNER_MARK = "My answer to 1.1: sigma' = a (1 - a), derived by hand."
+CHAPTER_UPDATE = "A note added on day 2 of the workshop."
+DAY_2_CELL = "Updated for the workshop's second day."
+UPDATE_TEXT = "Day 2: exercise 01 has a new first cell; chapter 02 a note at its end.\n"
 START_TIMEOUT_MS = hubctl.START_TIMEOUT_S * 1000
 
 
@@ -72,6 +79,39 @@ def test_the_hub_has_an_instructor_who_is_admin_and_three_learners(hub):
     assert [a.role for a in hub.learners] == ["alice", "bob", "carol"]
 
 
+@pytest.mark.hub
+@pytest.mark.timeout(180)
+def test_a_course_update_arrives_and_the_learners_work_survives(hub):
+    # The instructor commits an update to the course source; the learner, who has edited an
+    # exercise (which the update changes too) and written a file of her own, follows the link
+    # again. Runs last: it adds a commit to the session's source.
+    learner = hub.users["carol"]
+    clone = learner.home / hubctl.COURSE_NAME
+    hub.start_server(learner)
+    try:
+        assert hub.pull(learner)[-1]["phase"] == "finished"  # the course is there (again)
+        exercise = clone / EXERCISE_01
+        mine = nbformat.read(exercise, as_version=4)
+        mine.cells.append(nbformat.v4.new_markdown_cell(LEARNER_MARK))
+        _write_as(learner, exercise, nbformat.writes(mine))
+        _write_as(learner, clone / "my_notes.md", "what I learnt today\n")
+
+        update = _publish_update(hub.course)
+        events = hub.pull(learner)
+    finally:
+        hub.stop_server(learner)
+    assert events and events[-1]["phase"] == "finished", events
+    assert (clone / "UPDATE.md").read_text() == UPDATE_TEXT  # a new file arrives
+    assert CHAPTER_UPDATE in (clone / CHAPTER_02).read_text()  # a file she did not touch is updated
+    kept = nbformat.read(clone / EXERCISE_01, as_version=4)
+    assert kept.cells[-1].source == LEARNER_MARK  # her edit survives an update of the same file ...
+    assert kept.cells[0].source == DAY_2_CELL  # ... which arrives where it does not touch her edit
+    assert (clone / "my_notes.md").read_text() == "what I learnt today\n"
+    assert _git(clone, "merge-base", "--is-ancestor", update, "HEAD", check=False).returncode == 0, (
+        "the update's commit is not in the learner's clone")
+    _assert_owned_by(learner, clone)
+
+
 # ---- steps -----------------------------------------------------------------------------
 def _log_in_and_follow(page, hub, learner, link: str) -> None:
     """Sign in on the hub's login page with `link` as the page to go to next; wait until the
@@ -111,15 +151,45 @@ def _assert_course_in_home(hub, learner) -> None:
     clone = learner.home / hubctl.COURSE_NAME
     assert (clone / CHAPTER_01).is_file(), f"{clone / CHAPTER_01} is missing"
     assert _head(clone) == _head(hub.course)
+    _assert_owned_by(learner, clone)
+
+
+def _assert_owned_by(learner, clone) -> None:
     not_theirs = [str(path) for path in [clone, *clone.rglob("*")]
                   if path.lstat().st_uid != learner.uid or path.lstat().st_gid != learner.gid]
     assert not not_theirs, f"not owned by {learner.name}: {not_theirs[:10]}"
 
 
 def _head(repo) -> str:
+    return _git(repo, "rev-parse", "HEAD").stdout.strip()
+
+
+def _git(repo, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     # As root, git reads a repository a learner owns only when told it is safe.
-    return subprocess.run(["git", "-c", f"safe.directory={repo}", "-C", str(repo), "rev-parse", "HEAD"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(["git", "-c", f"safe.directory={repo}", "-C", str(repo), *args],
+                          capture_output=True, text=True, check=check)
+
+
+def _write_as(learner, path, text: str) -> None:
+    """Write `path` in the learner's home as the learner would: the file is theirs."""
+    path.write_text(text)
+    os.chown(path, learner.uid, learner.gid)
+
+
+def _publish_update(course) -> str:
+    """The instructor's update, committed in the course source: exercise 01 and chapter 02
+    changed, a new file. Returns the commit."""
+    exercise = nbformat.read(course / EXERCISE_01, as_version=4)
+    exercise.cells.insert(0, nbformat.v4.new_markdown_cell(DAY_2_CELL))
+    nbformat.write(exercise, course / EXERCISE_01)
+    chapter = nbformat.read(course / CHAPTER_02, as_version=4)
+    chapter.cells.append(nbformat.v4.new_markdown_cell(CHAPTER_UPDATE))
+    nbformat.write(chapter, course / CHAPTER_02)
+    (course / "UPDATE.md").write_text(UPDATE_TEXT)
+    _git(course, "add", "-A")
+    _git(course, "-c", "user.name=Instructor", "-c", "user.email=instructor@example.org",
+         "commit", "--quiet", "-m", "Day 2: an updated exercise 01, a note in chapter 02")
+    return _head(course)
 
 
 # ---- without a hub ---------------------------------------------------------------------
