@@ -46,6 +46,7 @@ BRANCH = "main"
 ROLES = ("instructor", "alice", "bob", "carol")  # the first is the hub's admin
 START_TIMEOUT_S = 90.0  # hub start, or a user's server start, on a busy 2-core machine
 STOP_TIMEOUT_S = 30.0
+USER_EXIT_GRACE_S = 15.0  # for a kernel still shutting down after its server stopped
 API_SERVICE = "hub-tests"  # the service whose token the tests use for admin calls
 NOBODY_UID = 65534
 
@@ -401,6 +402,9 @@ def teardown(hub: Hub | None, accounts: list[Account], workdir: Path) -> list[st
         if hub is not None:
             problems += hub.stop()
     finally:
+        # A kernel can take a moment to finish the shutdown its stopped server asked for: give the
+        # users' processes that long to end on their own before calling them left behind.
+        _wait_until_gone({a.uid for a in accounts}, USER_EXIT_GRACE_S)
         killed = _kill_processes_of({a.uid for a in accounts})
         if killed:
             problems.append(f"processes of the test users still running after the hub stopped (killed): {killed}")
@@ -430,6 +434,13 @@ def leftovers(accounts: list[Account], ports, workdir: Path) -> list[str]:
 
 
 # ---- helpers ---------------------------------------------------------------------------
+def _wait_until_gone(uids: set[int], seconds: float) -> None:
+    """Wait up to `seconds` until no process of `uids` runs."""
+    deadline = time.monotonic() + seconds
+    while _processes_of(uids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def _run(cmd: list[str]) -> str:
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
