@@ -138,12 +138,13 @@ class Account:
     home: Path
 
 
-def create_accounts(prefix: str, user_password: str, admin_password: str) -> list[Account]:
-    """One local user per role, named prefix + role, with a home (useradd -m). On failure, the
-    users already made are removed before the error propagates."""
+def create_accounts(prefix: str, user_password: str, admin_password: str,
+                    roles: tuple[str, ...] = ROLES) -> list[Account]:
+    """One local user per role (the first is the admin), named prefix + role, with a home
+    (useradd -m). On failure, the users already made are removed before the error propagates."""
     accounts: list[Account] = []
     try:
-        for i, role in enumerate(ROLES):
+        for i, role in enumerate(roles):
             name = prefix + role
             assert len(name) <= 32, f"user name {name!r} is longer than useradd allows"
             _run(["useradd", "--create-home", "--shell", "/bin/bash", name])
@@ -372,9 +373,9 @@ class Hub:
 
 # ---- a whole session -------------------------------------------------------------------
 @contextlib.contextmanager
-def running_hub() -> Iterator[Hub]:
-    """Users, the course source and a started hub; afterwards everything removed, and an
-    AssertionError when anything was left behind or had to be killed."""
+def running_hub(roles: tuple[str, ...] = ROLES) -> Iterator[Hub]:
+    """Users (one per role, the first the admin), the course source and a started hub; afterwards
+    everything removed, and an AssertionError when anything was left behind or had to be killed."""
     workdir = Path(tempfile.mkdtemp(prefix="bphub-"))
     workdir.chmod(0o711)  # learners pass through to course/, but cannot list or read hub/
     (workdir / "hub").mkdir(mode=0o700)
@@ -384,7 +385,7 @@ def running_hub() -> Iterator[Hub]:
     hub = None
     try:
         accounts = create_accounts(prefix, user_password=secrets.token_urlsafe(12),
-                                   admin_password=secrets.token_urlsafe(32))
+                                   admin_password=secrets.token_urlsafe(32), roles=roles)
         course = clone_course(workdir / "course")
         hub = Hub(workdir, accounts, course)
         hub.start()
