@@ -97,3 +97,13 @@ def test_every_third_party_package_bplib_imports_is_declared():
         if not declared & {canonicalize_name(d) for d in distributions.get(module, [module])}
     }
     assert not undeclared, f"bplib imports packages pyproject.toml does not declare: {undeclared}"
+
+
+def test_the_readmes_hub_install_is_the_environment_the_hub_tests_run():
+    # README's TLJH install: the instructor environment plus nbgitpuller at the version the hub
+    # tests pin (requirements-hub.txt is the instructor environment plus JupyterHub and nbgitpuller).
+    readme = (ROOT / "README.md").read_text()
+    hub = _pins(ROOT / "requirements-hub.txt")
+    install = next(line.strip() for line in readme.splitlines() if "/opt/tljh/user/bin/pip install" in line)
+    assert install.endswith(f"-r requirements-instructor.txt nbgitpuller=={hub['nbgitpuller']}"), install
+    assert "-r requirements-instructor.txt" in (ROOT / "requirements-hub.txt").read_text().splitlines()

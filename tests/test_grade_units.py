@@ -66,6 +66,18 @@ def test_another_exercise_is_refused_when_one_is_being_graded(tmp_path):
     assert read.problem == "this is exercise 02, not exercise 03, which is being graded"
 
 
+def test_other_exercises_are_left_out_only_for_students_who_handed_in_the_graded_one(tmp_path):
+    # nbgrader's exchange hands in a whole folder: alice/exercises/01_*.ipynb ... 08_*.ipynb
+    handed_in = {("alice", "01"): "alice/exercises/01.ipynb", ("alice", "02"): "alice/exercises/02.ipynb",
+                 ("bob", "02"): "bob/02.ipynb", ("cy", None): "cy/notes.ipynb"}
+    found = [sub.Submission(tmp_path / name, student, name, exercise=exercise or "")
+             for (student, exercise), name in handed_in.items()]
+    graded, left_out = batch._split_other_exercises(found, "01")
+    assert [s.name for s in left_out] == ["alice/exercises/02.ipynb"]
+    assert [s.name for s in graded] == ["alice/exercises/01.ipynb", "bob/02.ipynb", "cy/notes.ipynb"]
+    assert batch._split_other_exercises(found, None) == (found, [])
+
+
 @pytest.mark.parametrize("kind", sorted(subs.RAW_FILES))
 def test_files_that_are_no_notebooks_get_a_problem(tmp_path, kind):
     read = sub.read(sub.Submission(subs.write(tmp_path, "s", kind), "s", "s.ipynb"))

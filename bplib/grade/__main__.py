@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     report.write_executed(results, args.out)
     print()
     print("\n".join(report.summary_lines(results)))
+    if run.left_out:
+        print(f"\nleft out: {len(run.left_out)} notebooks of other exercises, by students who handed in "
+              f"exercise {args.exercise} too (listed in scores.json)")
     if not run.isolated:
         print(f"\nWARNING: {report.NOT_ISOLATED}.")
     print(f"\nseed of the hidden cases: {run.seed} (grade the same cases again with --seed {run.seed})")

@@ -108,6 +108,7 @@ class Run:
     allow_bplib: bool
     limits: Limits
     hidden: bool
+    left_out: tuple[str, ...] = ()  # submissions of other exercises by students who handed in this one
 
 
 def _report(task_id: str, status: str, detail: str, hint: str = "") -> dict:
@@ -238,8 +239,9 @@ def grade(paths, *, exercise: str | None = None, limits: Limits | None = None, h
 
     Inputs:
         paths: files and folders of submitted notebooks.
-        exercise: "03" to grade exercise 03 only (any other exercise is not graded, with that reason),
-            or None to grade each notebook as the exercise it is.
+        exercise: "03" to grade exercise 03 only, or None to grade each notebook as the exercise it is.
+            A notebook of another exercise is left out (named in Run.left_out) when its student handed
+            in exercise 03 too, else not graded, with that reason.
         limits: the per-notebook Limits (default: 120 s for all cells, 30 s for one, 20 s for the checks of
             one task, 2048 MB).
         hidden: run the hidden checks.
@@ -255,8 +257,10 @@ def grade(paths, *, exercise: str | None = None, limits: Limits | None = None, h
     """
     if exercise is not None and exercise not in subs.exercises():
         raise ValueError(f"exercise: expected one of {', '.join(subs.exercises())}, got {exercise!r}")
-    run = Run(secrets.randbits(63) if seed is None else int(seed), isolated, allow_bplib, limits or Limits(), hidden)
     submissions = [subs.read(s, exercise) for s in subs.find([Path(p) for p in paths])]  # every file read once, now
+    submissions, left_out = _split_other_exercises(submissions, exercise)
+    run = Run(secrets.randbits(63) if seed is None else int(seed), isolated, allow_bplib, limits or Limits(), hidden,
+              left_out=tuple(s.name for s in left_out))
     jobs = jobs or os.cpu_count() or 1
     base = Path(tempfile.mkdtemp(prefix="bplib-grade-"))
     try:
@@ -280,6 +284,18 @@ def grade(paths, *, exercise: str | None = None, limits: Limits | None = None, h
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return results, run
+
+
+def _split_other_exercises(submissions: list[subs.Submission], exercise: str | None):
+    """(to grade, left out). With one exercise graded, a student's notebooks of other exercises are
+    left out when the student handed in that exercise too (an nbgrader assignment folder holds every
+    exercise); a student who did not keeps them, each with a row saying what it is."""
+    if exercise is None:
+        return submissions, []
+    handed_in = {s.student for s in submissions if s.exercise == exercise}
+    is_other = [s.student in handed_in and bool(s.exercise) and s.exercise != exercise for s in submissions]
+    return ([s for s, o in zip(submissions, is_other, strict=True) if not o],
+            [s for s, o in zip(submissions, is_other, strict=True) if o])
 
 
 def safe_name(name: str) -> str:

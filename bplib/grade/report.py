@@ -113,7 +113,7 @@ def write_table(results: list[Graded], out: Path, run: Run, settings: dict) -> N
     } for g in results]
     document = {"graded_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                 "seed": run.seed, "isolated": run.isolated, "allow_bplib": run.allow_bplib,
-                "settings": settings, "rows": table, "submissions": submissions}
+                "settings": settings, "rows": table, "submissions": submissions, "left_out": list(run.left_out)}
     if not run.isolated:
         document["warning"] = NOT_ISOLATED
     (out / "scores.json").write_text(json.dumps(document, indent=1), encoding="utf-8")

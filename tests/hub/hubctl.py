@@ -10,7 +10,9 @@ npm (tests/hub/package.json, installed into .hub-node).
 Everything a session writes goes into one temporary folder:
     hub/      0700: jupyterhub_config.py, the database, the cookie secret, hub.log
     course/   readable by everyone: the course source (a clone of this repository's HEAD, on
-              branch main) and the git config that lets learners clone it
+              branch main), the git config that lets learners clone it, and jupyter/ with
+              deploy/nbgrader_config.py, the Jupyter config folder of every user's server
+    exchange/ 0777: nbgrader's exchange (as /srv/nbgrader/exchange on a real hub)
 """
 
 from __future__ import annotations
@@ -186,6 +188,15 @@ def clone_course(folder: Path) -> Path:
     return clone
 
 
+def install_nbgrader_config(folder: Path) -> Path:
+    """Copy deploy/nbgrader_config.py into folder/jupyter, the folder the users' servers and the
+    instructor's commands read Jupyter config from (JUPYTER_CONFIG_PATH). Returns that folder."""
+    config_dir = folder / "jupyter"
+    config_dir.mkdir(mode=0o755)
+    shutil.copy(ROOT / "deploy" / "nbgrader_config.py", config_dir / "nbgrader_config.py")
+    return config_dir
+
+
 # ---- the hub ---------------------------------------------------------------------------
 class Hub:
     """JupyterHub (and its proxy) in a child process, configured by write_config().
@@ -202,6 +213,8 @@ class Hub:
         self.dir = workdir / "hub"
         self.users = {a.role: a for a in accounts}
         self.course = course
+        self.exchange = workdir / "exchange"
+        self.jupyter_config = workdir / "course" / "jupyter"
         self.api_token = secrets.token_hex(32)
         self.ports = {"proxy": _free_port(), "proxy API": _free_port(), "hub": _free_port()}
         self.url = f"http://127.0.0.1:{self.ports['proxy']}"
@@ -213,12 +226,22 @@ class Hub:
     def learners(self) -> list[Account]:
         return [a for a in self.users.values() if not a.admin]
 
-    def write_config(self) -> Path:
-        instructor = next(a for a in self.users.values() if a.admin)
-        environment = {
+    @property
+    def instructor(self) -> Account:
+        return next(a for a in self.users.values() if a.admin)
+
+    def user_environment(self) -> dict[str, str]:
+        """What the hub adds to every user's environment (their servers, kernels, commands)."""
+        return {
             "OPENBLAS_NUM_THREADS": "1",  # one BLAS thread per kernel: many kernels share the cores
             "GIT_CONFIG_SYSTEM": str(self.course.parent / "gitconfig"),  # see clone_course
+            "JUPYTER_CONFIG_PATH": str(self.jupyter_config),  # nbgrader_config.py (course id, exchange)
+            "NBGRADER_EXCHANGE": str(self.exchange),
         }
+
+    def write_config(self) -> Path:
+        instructor = self.instructor
+        environment = self.user_environment()
         text = CONFIG.format(
             public_url=self.url + "/",
             hub_port=self.ports["hub"],
@@ -308,6 +331,17 @@ class Hub:
                     events.append(json.loads(line[len(b"data:"):]))
         return events
 
+    def run_as(self, account: Account, command: list[str], cwd: Path) -> subprocess.CompletedProcess:
+        """Run `command` (e.g. ["nbgrader", "collect", ...], found first in the hub's environment)
+        as `account` in `cwd`, with the environment the user's terminal on the hub would have."""
+        env = {"HOME": str(account.home), "USER": account.name, "LOGNAME": account.name,
+               "LANG": "C.UTF-8", "PATH": os.pathsep.join([str(VENV / "bin"), "/usr/bin", "/bin"]),
+               **self.user_environment()}
+        program = shutil.which(command[0], path=env["PATH"]) or command[0]
+        return subprocess.run([program, *command[1:]], cwd=cwd, env=env,
+                              user=account.uid, group=account.gid, extra_groups=[],
+                              capture_output=True, text=True, timeout=START_TIMEOUT_S)
+
     def start_server(self, account: Account) -> None:
         """Start `account`'s server through the API and wait until it is ready."""
         try:
@@ -387,6 +421,9 @@ def running_hub(roles: tuple[str, ...] = ROLES) -> Iterator[Hub]:
         accounts = create_accounts(prefix, user_password=secrets.token_urlsafe(12),
                                    admin_password=secrets.token_urlsafe(32), roles=roles)
         course = clone_course(workdir / "course")
+        install_nbgrader_config(workdir / "course")
+        (workdir / "exchange").mkdir()
+        (workdir / "exchange").chmod(0o777)  # as nbgrader's docs make /srv/nbgrader/exchange
         hub = Hub(workdir, accounts, course)
         hub.start()
         yield hub

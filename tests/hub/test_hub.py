@@ -8,10 +8,13 @@ with BPLIB_REQUIRE_HUB=1 as in CI, fails them.
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
 import subprocess
 import sys
+import time
 import urllib.parse
 
 import nbformat
@@ -29,6 +32,19 @@ CHAPTER_UPDATE = "A note added on day 2 of the workshop."
 DAY_2_CELL = "Updated for the workshop's second day."
 UPDATE_TEXT = "Day 2: exercise 01 has a new first cell; chapter 02 a note at its end.\n"
 START_TIMEOUT_MS = hubctl.START_TIMEOUT_S * 1000
+README = (hubctl.ROOT / "README.md").read_text()
+ASSIGNMENT = "exercises"  # nbgrader's assignment: the course's exercises/ folder (deploy/nbgrader_config.py)
+GRADING = "grading"  # the instructor's nbgrader course folder, in their home
+# Exercise 01's answer cells (their position in the notebook) and a right and a wrong answer to
+# each: alice answers 1.1 right and 1.3 wrong, bob the other way round; 1.2 and 1.4 stay undone.
+ANSWER_CELLS = {"1.1": 3, "1.3": 9}
+CHECK_CELLS = {"1.1": 4, "1.2": 7, "1.3": 10, "1.4": 13}
+RIGHT = {"1.1": "def sigmoid_prime(z):\n    s = sigmoid(z)\n    return s * (1 - s)",
+         "1.3": "def tanh_prime(z):\n    return 1 - np.tanh(z) ** 2"}
+WRONG = {"1.1": "def sigmoid_prime(z):\n    return sigmoid(z) * (1 + sigmoid(z))",
+         "1.3": "def tanh_prime(z):\n    return 1 - np.tanh(z)"}
+ANSWERS = {"alice": {"1.1": RIGHT["1.1"], "1.3": WRONG["1.3"]},
+           "bob": {"1.1": WRONG["1.1"], "1.3": RIGHT["1.3"]}}
 
 
 @pytest.mark.hub
@@ -77,6 +93,74 @@ def test_the_hub_has_an_instructor_who_is_admin_and_three_learners(hub):
     users = {user["name"]: user["admin"] for user in hub.api("GET", "/users")}
     assert users == {account.name: account.role == "instructor" for account in hub.users.values()}
     assert [a.role for a in hub.learners] == ["alice", "bob", "carol"]
+
+
+@pytest.mark.hub
+@pytest.mark.timeout(600)
+def test_learners_answer_exercise_01_submit_it_and_the_instructor_grades_it(browser, hub):
+    # The workshop guide's collecting and grading, as README says: the instructor releases the
+    # exercises to nbgrader's exchange; alice and bob, in the browser, answer one task right and one
+    # wrong, run the checks, save and press Submit in the Assignments tab; the instructor collects
+    # with nbgrader and grades with python -m bplib.grade, in a terminal of their own on the hub.
+    instructor = hub.instructor
+    hub.start_server(instructor)
+    try:
+        assert hub.pull(instructor)[-1]["phase"] == "finished"
+        _as(hub, instructor, _readme_commands("**Collecting.**"), instructor.home)  # the release
+    finally:
+        hub.stop_server(instructor)
+
+    for role in ("alice", "bob"):
+        learner = hub.users[role]
+        context = browser.new_context(viewport=harness.VIEWPORT)
+        page = context.new_page()
+        console = harness.ConsoleLog(page)
+        try:
+            _log_in_and_follow(page, hub, learner, hub.pull_link(EXERCISE_01))
+            notebook = harness.NotebookPage(page, None, f"{hubctl.COURSE_NAME}/{EXERCISE_01}").attach()
+            for task, answer in ANSWERS[role].items():
+                _write_cell(notebook, ANSWER_CELLS[task], answer)
+            notebook.run_all()
+            shown = {task: _output_text(notebook, cell) for task, cell in CHECK_CELLS.items()}
+            for task, answer in ANSWERS[role].items():
+                if answer == RIGHT[task]:
+                    assert shown[task].endswith(": passed"), (role, task, shown[task])
+                else:
+                    assert ": wrong:" in shown[task] and "Hint:" in shown[task], (role, task, shown[task])
+                    assert "np.tanh(z) ** 2" not in shown[task] and "s * (1 - s)" not in shown[task]
+            assert all(shown[t].endswith("not implemented yet") for t in ("1.2", "1.4")), shown
+            _save(notebook, learner)
+            _submit(page)
+            assert console.errors() == [], f"{learner.name}: errors in the browser console"
+        except BaseException:
+            harness.save_artifacts(f"hub_exercise_{role}", page, console, hub)
+            raise
+        finally:
+            context.close()
+            hub.stop_server(learner)
+
+    grading = instructor.home / GRADING
+    collect = f"cd ~/{GRADING} && nbgrader collect {ASSIGNMENT}"
+    grade = "python -m bplib.grade submitted/ --out grades/ --exercise 01"
+    for command in (collect, grade.replace("01", "03")):
+        assert f"`{command}`" in README or f"\n{command}\n" in README, f"README no longer says {command!r}"
+    _as(hub, instructor, collect, instructor.home)
+    _as(hub, instructor, grade, grading)
+    with open(grading / "grades" / "scores.csv", newline="", encoding="utf-8") as file:
+        rows = [row for row in csv.DictReader(file) if row["exercise"] == "01"]
+    verdicts = {(row["student"], row["task"]): row["verdict"] for row in rows}
+    assert {row["isolated"] for row in rows} == {"yes"}
+    for role in ("alice", "bob"):
+        name = hub.users[role].name
+        expected = {task: "not implemented" for task in CHECK_CELLS}
+        expected |= {task: "passed" if answer == RIGHT[task] else "wrong" for task, answer in ANSWERS[role].items()}
+        assert {task: verdicts.get((name, task)) for task in CHECK_CELLS} == expected, (role, rows)
+    assert {row["student"] for row in rows} == {hub.users["alice"].name, hub.users["bob"].name}  # carol did not submit
+    summary = json.loads((grading / "grades" / "scores.json").read_text())
+    feedback = {entry["student"]: (grading / "grades" / entry["feedback"]).read_text()
+                for entry in summary["submissions"] if entry["exercise"] == "01"}
+    assert "Hint:" in feedback[hub.users["alice"].name] and "1.3" in feedback[hub.users["alice"].name]
+    assert "Hint:" in feedback[hub.users["bob"].name] and "1.1" in feedback[hub.users["bob"].name]
 
 
 @pytest.mark.hub
@@ -145,6 +229,62 @@ def _move_a_slider_and_see_the_figure_change(notebook) -> None:
         f"the {spec.name} figure did not change after {slider.name} = {values[slider.name]}")
 
 
+def _write_cell(notebook, index: int, source: str) -> None:
+    """Replace code cell `index`'s text as a learner does: click into it, select all, type."""
+    editor = notebook.panel.locator(".jp-Cell").nth(index).locator(".cm-content")
+    editor.click()
+    notebook.page.keyboard.press("Control+A")
+    notebook.page.keyboard.insert_text(source)
+    typed = notebook.page.evaluate(_CELL_SOURCE_JS, [notebook.path, index])
+    assert typed == source, f"cell {index} reads {typed!r} after typing {source!r}"
+
+
+def _output_text(notebook, index: int) -> str:
+    """What cell `index`'s output says on the page."""
+    return notebook.panel.locator(".jp-Cell").nth(index).locator(".jp-OutputArea-output").inner_text().strip()
+
+
+def _save(notebook, learner) -> None:
+    """Ctrl+S; the file in the learner's home then holds the answers and the checks' outputs."""
+    notebook.panel.locator(".jp-Cell").first.click()  # command mode in the notebook
+    notebook.page.keyboard.press("Control+S")
+    path = learner.home / hubctl.COURSE_NAME / EXERCISE_01
+    expected = ANSWERS[learner.role]
+    deadline = time.monotonic() + 30
+    while True:
+        saved = nbformat.read(path, as_version=4)
+        if all(saved.cells[ANSWER_CELLS[t]].source == a for t, a in expected.items()) and saved.cells[
+                CHECK_CELLS["1.1"]].get("outputs"):
+            return
+        assert time.monotonic() < deadline, f"{path} was not saved with the answers within 30 s"
+        time.sleep(0.2)
+
+
+def _submit(page) -> None:
+    """Nbgrader > Assignment List, Submit next to the assignment; wait until it is listed as
+    submitted."""
+    page.get_by_role("menuitem", name="Nbgrader").click()
+    page.get_by_role("menuitem", name=re.compile("Assignment List")).click()
+    panel = page.locator("#nbgrader-assignment-list")
+    fetched = panel.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT)
+    fetched.get_by_role("button", name="Submit").click()
+    submitted = panel.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT)
+    harness._expect()(submitted.first).to_be_visible(timeout=60_000)
+
+
+def _readme_commands(marker: str) -> str:
+    """The first ```bash block after `marker` in the README: the commands the test runs."""
+    after = README[README.index(marker):]
+    return after[after.index("```bash\n") + len("```bash\n"):].split("```", 1)[0]
+
+
+def _as(hub, account, script: str, cwd) -> str:
+    """Run a shell `script` as `account` (the instructor's terminal on the hub); its output."""
+    done = hub.run_as(account, ["bash", "-c", script], cwd)
+    assert done.returncode == 0, f"{script!r} as {account.name}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
 def _assert_course_in_home(hub, learner) -> None:
     """The course is a git clone of the source's commit in the learner's home, and every file
     of it is the learner's."""
@@ -190,6 +330,10 @@ def _publish_update(course) -> str:
     _git(course, "-c", "user.name=Instructor", "-c", "user.email=instructor@example.org",
          "commit", "--quiet", "-m", "Day 2: an updated exercise 01, a note in chapter 02")
     return _head(course)
+
+
+_CELL_SOURCE_JS = harness._HELPERS_JS + """
+([path, index]) => panelFor(path).content.model.cells.get(index).sharedModel.getSource()"""
 
 
 # ---- without a hub ---------------------------------------------------------------------
