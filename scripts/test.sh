@@ -85,6 +85,7 @@ $VPY -m pytest exercises --nbval-lax "${NBVAL[@]}" "$@"
 # /var/tmp/bplib-venv-hub instead, linked from .venv-hub, with bplib copied in, not editable.
 # Only root can run the hub tests (they add users); for anyone else nothing is installed.
 HUB_VENV_OUTSIDE=/var/tmp/bplib-venv-hub
+NBGRADER_INSTRUCTOR_TOOLS="@jupyter/nbgrader:formgrader @jupyter/nbgrader:create-assignment @jupyter/nbgrader:course-list"
 hub_python() {
     local candidate
     for candidate in "$("$PYTHON" -c 'import sys; print(sys.executable)')" /usr/bin/python3; do
@@ -116,6 +117,8 @@ if [ "$(id -u)" = 0 ]; then
         # with that path, which the users must be able to follow.
         HUB_PIP=("$(readlink -f .venv-hub)/bin/python" -m pip install --quiet --disable-pip-version-check)
         "${HUB_PIP[@]}" -r requirements-hub.txt
+        # As README's workshop guide does on a hub: nbgrader's instructor tools out of learners' menus
+        "$(readlink -f .venv-hub)/bin/jupyter" labextension disable --level=sys_prefix $NBGRADER_INSTRUCTOR_TOOLS > /dev/null 2>&1
         if [ "$CHECKOUT_REACHABLE" = 0 ]; then  # the editable install points into the checkout: copy instead
             "${HUB_PIP[@]}" --no-deps --force-reinstall .
         fi

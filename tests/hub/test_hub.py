@@ -264,6 +264,12 @@ def _submit(page) -> None:
     """Nbgrader > Assignment List, Submit next to the assignment; wait until it is listed as
     submitted."""
     page.get_by_role("menuitem", name="Nbgrader").click()
+    # README's install takes nbgrader's instructor tools out of the learners' menus (so does
+    # scripts/test.sh for .venv-hub).
+    disabled = re.findall(r"@jupyter/nbgrader:([a-z-]+)", README[README.index("labextension disable"):][:300])
+    assert "formgrader" in disabled, disabled
+    commands = page.evaluate("() => window.jupyterapp.commands.listCommands()")
+    assert [c for c in commands if c.startswith("nbgrader:open-") and c[len("nbgrader:open-"):] in disabled] == []
     page.get_by_role("menuitem", name=re.compile("Assignment List")).click()
     panel = page.locator("#nbgrader-assignment-list")
     fetched = panel.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT)
