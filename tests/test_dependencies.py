@@ -20,18 +20,29 @@ from packaging.version import Version
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def _pins(path) -> dict[str, Version]:
-    """name -> version of each `name==version` line of a requirements file (markers must be absent)."""
-    pins = {}
+def _pins(path, includes: bool = False, seen: tuple = ()) -> dict[str, Version]:
+    """name -> version of each `name==version` line of a requirements file (markers must be absent),
+    with includes=True also of the files it includes (`-r other.txt`); no package may be pinned twice
+    at different versions."""
+    pins: dict[str, Version] = {}
+
+    def add(name, version):
+        assert pins.setdefault(name, version) == version, f"{path.name}: {name} pinned at {pins[name]} and {version}"
+
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
+        if includes and line.startswith("-r"):
+            included = path.parent / line[2:].strip()
+            assert included not in seen, f"{path.name} includes itself"
+            for name, version in _pins(included, True, (*seen, path)).items():
+                add(name, version)
         if not line or line.startswith("-"):
             continue
         req = Requirement(line)
         assert req.marker is None, f"{path.name}: {line!r} has an environment marker; pin one version"
         (spec,) = req.specifier
         assert spec.operator == "==", f"{path.name}: expected an exact pin, got {line!r}"
-        pins[canonicalize_name(req.name)] = Version(spec.version)
+        add(canonicalize_name(req.name), Version(spec.version))
     return pins
 
 

@@ -8,6 +8,7 @@ with BPLIB_REQUIRE_HUB=1 as in CI, fails them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -52,24 +53,13 @@ ANSWERS = {"alice": {"1.1": RIGHT["1.1"], "1.3": WRONG["1.3"]},
 def test_a_learner_logs_in_follows_the_link_and_runs_chapter_01(browser, hub):
     for role in ("alice", "bob"):
         learner = hub.users[role]
-        context = browser.new_context(viewport=harness.VIEWPORT)
-        page = context.new_page()
-        console = harness.ConsoleLog(page)
-        try:
-            _log_in_and_follow(page, hub, learner, hub.pull_link(CHAPTER_01))
-            notebook = harness.NotebookPage(page, None, f"{hubctl.COURSE_NAME}/{CHAPTER_01}").attach()
+        with _in_browser(browser, hub, learner, CHAPTER_01, f"hub_{role}") as notebook:
             # The kernel is the learner's own process (LocalProcessSpawner), not root's.
             assert notebook.run_in_kernel("import getpass; print(getpass.getuser())").strip() == learner.name
             notebook.run_all()
             errors = notebook.error_outputs()
             assert errors == [], f"{learner.name}: chapter 01 has error outputs: {errors}"
             _move_a_slider_and_see_the_figure_change(notebook)
-            assert console.errors() == [], f"{learner.name}: errors in the browser console"
-        except BaseException:
-            harness.save_artifacts(f"hub_{role}", page, console, hub)
-            raise
-        finally:
-            context.close()
         _assert_course_in_home(hub, learner)
 
 
@@ -112,31 +102,22 @@ def test_learners_answer_exercise_01_submit_it_and_the_instructor_grades_it(brow
 
     for role in ("alice", "bob"):
         learner = hub.users[role]
-        context = browser.new_context(viewport=harness.VIEWPORT)
-        page = context.new_page()
-        console = harness.ConsoleLog(page)
         try:
-            _log_in_and_follow(page, hub, learner, hub.pull_link(EXERCISE_01))
-            notebook = harness.NotebookPage(page, None, f"{hubctl.COURSE_NAME}/{EXERCISE_01}").attach()
-            for task, answer in ANSWERS[role].items():
-                _write_cell(notebook, ANSWER_CELLS[task], answer)
-            notebook.run_all()
-            shown = {task: _output_text(notebook, cell) for task, cell in CHECK_CELLS.items()}
-            for task, answer in ANSWERS[role].items():
-                if answer == RIGHT[task]:
-                    assert shown[task].endswith(": passed"), (role, task, shown[task])
-                else:
-                    assert ": wrong:" in shown[task] and "Hint:" in shown[task], (role, task, shown[task])
-                    assert "np.tanh(z) ** 2" not in shown[task] and "s * (1 - s)" not in shown[task]
-            assert all(shown[t].endswith("not implemented yet") for t in ("1.2", "1.4")), shown
-            _save(notebook, learner)
-            _submit(page)
-            assert console.errors() == [], f"{learner.name}: errors in the browser console"
-        except BaseException:
-            harness.save_artifacts(f"hub_exercise_{role}", page, console, hub)
-            raise
+            with _in_browser(browser, hub, learner, EXERCISE_01, f"hub_exercise_{role}") as notebook:
+                for task, answer in ANSWERS[role].items():
+                    _write_cell(notebook, ANSWER_CELLS[task], answer)
+                notebook.run_all()
+                shown = {task: _output_text(notebook, cell) for task, cell in CHECK_CELLS.items()}
+                for task, answer in ANSWERS[role].items():
+                    if answer == RIGHT[task]:
+                        assert shown[task].endswith(": passed"), (role, task, shown[task])
+                    else:
+                        assert ": wrong:" in shown[task] and "Hint:" in shown[task], (role, task, shown[task])
+                        assert "np.tanh(z) ** 2" not in shown[task] and "s * (1 - s)" not in shown[task]
+                assert all(shown[t].endswith("not implemented yet") for t in ("1.2", "1.4")), shown
+                _save(notebook, learner)
+                _submit(notebook.page)
         finally:
-            context.close()
             hub.stop_server(learner)
 
     grading = instructor.home / GRADING
@@ -197,6 +178,25 @@ def test_a_course_update_arrives_and_the_learners_work_survives(hub):
 
 
 # ---- steps -----------------------------------------------------------------------------
+@contextlib.contextmanager
+def _in_browser(browser, hub, learner, path: str, artifacts: str):
+    """A fresh browser for `learner`: logged in, the link to `path` (a notebook of the course)
+    followed, the NotebookPage attached. Afterwards the browser console must hold no error; on
+    any failure the page's artifacts are saved under `artifacts`."""
+    context = browser.new_context(viewport=harness.VIEWPORT)
+    page = context.new_page()
+    console = harness.ConsoleLog(page)
+    try:
+        _log_in_and_follow(page, hub, learner, hub.pull_link(path))
+        yield harness.NotebookPage(page, None, f"{hubctl.COURSE_NAME}/{path}").attach()
+        assert console.errors() == [], f"{learner.name}: errors in the browser console"
+    except BaseException:
+        harness.save_artifacts(artifacts, page, console, hub)
+        raise
+    finally:
+        context.close()
+
+
 def _log_in_and_follow(page, hub, learner, link: str) -> None:
     """Sign in on the hub's login page with `link` as the page to go to next; wait until the
     hub has started the learner's server and nbgitpuller has opened the notebook in JupyterLab."""
