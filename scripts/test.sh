@@ -130,5 +130,5 @@ if [ "$(id -u)" = 0 ]; then
         npm ci --prefix .hub-node --no-audit --no-fund --loglevel=error
     fi
 fi
-echo "== the course on a real JupyterHub: learners log in, follow the nbgitpuller link, run chapter 01 =="
+echo "== the course on a real JupyterHub: handing out, chapter 01 and exercise 01 in the browser, an update, collecting and grading =="
 $VPY -m pytest tests/hub -m hub "$@"

@@ -51,6 +51,7 @@ STOP_TIMEOUT_S = 30.0
 USER_EXIT_GRACE_S = 15.0  # for a kernel still shutting down after its server stopped
 API_SERVICE = "hub-tests"  # the service whose token the tests use for admin calls
 NOBODY_UID = 65534
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")  # where any user can leave files behind
 
 CONFIG = """\
 # Written by tests/hub/hubctl.py for one test session; removed with it.
@@ -453,7 +454,8 @@ def teardown(hub: Hub | None, accounts: list[Account], workdir: Path) -> list[st
 
 def leftovers(accounts: list[Account], ports, workdir: Path) -> list[str]:
     """Anything of the session still on the machine: processes of its users, listening ports of
-    the hub and proxy, home folders, users or groups, the temporary folder."""
+    the hub and proxy, home folders, users or groups, the temporary folder, files of its users in
+    the shared temporary folders."""
     found = []
     uids = {a.uid for a in accounts}
     if processes := _processes_of(uids):
@@ -468,7 +470,27 @@ def leftovers(accounts: list[Account], ports, workdir: Path) -> list[str]:
                 found.append(f"{account.name} still in {database}")
     if workdir.exists():
         found.append(f"temporary folder left: {workdir}")
+    if files := files_of(uids):
+        found.append(f"files of the test users left in the shared temporary folders: {files}")
     return found
+
+
+def files_of(uids: set[int], folders=SHARED_TMP) -> list[str]:
+    """Entries of `folders` (not their contents) owned by one of `uids`: what a user's process
+    leaves in a shared temporary folder lies there, and outlives the user."""
+    found = []
+    for folder in map(Path, folders):
+        with contextlib.suppress(FileNotFoundError):
+            found += [str(entry) for entry in folder.iterdir()
+                      if _owner(entry) in uids]
+    return found
+
+
+def _owner(path: Path) -> int | None:
+    try:
+        return path.lstat().st_uid
+    except FileNotFoundError:  # gone while we looked
+        return None
 
 
 # ---- helpers ---------------------------------------------------------------------------

@@ -373,3 +373,15 @@ def test_missing_hub_environment_fails_when_required(tmp_path):
     out = result.stdout
     assert result.returncode != 0, out
     assert "1 error" in out and "BPLIB_REQUIRE_HUB=1" in out and _expected_reason(tmp_path) in out, out
+
+
+def test_files_a_test_user_leaves_in_a_shared_temporary_folder_are_found(tmp_path):
+    (tmp_path / "theirs").write_text("x")
+    (tmp_path / "mine").write_text("x")
+    uid = os.stat(tmp_path / "mine").st_uid
+    if os.geteuid() == 0:  # a file of another user (root can make one)
+        os.chown(tmp_path / "theirs", hubctl.NOBODY_UID, -1)
+        assert hubctl.files_of({hubctl.NOBODY_UID}, [tmp_path]) == [str(tmp_path / "theirs")]
+    assert sorted(hubctl.files_of({uid}, [tmp_path, tmp_path / "absent"])) == sorted(
+        str(p) for p in tmp_path.iterdir() if p.stat().st_uid == uid)
+    assert hubctl.files_of({uid + 12345}, [tmp_path]) == []
