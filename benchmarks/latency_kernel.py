@@ -135,7 +135,7 @@ def _dashboards() -> list[tuple[str, Callable, Iterable]]:
         ("sigmoid_dashboard", sigmoid_dashboard, ["z", "c"]),
         ("graph_dashboard", graph_dashboard, ["w0", "x0", "w1", "x1", "w2"]),
         ("backward_stepper", backward_stepper, ["step"]),
-        ("delta_rule_dashboard", delta_rule_dashboard, ["lr", "w1", "w2", "mode"]),
+        ("delta_rule_dashboard", delta_rule_dashboard, ["lr", "w0", "w1", "mode"]),
         ("network_dashboard", network_dashboard, ["W1_00", "W2_11"]),
         ("playground", playground, ["lr", "hidden", "layers", "activation", "batch_size", "dataset", STEP]),
         ("depth_dashboard", depth_dashboard, ["depth", "activation", "init", "scale"]),

@@ -237,7 +237,7 @@ def figures_of(dash) -> list[bq.Figure]:
 
 def test_dashboard_starts_with_the_default_run():
     dash = delta_rule_dashboard()
-    assert dash.values() == {"lr": 10.0, "w1": -2.0, "w2": 6.0, "mode": "batch"}
+    assert dash.values() == {"lr": 10.0, "w0": -2.0, "w1": 6.0, "mode": "batch"}
     expected = reference_path(AND_X, AND_Y, START, FIXED_BIAS, 10.0, STEPS, "batch")
     assert_shows(dash, expected, START, 10.0, "batch")
     html = text(dash.readout.value)
@@ -247,8 +247,8 @@ def test_dashboard_starts_with_the_default_run():
     assert dash.marks["end"].marker == "circle" and dash.marks["end"].colors == ["#2e7d32"]
     assert sorted(f.title for f in figures_of(dash) if f.title) == ["loss L(w0, w1) with the bias fixed at b = -3",
                                                          "loss after each step"]
-    # the weights are counted from 0, like w[0], w[1]: the controls "w1", "w2" are labelled w0, w1
-    assert [dash.controls[name].description for name in ("w1", "w2")] == ["start w0", "start w1"]
+    # the weights are counted from 0, like w[0], w[1]: the controls "w0", "w1" are labelled so
+    assert [dash.controls[name].description for name in ("w0", "w1")] == ["start w0", "start w1"]
     (surface_figure,) = [f for f in figures_of(dash) if f.title.startswith("loss L(")]
     assert [a.label for a in surface_figure.axes] == ["w0", "w1"]
     assert "start (w0, w1) (-2.00, 6.00)" in " ".join(html.split()) and "end (w0, w1)" in html
@@ -291,7 +291,7 @@ def test_the_surface_is_the_loss_in_bands_and_stays_put():
     assert all(dash.marks[name] is mark and mark.x is x for name, (mark, x) in static.items())  # untouched
     assert dash.marks == marks  # the same marks, updated in place
     limits = {name: (scale.min, scale.max) for name, scale in dash.scales.items()}
-    assert limits["w1"] == limits["w2"] == W_RANGE
+    assert limits["w0"] == limits["w1"] == W_RANGE
     assert limits["step"] == (0.0, STEPS) and limits["loss"] == (0.0, pytest.approx(1.05 * top))
 
 
@@ -305,8 +305,8 @@ def test_the_learning_rate_slider_redraws_the_path_and_the_loss(lr):
 
 def test_start_sliders_and_mode_toggle():
     dash = delta_rule_dashboard()
-    dash.controls["w1"].value = 5.0
-    dash.controls["w2"].value = -1.5
+    dash.controls["w0"].value = 5.0
+    dash.controls["w1"].value = -1.5
     dash.controls["mode"].value = "online"
     expected = reference_path(AND_X, AND_Y, [5.0, -1.5], FIXED_BIAS, 10.0, STEPS, "online")
     assert_shows(dash, expected, [5.0, -1.5], 10.0, "online")
@@ -321,12 +321,12 @@ def test_every_slider_position_shows_its_own_run(mode):
     # the run descent_path makes for those values, after any order of moves, and so must the values
     # between two positions (set from Python), which are run afresh.
     dash = delta_rule_dashboard(mode=mode)
-    moves = [("lr", 10.0 ** -1.5), ("lr", 10.0 ** 1.85), ("lr", 10.0 ** 2.5), ("w1", 3.7), ("w1", -4.0),
-             ("w2", 0.2), ("lr", 10.0**6), ("lr", 10.0**0.5), ("w2", 7.9), ("w1", 1.234), ("lr", 12.3456)]
+    moves = [("lr", 10.0 ** -1.5), ("lr", 10.0 ** 1.85), ("lr", 10.0 ** 2.5), ("w0", 3.7), ("w0", -4.0),
+             ("w1", 0.2), ("lr", 10.0**6), ("lr", 10.0**0.5), ("w1", 7.9), ("w0", 1.234), ("lr", 12.3456)]
     for name, value in moves:
         dash.controls[name].value = value
         values = dash.values()
-        start = np.array([values["w1"], values["w2"]])
+        start = np.array([values["w0"], values["w1"]])
         expected = descent_path(AND_X, AND_Y, start, FIXED_BIAS, values["lr"], STEPS, mode)
         assert dash.path.keys() == expected.keys()
         for key, value_expected in expected.items():
@@ -340,7 +340,7 @@ def test_every_slider_position_shows_its_own_run(mode):
 def test_the_front_ends_round_off_is_taken_as_the_slider_position():
     # noUiSlider adds steps: a browser sends -0.7000000000000002 for -0.7 and 2.23872113856834 for 10**0.35
     dash = delta_rule_dashboard(lr=70.0)
-    dash.controls["w1"].value = -0.7000000000000002
+    dash.controls["w0"].value = -0.7000000000000002
     dash.controls["lr"].value = 2.23872113856834
     lr = 10.0**0.35
     expected = descent_path(AND_X, AND_Y, [-0.7, 6.0], FIXED_BIAS, lr, STEPS, "batch")
@@ -383,9 +383,9 @@ def test_an_end_off_the_plot_is_marked_on_its_edge():
 def test_set_moves_several_controls_with_one_update():
     dash = delta_rule_dashboard()
     count = dash.updates
-    dash.set(lr=70.0, w1=0.0, w2=0.0)
+    dash.set(lr=70.0, w0=0.0, w1=0.0)
     assert dash.updates == count + 1
-    assert dash.values() == {"lr": 70.0, "w1": 0.0, "w2": 0.0, "mode": "batch"}
+    assert dash.values() == {"lr": 70.0, "w0": 0.0, "w1": 0.0, "mode": "batch"}
     expected = reference_path(AND_X, AND_Y, [0.0, 0.0], FIXED_BIAS, 70.0, STEPS, "batch")
     assert_shows(dash, expected, [0.0, 0.0], 70.0, "batch")
     dash.set(lr=1e3)  # above the slider's exponent range [-2, 8] as a number: still valid
@@ -396,7 +396,7 @@ def test_set_moves_several_controls_with_one_update():
     ({"lr": 1e9}, "lr"),
     ({"lr": 0.001}, "lr"),
     ({"lr": "fast"}, "lr"),
-    ({"w1": 9.0}, "w1"),
+    ({"w0": 9.0}, "w0"),
     ({"speed": 1.0}, "control names"),
 ])
 def test_set_rejects_values_out_of_range(values, match):
@@ -409,8 +409,8 @@ def test_set_rejects_values_out_of_range(values, match):
 
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"lr": 1e9}, "lr"),
-    ({"w1": -5.0}, "w1"),
-    ({"w2": float("nan")}, "w2"),
+    ({"w0": -5.0}, "w0"),
+    ({"w1": float("nan")}, "w1"),
     ({"mode": "stochastic"}, "mode"),
     ({"steps": 0}, "steps"),
     ({"x": np.ones((4, 3)), "y": AND_Y}, "two inputs"),
@@ -423,7 +423,7 @@ def test_dashboard_rejects_bad_arguments(kwargs, match):
 def test_dashboard_on_other_data_and_bias():
     x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0.0, 1.0, 1.0, 1.0])  # OR
-    dash = delta_rule_dashboard(x=x, y=y, b=-1.0, steps=40, lr=3.0, w1=0.0, w2=0.0)
+    dash = delta_rule_dashboard(x=x, y=y, b=-1.0, steps=40, lr=3.0, w0=0.0, w1=0.0)
     expected = reference_path(x, y, [0.0, 0.0], -1.0, 3.0, 40, "batch")
     np.testing.assert_allclose(dash.marks["path"].x, expected[:, 0], rtol=1e-12, atol=1e-12)
     assert (dash.scales["step"].min, dash.scales["step"].max) == (0.0, 40.0)

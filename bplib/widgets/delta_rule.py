@@ -339,7 +339,7 @@ def _status_html(path: dict) -> str:
 class _Sweep:
     """Runs from every position of one slider, the other controls held: one batched descent (_descend)."""
 
-    control: str  # "lr", "w1" or "w2"
+    control: str  # "lr", "w0" or "w1"
     held: tuple  # the other controls' (name, value) pairs
     weights: np.ndarray  # (steps + 1, 2, K)
     diverged_at: np.ndarray  # (K,)
@@ -348,8 +348,8 @@ class _Sweep:
 class DeltaRuleDashboard(Dashboard):
     """Learning rate, start weights and mode; the descent path on the loss contours. Chapter 03.
 
-    The controls are "lr", "w1", "w2" and "mode"; "w1" and "w2" hold the start values of the weights
-    w0 and w1 (the sliders "start w0", "start w1": the course counts from 0, the names predate that).
+    The controls are "lr", "w0", "w1" and "mode"; "w0" and "w1" hold the start values of the weights
+    w0 and w1 (the sliders "start w0", "start w1").
 
     The figure is drawn in the browser (bqplot): a change sends the path, the loss curve and the
     end markers as arrays, never pixels.
@@ -367,12 +367,12 @@ class DeltaRuleDashboard(Dashboard):
             (Scatter, one point each; the end is clamped onto the plot's edge when the path leaves it and
             is a cross when the run diverged or is stuck), "loss" (Lines, (S + 1,) the loss per step),
             "loss_end" (Scatter, its last point).
-        scales: dict name -> bqplot scale: "w1", "w2" (the map's axes: w0 across, w1 up), "loss_colour" (its
+        scales: dict name -> bqplot scale: "w0", "w1" (the map's axes: w0 across, w1 up), "loss_colour" (its
             colours), "step", "loss" (the loss panel's axes). Their limits are fixed: no control moves an axis.
         status: ipywidgets.HTML above the map, the run's status in its colour.
     """
 
-    def __init__(self, lr: float = 10.0, w1: float = -2.0, w2: float = 6.0, mode: str = "batch",
+    def __init__(self, lr: float = 10.0, w0: float = -2.0, w1: float = 6.0, mode: str = "batch",
                  x=None, y=None, b: float = FIXED_BIAS, steps: int = STEPS):
         x, y = _check_data(AND_X if x is None else x, AND_Y if y is None else y)
         if x.shape[1] != 2:
@@ -381,7 +381,7 @@ class DeltaRuleDashboard(Dashboard):
         low, high = 10.0 ** LR_EXPONENTS[0], 10.0 ** LR_EXPONENTS[1]
         if not low <= lr <= high:
             raise ValueError(f"lr: expected a value in [{low:g}, {high:g}], got {lr!r}")
-        for name, value in (("w1", w1), ("w2", w2)):
+        for name, value in (("w0", w0), ("w1", w1)):
             if not W_RANGE[0] <= _real(value, name) <= W_RANGE[1]:
                 raise ValueError(f"{name}: expected a value in [{W_RANGE[0]}, {W_RANGE[1]}], got {value!r}")
         if mode not in MODES:
@@ -400,14 +400,14 @@ class DeltaRuleDashboard(Dashboard):
         controls = {
             "lr": widgets.FloatLogSlider(value=lr, base=10.0, min=LR_EXPONENTS[0], max=LR_EXPONENTS[1], step=LR_STEP,
                                          description="lr", readout_format=".3g", continuous_update=True),
-            "w1": widgets.FloatSlider(value=w1, min=W_RANGE[0], max=W_RANGE[1], step=W_STEP,
+            "w0": widgets.FloatSlider(value=w0, min=W_RANGE[0], max=W_RANGE[1], step=W_STEP,
                                       description="start w0", continuous_update=True),
-            "w2": widgets.FloatSlider(value=w2, min=W_RANGE[0], max=W_RANGE[1], step=W_STEP,
+            "w1": widgets.FloatSlider(value=w1, min=W_RANGE[0], max=W_RANGE[1], step=W_STEP,
                                       description="start w1", continuous_update=True),
             "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="mode",
                                           style={"button_width": "80px"}),
         }
-        self._positions = {name: _slider_positions(controls[name]) for name in ("lr", "w1", "w2")}
+        self._positions = {name: _slider_positions(controls[name]) for name in ("lr", "w0", "w1")}
         super().__init__(controls, self._make_figure())
 
     # ---- the figure ----------------------------------------------------------------------------
@@ -420,10 +420,10 @@ class DeltaRuleDashboard(Dashboard):
 
     def _surface_panel(self, levels: np.ndarray) -> bq.Figure:
         marks, scales = self.marks, self.scales
+        scales["w0"] = bq.LinearScale(min=W_RANGE[0], max=W_RANGE[1])
         scales["w1"] = bq.LinearScale(min=W_RANGE[0], max=W_RANGE[1])
-        scales["w2"] = bq.LinearScale(min=W_RANGE[0], max=W_RANGE[1])
         scales["loss_colour"] = plots.colour_scale(_VIRIDIS, float(levels[0]), float(levels[-1]))
-        plane = {"x": scales["w1"], "y": scales["w2"]}
+        plane = {"x": scales["w0"], "y": scales["w1"]}
         marks["surface"] = bq.HeatMap(x=self.w_grid, y=self.w_grid, color=_banded(self.surface, levels),
                                       scales={**plane, "color": scales["loss_colour"]})
         xs, ys = plots.contour_lines(self.w_grid, self.w_grid, self.surface, levels)
@@ -442,7 +442,7 @@ class DeltaRuleDashboard(Dashboard):
         ticks = np.arange(W_RANGE[0], W_RANGE[1] + 1.0, 2.0)
         return plots.figure(
             [marks[name] for name in ("surface", "contours", "lowest", "path", "start", "end")],
-            [plots.axis(scales["w1"], "w0", ticks=ticks), plots.axis(scales["w2"], "w1", vertical=True, ticks=ticks)],
+            [plots.axis(scales["w0"], "w0", ticks=ticks), plots.axis(scales["w1"], "w1", vertical=True, ticks=ticks)],
             title=f"loss L(w0, w1) with the bias fixed at b = {self.b:g}", width=377, height=370)
 
     def _colour_bar(self, levels: np.ndarray) -> bq.Figure:
@@ -499,7 +499,7 @@ class DeltaRuleDashboard(Dashboard):
 
     def _render(self, values: dict) -> str:
         values = self._on_positions(values)
-        start = np.array([values["w1"], values["w2"]], dtype=np.float64)
+        start = np.array([values["w0"], values["w1"]], dtype=np.float64)
         self.path = path = self._run(values)
         weights, losses = path["weights"], path["losses"]
         steps = np.arange(len(losses), dtype=np.float64)
@@ -532,9 +532,9 @@ class DeltaRuleDashboard(Dashboard):
         self._shown = dict(values)
         if key in self._recent:
             return self._recent[key]
-        path = self._from_sweep(moved[0], values) if moved in (["lr"], ["w1"], ["w2"]) else None
+        path = self._from_sweep(moved[0], values) if moved in (["lr"], ["w0"], ["w1"]) else None
         if path is None:
-            start = np.array([values["w1"], values["w2"]])
+            start = np.array([values["w0"], values["w1"]])
             path = descent_path(self.x, self.y, start, self.b, values["lr"], self.steps, values["mode"])
         self._recent = {**dict(list(self._recent.items())[-1:]), key: path}
         return path
@@ -556,27 +556,27 @@ class DeltaRuleDashboard(Dashboard):
         """Runs from every position of slider `name`, the other controls at `values`: one batched descent."""
         positions = self._positions[name]  # (K,)
         starts = np.empty((2, len(positions)))  # (2, K)
-        starts[0], starts[1] = values["w1"], values["w2"]
+        starts[0], starts[1] = values["w0"], values["w1"]
         lr = positions if name == "lr" else float(values["lr"])
         if name != "lr":
-            starts[0 if name == "w1" else 1] = positions
+            starts[0 if name == "w0" else 1] = positions
         weights, diverged_at = _descend(self.x, self.y, starts, self.b, lr, self.steps, values["mode"])
         return _Sweep(name, held, weights, diverged_at)
 
 
-def delta_rule_dashboard(lr: float = 10.0, w1: float = -2.0, w2: float = 6.0, mode: str = "batch",
+def delta_rule_dashboard(lr: float = 10.0, w0: float = -2.0, w1: float = 6.0, mode: str = "batch",
                          x=None, y=None, b: float = FIXED_BIAS, steps: int = STEPS) -> DeltaRuleDashboard:
     """A live dashboard of the delta rule on a loss surface; the last line of a cell. Chapter 03.
 
     Inputs:
         lr: initial learning rate, in [1e-2, 1e8] (a log-scale slider).
-        w1, w2: initial start values of the weights w0 and w1 respectively (the sliders "start w0" and
-            "start w1"; the keywords and control names are w1, w2 for compatibility), each in W_RANGE.
+        w0, w1: initial start values of the weights w0 and w1 (the sliders "start w0" and "start w1"),
+            each in W_RANGE.
         mode: "batch" or "online".
         x: (N, 2) inputs and y: (N,) targets, by default the logical AND (AND_X, AND_Y).
         b: the bias, held fixed while the weights learn (default FIXED_BIAS = -3).
         steps: weight updates per run.
     Returns:
-        DeltaRuleDashboard (displays itself; .set(lr=..., w1=..., w2=..., mode=...) moves the controls).
+        DeltaRuleDashboard (displays itself; .set(lr=..., w0=..., w1=..., mode=...) moves the controls).
     """
-    return DeltaRuleDashboard(lr=lr, w1=w1, w2=w2, mode=mode, x=x, y=y, b=b, steps=steps)
+    return DeltaRuleDashboard(lr=lr, w0=w0, w1=w1, mode=mode, x=x, y=y, b=b, steps=steps)
