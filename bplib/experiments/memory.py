@@ -10,7 +10,7 @@ relu or linear. Its weights and inputs are drawn in one place, _probe_network (G
 inputs), which gradient_through_time and probe_weights (the chapter's and the dashboard's network)
 both call.
 
-    gradient_through_time        ||dh_{T-1} / dh_{T-1-d}||_F / sqrt(H) for each distance d (chapter 07)
+    gradient_through_time        ||∂h_{T-1} / ∂h_{T-1-d}||_F / sqrt(H) for each distance d (chapter 07)
     dwh_by_distance              dL/dWh split by the distance between a loss term and a use of Wh: the
                                  pairs that truncated BPTT keeps or drops (bplib.rnn._bptt_by_distance)
     cell_gradient_through_time   the same measure for an LSTM's cell or hidden state (chapter 08)
@@ -101,10 +101,10 @@ def _gradient_through_time(Wh: np.ndarray, u: np.ndarray, activation: str) -> np
     with np.errstate(over="ignore", invalid="ignore"):  # "linear" with a large scale may overflow: g becomes inf
         z, _ = _probe_run(Wh, u, f)
         g = np.empty(T)
-        jacobian = np.eye(H)  # dh_{T-1} / dh_{T-1-d}, starting at d = 0
+        jacobian = np.eye(H)  # ∂h_{T-1} / ∂h_{T-1-d}, starting at d = 0
         for d in range(T):
             g[d] = np.linalg.norm(jacobian) / math.sqrt(H)
-            # dh_t/dh_{t-1}[i, j] = f'(z_t)[i] * Wh[j, i], i.e. diag(f'(z_t)) Wh^T: one step further back
+            # ∂h_t/∂h_{t-1}[i, j] = f'(z_t)[i] * Wh[j, i], i.e. diag(f'(z_t)) Wh^T: one step further back
             jacobian = jacobian @ (f_prime(z[T - 1 - d])[:, None] * Wh.T)
     return g
 
@@ -114,8 +114,8 @@ def gradient_through_time(Wh_scale: float, T: int, H: int, rng: np.random.Genera
     """How the gradient of a loss at the last step shrinks or grows going back in time. Chapter 07.
 
     On the probe network (module docstring), for each distance d = 0 .. T-1,
-        g[d] = ||dh_{T-1} / dh_{T-1-d}||_F / sqrt(H),
-    the Frobenius norm of the Jacobian, scaled so that g[0] = 1: the root-mean-square of
+        g[d] = ||J_d||_F / sqrt(H),   J_d = ∂h_{T-1} / ∂h_{T-1-d}  (H, H), the Jacobian,
+    its Frobenius norm scaled so that g[0] = 1 (J_0 = I): the root-mean-square of
     ||dL/dh_{T-1-d}|| over losses L = v . h_{T-1} with v a random unit vector, the size of the gradient
     the last step's loss sends d steps back. With tanh and Wh_scale < 1 it decays roughly
     geometrically (vanishing); with "linear" and Wh_scale > 1 it grows (exploding).
@@ -190,7 +190,7 @@ def cell_gradient_through_time(params_or_forget_bias, T: int, rng: np.random.Gen
         quantity="c":            the cell state c_{T-k}, all paths (through c_{T-k+1} and through h_{T-k});
         quantity="c_cell_path":  the same along the cell path alone, dc_{t-1} = dc_t * f_t from c_T
                                  (the product of the forget gates met on the way);
-        quantity="h":            the hidden state, ||dh_T / dh_{T-k}||_F / sqrt(H), g[0] = 1: what the
+        quantity="h":            the hidden state, ||∂h_T / ∂h_{T-k}||_F / sqrt(H), g[0] = 1: what the
                                  vanilla RNN probe measures.
 
     Inputs:

@@ -7,7 +7,7 @@ A random vanilla RNN with no learning, the probe network of bplib.experiments.me
 with G an (H, H) matrix of standard normal entries (so Wh's eigenvalues fill a disc of radius
 about `scale`), u_t random inputs standing for x_t Wx + b, and f = tanh or the identity
 ("linear"). Two panels, both against the distance d in time (log y):
-  - left: ||dh_{T-1} / dh_{T-1-d}|| / sqrt(H), the size of the gradient that the loss at the last
+  - left: ||∂h_{T-1} / ∂h_{T-1-d}|| / sqrt(H), the size of the gradient that the loss at the last
     step sends d steps back (memory.gradient_through_time), with rho(Wh)**d dashed for comparison;
   - right: the size of each distance's share of dL/dWh for a loss read at every step,
     L = sum_t dh_t . h_t. dL/dWh is a sum over pairs (t, s): the loss term of step t reaching
