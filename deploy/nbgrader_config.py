@@ -12,9 +12,9 @@ c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = "backprop"
 
-# The exchange: a folder on the hub's server every user can write to (created by the instructor's
-# first `nbgrader release_assignment`). On Kubernetes, a volume shared by every user's pod, mounted
-# here. NBGRADER_EXCHANGE moves it (the tests use a temporary folder).
+# The exchange: a folder on the hub's server every user can write to, made once by the admin
+# (README: mkdir, chmod 777; nbgrader does not create it). On Kubernetes, a volume shared by every
+# user's pod, mounted here. NBGRADER_EXCHANGE moves it (the tests use a temporary folder).
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
 
 # nbgitpuller clones the course into ~/backprop-course, so the assignment "exercises" is already in

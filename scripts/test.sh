@@ -82,7 +82,7 @@ $VPY -m pytest exercises --nbval-lax "${NBVAL[@]}" "$@"
 # they must reach it: its base Python must be one any user can run ($PYTHON if so, else the
 # system's python3; a Python under /root, e.g. pyenv's, is not), and so must the venv and bplib.
 # A checkout other users cannot enter (under /root, in a `mktemp -d` folder) gets its venv in
-# /var/tmp/bplib-venv-hub instead, linked from .venv-hub, with bplib copied in, not editable.
+# /var/tmp/bplib-venv-hub instead, linked from .venv-hub. bplib is always copied in, not editable.
 # Only root can run the hub tests (they add users); for anyone else nothing is installed.
 HUB_VENV_OUTSIDE=/var/tmp/bplib-venv-hub
 NBGRADER_INSTRUCTOR_TOOLS="@jupyter/nbgrader:formgrader @jupyter/nbgrader:create-assignment @jupyter/nbgrader:course-list"
@@ -117,11 +117,12 @@ if [ "$(id -u)" = 0 ]; then
         # with that path, which the users must be able to follow.
         HUB_PIP=("$(readlink -f .venv-hub)/bin/python" -m pip install --quiet --disable-pip-version-check)
         "${HUB_PIP[@]}" -r requirements-hub.txt
-        # As README's workshop guide does on a hub: nbgrader's instructor tools out of learners' menus
+        # As README's workshop guide does on a hub: bplib as a copy (not a link into a checkout
+        # other users may not reach), one OpenBLAS thread per kernel, nbgrader's instructor tools
+        # out of the learners' menus.
+        "${HUB_PIP[@]}" --no-deps --force-reinstall .
+        "$(readlink -f .venv-hub)/bin/python" -m ipykernel install --sys-prefix --name python3 --env OPENBLAS_NUM_THREADS 1 > /dev/null
         "$(readlink -f .venv-hub)/bin/jupyter" labextension disable --level=sys_prefix $NBGRADER_INSTRUCTOR_TOOLS > /dev/null 2>&1
-        if [ "$CHECKOUT_REACHABLE" = 0 ]; then  # the editable install points into the checkout: copy instead
-            "${HUB_PIP[@]}" --no-deps --force-reinstall .
-        fi
     fi
     # configurable-http-proxy, exactly as tests/hub/package-lock.json pins it (npm ci), when changed
     if command -v npm > /dev/null && ! cmp -s tests/hub/package-lock.json .hub-node/package-lock.json; then

@@ -115,6 +115,11 @@ def test_the_readmes_hub_install_is_the_environment_the_hub_tests_run():
     # tests pin (requirements-hub.txt is the instructor environment plus JupyterHub and nbgitpuller).
     readme = (ROOT / "README.md").read_text()
     hub = _pins(ROOT / "requirements-hub.txt")
-    install = next(line.strip() for line in readme.splitlines() if "/opt/tljh/user/bin/pip install" in line)
-    assert install.endswith(f"-r requirements-instructor.txt nbgitpuller=={hub['nbgitpuller']}"), install
+    installs = [line.strip() for line in readme.splitlines() if "/opt/tljh/user/bin/pip install" in line]
+    assert installs[0].endswith(f"-r requirements-instructor.txt nbgitpuller=={hub['nbgitpuller']}"), installs
+    # then bplib as a copy, as scripts/test.sh installs it for the hub tests
+    assert installs[1].endswith("pip install --no-deps --force-reinstall ."), installs
+    assert '"${HUB_PIP[@]}" --no-deps --force-reinstall .' in (ROOT / "scripts" / "test.sh").read_text()
     assert "-r requirements-instructor.txt" in (ROOT / "requirements-hub.txt").read_text().splitlines()
+    kernel_spec = "-m ipykernel install --sys-prefix --name python3 --env OPENBLAS_NUM_THREADS 1"
+    assert kernel_spec in readme and kernel_spec in (ROOT / "scripts" / "test.sh").read_text()

@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # tests of the missing-environment path use a path that does not exist).
 VENV = Path(os.environ.get("BPLIB_HUB_VENV", ROOT / ".venv-hub")).resolve()
 PROXY = ROOT / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
-COURSE_NAME = "backprop-course"  # the course source's folder, so also the folder nbgitpuller makes in a home
+COURSE_NAME = "backprop-course"  # the folder the link clones into in a home (its targetpath; README)
+SOURCE_NAME = "course-fork"  # the course source's folder: named unlike COURSE_NAME, as a fork may be
 BRANCH = "main"
 ROLES = ("instructor", "alice", "bob", "carol")  # the first is the hub's admin
 START_TIMEOUT_S = 90.0  # hub start, or a user's server start, on a busy 2-core machine
@@ -173,9 +174,9 @@ def remove_accounts(accounts: list[Account]) -> list[str]:
 
 # ---- the course source -----------------------------------------------------------------
 def clone_course(folder: Path) -> Path:
-    """Clone this repository's HEAD (committed files only; no network) into folder/COURSE_NAME,
+    """Clone this repository's HEAD (committed files only; no network) into folder/SOURCE_NAME,
     on branch BRANCH, and write folder/gitconfig. Returns the clone."""
-    clone = folder / COURSE_NAME
+    clone = folder / SOURCE_NAME
     head = _run(["git", "-C", str(ROOT), "rev-parse", "HEAD"]).strip()
     _run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(clone)])
     _run(["git", "-C", str(clone), "checkout", "--quiet", "-B", BRANCH, head])
@@ -233,8 +234,9 @@ class Hub:
 
     def user_environment(self) -> dict[str, str]:
         """What the hub adds to every user's environment (their servers, kernels, commands)."""
+        # (One BLAS thread per kernel comes from the environment's kernel spec, as README's
+        # install makes it: scripts/test.sh runs the same ipykernel install.)
         return {
-            "OPENBLAS_NUM_THREADS": "1",  # one BLAS thread per kernel: many kernels share the cores
             "GIT_CONFIG_SYSTEM": str(self.course.parent / "gitconfig"),  # see clone_course
             "JUPYTER_CONFIG_PATH": str(self.jupyter_config),  # nbgrader_config.py (course id, exchange)
             "NBGRADER_EXCHANGE": str(self.exchange),
@@ -314,6 +316,7 @@ class Hub:
         query = urllib.parse.urlencode({
             "repo": self.course.as_uri(),  # file://...: nbgitpuller runs git clone on it
             "branch": BRANCH,
+            "targetpath": COURSE_NAME,  # else the folder would be named after the source
             "urlpath": f"lab/tree/{COURSE_NAME}/{notebook}",
         })
         return f"{self.url}/hub/user-redirect/git-pull?{query}"
@@ -322,7 +325,7 @@ class Hub:
         """Pull the course into `account`'s home through nbgitpuller's own API on their running
         server (what the link's page does). Returns nbgitpuller's events; the last one says
         whether it finished ("phase": "finished") or failed ("phase": "error")."""
-        query = urllib.parse.urlencode({"repo": self.course.as_uri(), "branch": BRANCH})
+        query = urllib.parse.urlencode({"repo": self.course.as_uri(), "branch": BRANCH, "targetpath": COURSE_NAME})
         request = urllib.request.Request(f"{self.url}/user/{account.name}/git-pull/api?{query}",
                                          headers={"Authorization": f"token {self.api_token}"})
         events = []

@@ -56,6 +56,8 @@ def test_a_learner_logs_in_follows_the_link_and_runs_chapter_01(browser, hub):
         with _in_browser(browser, hub, learner, CHAPTER_01, f"hub_{role}") as notebook:
             # The kernel is the learner's own process (LocalProcessSpawner), not root's.
             assert notebook.run_in_kernel("import getpass; print(getpass.getuser())").strip() == learner.name
+            # ... with one OpenBLAS thread, from the kernel spec README's install writes
+            assert notebook.run_in_kernel("import os; print(os.environ.get('OPENBLAS_NUM_THREADS'))").strip() == "1"
             notebook.run_all()
             errors = notebook.error_outputs()
             assert errors == [], f"{learner.name}: chapter 01 has error outputs: {errors}"
