@@ -265,10 +265,7 @@ class JupyterServer:
             self.api("DELETE", f"/api/kernels/{kernel['id']}")
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return tail(self.log_path, lines)
 
     # -- stop ----------------------------------------------------------------------------
     def stop(self) -> list[str]:
@@ -304,6 +301,26 @@ class JupyterServer:
             self._log.close()
         self.process = None
         return [f"pid {pid}: {command}" for pid, command in alive.items()]
+
+
+def tail(path: Path, lines: int) -> str:
+    """The last `lines` lines of a log file, or "(no log)"."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def run_pytest_without(test: str, marker: str, env_changes: dict[str, str | None]) -> subprocess.CompletedProcess:
+    """Run one test file or node id of ours in a fresh pytest with the environment changed
+    (None removes a variable): how the tests check what a machine without Chromium or a hub
+    sees. Plugins the run does not use are left out: it starts in half the time."""
+    env = {k: v for k, v in os.environ.items() if k not in env_changes}
+    env.update({k: v for k, v in env_changes.items() if v is not None})
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", test, "-m", marker, "-rs",
+         "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:nbval", "-p", "no:hypothesispytest"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def _processes() -> list[tuple[int, int, str, str]]:

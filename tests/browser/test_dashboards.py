@@ -19,11 +19,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-import os
 import pkgutil
 import re
-import subprocess
-import sys
 import typing
 
 import pytest
@@ -292,15 +289,9 @@ def test_every_dashboard_in_the_chapters_is_listed():
 
 
 def _run_browser_tests_without_chromium(tmp_path, require: bool):
-    env = {k: v for k, v in os.environ.items() if k != "BPLIB_REQUIRE_BROWSER"}
-    env["BPLIB_CHROMIUM"] = str(tmp_path / "no-chromium-here")
-    if require:
-        env["BPLIB_REQUIRE_BROWSER"] = "1"
-    return subprocess.run(
-        # Plugins this run does not use are left out: it starts in half the time.
-        [sys.executable, "-m", "pytest", "tests/browser/test_notebook7.py", "-m", "browser", "-rs",
-         "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:nbval", "-p", "no:hypothesispytest"],
-        cwd=harness.ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return harness.run_pytest_without(
+        "tests/browser/test_notebook7.py", "browser",
+        {"BPLIB_CHROMIUM": str(tmp_path / "no-chromium-here"), "BPLIB_REQUIRE_BROWSER": "1" if require else None})
 
 
 def test_missing_chromium_skips_and_says_why(tmp_path):

@@ -373,10 +373,7 @@ class Hub:
             time.sleep(0.2)
 
     def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return harness.tail(self.log_path, lines)
 
     # -- stop ----------------------------------------------------------------------------
     def stop(self) -> list[str]:

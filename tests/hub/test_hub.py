@@ -14,7 +14,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 import urllib.parse
 
@@ -346,14 +345,9 @@ _CELL_SOURCE_JS = harness._HELPERS_JS + """
 
 # ---- without a hub ---------------------------------------------------------------------
 def _run_hub_tests_without_venv(tmp_path, require: bool):
-    env = {k: v for k, v in os.environ.items() if k != "BPLIB_REQUIRE_HUB"}
-    env["BPLIB_HUB_VENV"] = str(tmp_path / "no-venv-here")
-    if require:
-        env["BPLIB_REQUIRE_HUB"] = "1"
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", f"{__file__}::test_the_hub_has_an_instructor_who_is_admin_and_three_learners",
-         "-m", "hub", "-rs", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:nbval", "-p", "no:hypothesispytest"],
-        cwd=harness.ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return harness.run_pytest_without(
+        f"{__file__}::test_the_hub_has_an_instructor_who_is_admin_and_three_learners", "hub",
+        {"BPLIB_HUB_VENV": str(tmp_path / "no-venv-here"), "BPLIB_REQUIRE_HUB": "1" if require else None})
 
 
 def _expected_reason(tmp_path) -> str:
